@@ -1,0 +1,612 @@
+package dev.peerpigeon;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.peerpigeon.PeerPigeonException.BindException;
+import dev.peerpigeon.PeerPigeonException.StateException;
+import dev.peerpigeon.http.HttpEndpoints;
+import dev.peerpigeon.http.StatusSource;
+import dev.peerpigeon.protocol.MessageCodec;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.signaling.PeerRegistry;
+import dev.peerpigeon.signaling.PeerSession;
+import dev.peerpigeon.signaling.SignalingObserver;
+import dev.peerpigeon.signaling.SignalingService;
+import dev.peerpigeon.signaling.SignalingSettings;
+import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.transport.HttpResponse;
+import dev.peerpigeon.transport.RequestHead;
+import dev.peerpigeon.transport.TransportHandler;
+import dev.peerpigeon.transport.WebSocketTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A PeerPigeon-compatible WebSocket signaling server (and optionally a hub), embeddable in any JVM
+ * application:
+ *
+ * <pre>{@code
+ * try (PeerPigeonServer server = PeerPigeonServer.builder().port(3000).build()) {
+ *     server.start();   // returns once the port is bound
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Single use: {@link #start()} once; {@link #stop()} is idempotent and bounded. Thread-safe.
+ */
+public final class PeerPigeonServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerPigeonServer.class);
+    /** How long stop() waits for sockets to close before dropping them. */
+    private static final int STOP_TIMEOUT_MILLIS = 2000;
+
+    private enum State { NEW, STARTING, RUNNING, STOPPED }
+
+    private final Object lifecycle = new Object();
+    private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
+    private volatile ServerConfig config;
+    private volatile State state = State.NEW;   // guarded by lifecycle for transitions
+    private volatile int boundPort = -1;
+    private volatile long startedAt;
+
+    // Created by start(); read by transport threads after start() published them.
+    private volatile PeerRegistry registry;
+    private volatile SignalingService signaling;
+    private volatile WebSocketTransport<PeerSession> transport;
+    private volatile ScheduledExecutorService maintenance;
+    private volatile HttpEndpoints http;
+
+    PeerPigeonServer(ServerConfig config) {
+        this.config = config;
+    }
+
+    /** A builder with the reference defaults. */
+    public static ServerConfig.Builder builder() {
+        return new ServerConfig.Builder();
+    }
+
+    /** A server with this configuration (e.g. from {@link ServerConfig#fromEnvironment}). */
+    public static PeerPigeonServer create(ServerConfig config) {
+        return new PeerPigeonServer(config);
+    }
+
+    public ServerConfig config() {
+        return config;
+    }
+
+    /** Adds a listener; events fire in the order listeners were added. */
+    public PeerPigeonServer addListener(ServerListener listener) {
+        listeners.add(listener);
+        return this;
+    }
+
+    public PeerPigeonServer removeListener(ServerListener listener) {
+        listeners.remove(listener);
+        return this;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Binds the port and starts serving. Returns once the socket listens. When the port is taken, the
+     * next {@code maxPortRetries} ports are tried, as in the reference.
+     *
+     * @throws BindException  when no port could be bound
+     * @throws StateException when called twice (a server is single use)
+     */
+    public PeerPigeonServer start() {
+        synchronized (lifecycle) {
+            if (state != State.NEW) {
+                throw new StateException("Server already " + (state == State.STOPPED ? "stopped" : "started")
+                        + "; a PeerPigeonServer is single use, build a new one");
+            }
+            state = State.STARTING;
+        }
+        ServerConfig cfg = config;
+        try {
+            registry = new PeerRegistry(cfg.maxConnections(), cfg.maxNetworks());
+            signaling = new SignalingService(registry, new SignalingSettings(cfg.hubMeshNamespace(),
+                    cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes()));
+            signaling.observer(new EventBridge());
+            http = new HttpEndpoints(cfg.corsOrigin(), new Status());
+            bind(cfg);
+            startedAt = System.currentTimeMillis();
+            maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "peerpigeon-maintenance-" + boundPort);
+                t.setDaemon(true);
+                return t;
+            });
+            long ping = Math.min(cfg.pingIntervalMillis(), cfg.peerTimeoutMillis());
+            maintenance.scheduleWithFixedDelay(this::checkLiveness, ping, ping, TimeUnit.MILLISECONDS);
+            synchronized (lifecycle) {
+                state = State.RUNNING;
+            }
+        } catch (RuntimeException e) {
+            synchronized (lifecycle) {
+                state = State.STOPPED;
+            }
+            shutdownInternals();
+            fire(new ServerEvent.Error(e));
+            throw e;
+        }
+        String kind = cfg.isHub() ? "PeerPigeon Hub Server" : "PeerPigeon WebSocket Server";
+        log.info("{} started on ws://{}:{}", kind, cfg.host(), boundPort);
+        if (cfg.isHub()) {
+            log.info("Hub mesh namespace: {}", cfg.hubMeshNamespace());
+        }
+        log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.maxConnections(),
+                cfg.peerTimeoutMillis(), cfg.pingIntervalMillis());
+        fire(new ServerEvent.Started(cfg.host(), boundPort));
+        return this;
+    }
+
+    private void bind(ServerConfig cfg) {
+        int first = cfg.port();
+        int last = first == 0 ? 0 : Math.min(65535, first + cfg.maxPortRetries());
+        IOException lastError = null;
+        for (int port = first; port <= last; port++) {
+            if (port != 0 && !WebSocketTransport.canBind(cfg.host(), port)) {
+                log.debug("Port {} is in use", port);
+                lastError = new java.net.BindException("Address already in use");
+                continue;
+            }
+            WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
+                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames()), new Handler());
+            try {
+                t.start(10_000);
+                transport = t;
+                boundPort = t.port();
+                if (port != first) {
+                    log.info("Port {} was in use, using port {} instead", first, boundPort);
+                }
+                return;
+            } catch (IOException e) {
+                t.stop(100);
+                lastError = e;
+                log.debug("Could not bind {}:{}: {}", cfg.host(), port, e.toString());
+            }
+        }
+        String range = first == last ? "port " + first : "ports " + first + "-" + last;
+        throw new BindException("Could not bind " + cfg.host() + " on " + range + ": "
+                + (lastError == null ? "unknown error" : lastError.getMessage())
+                + (first == last ? "" : " (tried " + (last - first + 1) + " ports)"), lastError);
+    }
+
+    /**
+     * Stops the server: every connection is closed with 1000 "Server shutting down", then the port is
+     * released. Idempotent, and bounded to a few seconds.
+     */
+    public void stop() {
+        synchronized (lifecycle) {
+            if (state == State.STOPPED || state == State.NEW) {
+                state = State.STOPPED;
+                return;
+            }
+            state = State.STOPPED;
+        }
+        PeerRegistry reg = registry;
+        if (reg != null) {
+            for (PeerSession s : reg.sessions()) {
+                s.connection().close(1000, "Server shutting down");
+            }
+        }
+        shutdownInternals();
+        log.info("PeerPigeon server on port {} stopped", boundPort);
+        fire(new ServerEvent.Stopped());
+    }
+
+    private void shutdownInternals() {
+        ScheduledExecutorService m = maintenance;
+        if (m != null) {
+            m.shutdownNow();
+        }
+        WebSocketTransport<PeerSession> t = transport;
+        if (t != null) {
+            t.stop(STOP_TIMEOUT_MILLIS);
+        }
+    }
+
+    /** Same as {@link #stop()}. */
+    @Override
+    public void close() {
+        stop();
+    }
+
+    public boolean isRunning() {
+        return state == State.RUNNING;
+    }
+
+    /** The bound port (the real one when configured with port 0), or -1 before start. */
+    public int getPort() {
+        return boundPort;
+    }
+
+    // ------------------------------------------------------------------ namespace
+
+    public String getHubMeshNamespace() {
+        return config.hubMeshNamespace();
+    }
+
+    /**
+     * Changes the hub mesh namespace (trimmed and validated). Only before {@link #start()}.
+     *
+     * @throws StateException  while running or after stop
+     * @throws PeerPigeonException.ConfigException when the name is invalid
+     */
+    public void setHubMeshNamespace(String namespace) {
+        synchronized (lifecycle) {
+            if (state != State.NEW) {
+                throw new StateException("Cannot change the hub mesh namespace while the server is running");
+            }
+            config = config.toBuilder().hubMeshNamespace(namespace).buildConfig();
+        }
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    public ServerStats getStats() {
+        ServerConfig cfg = config;
+        PeerRegistry reg = registry;
+        int connections = 0;
+        int peers = 0;
+        int hubs = 0;
+        int networks = 0;
+        if (reg != null) {
+            for (PeerSession s : reg.sessions()) {
+                connections++;
+                if (s.isHub() || s.hubLink() != null) {
+                    hubs++;
+                } else if (s.announced()) {
+                    peers++;
+                }
+            }
+            networks = reg.networkCount();
+        }
+        return new ServerStats(isRunning(), cfg.isHub(), cfg.hubPeerId(), cfg.hubMeshNamespace(), connections, peers,
+                hubs, networks, 0, 0, cfg.maxConnections(),
+                isRunning() ? System.currentTimeMillis() - startedAt : 0, cfg.host(), boundPort);
+    }
+
+    public HubStats getHubStats() {
+        List<HubStats.Hub> hubs = new ArrayList<>();
+        PeerRegistry reg = registry;
+        if (reg != null) {
+            for (PeerSession s : reg.sessions()) {
+                if (s.isHub()) {
+                    hubs.add(new HubStats.Hub(s.peerId(), "peer", s.networkName(), s.networkName(), s.connectedAt(),
+                            s.lastActivity(), s.announceData()));
+                }
+            }
+        }
+        return new HubStats(hubs.size(), hubs.size(), hubs, List.of(), 0);
+    }
+
+    /** Snapshots of every registered connection. */
+    public List<PeerInfo> getPeers() {
+        List<PeerInfo> out = new ArrayList<>();
+        PeerRegistry reg = registry;
+        if (reg == null) {
+            return out;
+        }
+        for (PeerSession s : reg.sessions()) {
+            var addr = s.connection().remoteAddress();
+            out.add(new PeerInfo(s.peerId(), s.connectedAt(), s.lastActivity(), addr == null ? null : addr.toString(),
+                    s.connection().isOpen(), s.announced(), s.announcedAt(), s.networkName(), s.announceData(),
+                    s.isHub()));
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    /** Pings every connection and closes the ones silent for longer than peerTimeout. Maintenance thread. */
+    private void checkLiveness() {
+        try {
+            long now = System.currentTimeMillis();
+            long timeout = config.peerTimeoutMillis();
+            for (PeerSession s : registry.sessions()) {
+                if (now - s.lastActivity() > timeout) {
+                    log.info("Closing {}: silent for {} ms (peerTimeout {} ms)", s, now - s.lastActivity(), timeout);
+                    s.connection().close(1001, "Peer timeout");
+                } else {
+                    s.connection().sendPing();
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("Liveness check failed", e);
+        }
+    }
+
+    static String queryParam(String query, String name) {
+        for (String part : query.split("&")) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq);
+            if (key.equals(name)) {
+                String raw = eq < 0 ? "" : part.substring(eq + 1);
+                try {
+                    return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Glue between the transport and the signaling core. Runs on transport threads. */
+    private final class Handler implements TransportHandler<PeerSession> {
+        @Override
+        public HttpResponse onRequest(RequestHead head) {
+            if (!head.upgrade()) {
+                return http.handle(head);
+            }
+            String peerId = queryParam(head.query(), "peerId");
+            if (!PeerId.isValid(peerId)) {
+                log.debug("Refused upgrade from {}: invalid peerId", head.remote());
+                return http.refusal(400, "Bad Request", "Invalid peerId format");
+            }
+            return switch (registry.admit(peerId)) {
+                case DUPLICATE -> {
+                    log.debug("Refused upgrade of {}: already connected", PeerSession.shortId(peerId));
+                    yield http.refusal(409, "Conflict", "Peer already connected");
+                }
+                case FULL -> {
+                    log.warn("Refused upgrade of {}: maximum connections ({}) reached", PeerSession.shortId(peerId),
+                            config.maxConnections());
+                    yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
+                }
+                case ACCEPT -> null;
+            };
+        }
+
+        @Override
+        public PeerSession onOpen(Connection connection, RequestHead head) {
+            if (state != State.RUNNING && state != State.STARTING) {
+                connection.close(1001, "Server shutting down");
+                return null;
+            }
+            return signaling.open(connection, queryParam(head.query(), "peerId"));
+        }
+
+        @Override
+        public void onMessage(PeerSession session, String text) {
+            if (config.verboseLogging()) {
+                log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
+            }
+            signaling.onMessage(session, text);
+        }
+
+        @Override
+        public void onUndecodable(PeerSession session, String reason) {
+            session.connection().send(MessageCodec.error(reason, session.effectiveNetwork(), System.currentTimeMillis()));
+        }
+
+        @Override
+        public void onPong(PeerSession session) {
+            session.touch(System.currentTimeMillis());
+        }
+
+        @Override
+        public void onClose(PeerSession session, int code, String reason, boolean remote) {
+            signaling.close(session, code, reason);
+        }
+    }
+
+    private void fire(ServerEvent event) {
+        for (ServerListener l : listeners) {
+            try {
+                l.onEvent(event);
+                dispatch(l, event);
+            } catch (RuntimeException e) {
+                log.warn("Listener {} failed on {}", l, event.getClass().getSimpleName(), e);
+            }
+        }
+    }
+
+    private static void dispatch(ServerListener l, ServerEvent event) {
+        if (event instanceof ServerEvent.Started e) {
+            l.started(e);
+        } else if (event instanceof ServerEvent.Stopped e) {
+            l.stopped(e);
+        } else if (event instanceof ServerEvent.Error e) {
+            l.error(e);
+        } else if (event instanceof ServerEvent.PeerConnected e) {
+            l.peerConnected(e);
+        } else if (event instanceof ServerEvent.PeerDisconnected e) {
+            l.peerDisconnected(e);
+        } else if (event instanceof ServerEvent.PeerAnnounced e) {
+            l.peerAnnounced(e);
+        } else if (event instanceof ServerEvent.PeerGoodbye e) {
+            l.peerGoodbye(e);
+        } else if (event instanceof ServerEvent.HubRegistered e) {
+            l.hubRegistered(e);
+        } else if (event instanceof ServerEvent.HubUnregistered e) {
+            l.hubUnregistered(e);
+        } else if (event instanceof ServerEvent.BootstrapConnected e) {
+            l.bootstrapConnected(e);
+        } else if (event instanceof ServerEvent.BootstrapDisconnected e) {
+            l.bootstrapDisconnected(e);
+        } else if (event instanceof ServerEvent.HubDiscovered e) {
+            l.hubDiscovered(e);
+        } else if (event instanceof ServerEvent.BootstrapAbandoned e) {
+            l.bootstrapAbandoned(e);
+        }
+    }
+
+    /** Signaling events -> public events. */
+    private final class EventBridge implements SignalingObserver {
+        @Override
+        public void peerConnected(PeerSession s, int total) {
+            fire(new ServerEvent.PeerConnected(s.peerId(), total));
+        }
+
+        @Override
+        public void peerDisconnected(PeerSession s, int code, String reason, int total) {
+            fire(new ServerEvent.PeerDisconnected(s.peerId(), code, reason, total));
+        }
+
+        @Override
+        public void peerAnnounced(PeerSession s, String networkName, boolean isHub) {
+            fire(new ServerEvent.PeerAnnounced(s.peerId(), networkName, isHub));
+        }
+
+        @Override
+        public void peerGoodbye(PeerSession s) {
+            fire(new ServerEvent.PeerGoodbye(s.peerId()));
+        }
+
+        @Override
+        public void hubRegistered(PeerSession s, int totalHubs) {
+            fire(new ServerEvent.HubRegistered(s.peerId(), totalHubs));
+        }
+
+        @Override
+        public void hubUnregistered(PeerSession s, int totalHubs) {
+            fire(new ServerEvent.HubUnregistered(s.peerId(), totalHubs));
+        }
+    }
+
+    /** JSON documents of the HTTP endpoints. */
+    private final class Status implements StatusSource {
+        @Override
+        public JsonObject health() {
+            ServerStats st = getStats();
+            JsonObject o = new JsonObject();
+            o.addProperty("status", "healthy");
+            o.addProperty("timestamp", Instant.now().toString());
+            o.addProperty("uptime", ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
+            o.addProperty("isHub", st.isHub());
+            o.addProperty("connections", st.connections());
+            o.addProperty("peers", st.peers());
+            o.addProperty("hubs", st.hubs());
+            o.addProperty("networks", st.networks());
+            o.add("memory", memory());
+            return o;
+        }
+
+        @Override
+        public JsonObject hubs() {
+            HubStats hs = getHubStats();
+            JsonObject o = new JsonObject();
+            o.addProperty("timestamp", Instant.now().toString());
+            o.addProperty("totalHubs", hs.totalHubs());
+            JsonArray arr = new JsonArray();
+            for (HubStats.Hub h : hs.hubs()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("peerId", h.peerId());
+                j.addProperty("registeredAt", h.connectedAt());
+                j.addProperty("lastActivity", h.lastActivity());
+                j.addProperty("networkName", h.networkName());
+                j.add("data", parseOrEmpty(h.data()));
+                j.addProperty("connectedAt", h.connectedAt());
+                j.addProperty("direction", h.direction());
+                j.addProperty("namespace", h.namespace());
+                j.addProperty("uptime", System.currentTimeMillis() - h.connectedAt());
+                arr.add(j);
+            }
+            o.add("hubs", arr);
+            return o;
+        }
+
+        @Override
+        public JsonObject stats() {
+            ServerStats st = getStats();
+            JsonObject o = new JsonObject();
+            o.addProperty("isRunning", st.isRunning());
+            o.addProperty("isHub", st.isHub());
+            o.addProperty("hubPeerId", st.hubPeerId());
+            o.addProperty("hubMeshNamespace", st.hubMeshNamespace());
+            o.addProperty("connections", st.connections());
+            o.addProperty("peers", st.peers());
+            o.addProperty("hubs", st.hubs());
+            o.addProperty("networks", st.networks());
+            JsonObject b = new JsonObject();
+            b.addProperty("total", st.bootstrapTotal());
+            b.addProperty("connected", st.bootstrapConnected());
+            o.add("bootstrapHubs", b);
+            o.addProperty("maxConnections", st.maxConnections());
+            o.addProperty("uptime", st.uptimeMillis());
+            o.addProperty("host", st.host());
+            o.addProperty("port", st.port());
+            return o;
+        }
+
+        @Override
+        public JsonObject hubStats() {
+            HubStats hs = getHubStats();
+            JsonObject o = new JsonObject();
+            o.addProperty("totalHubs", hs.totalHubs());
+            o.addProperty("connectedHubs", hs.connectedHubs());
+            o.add("hubs", hubs().get("hubs"));
+            JsonArray arr = new JsonArray();
+            for (HubStats.Bootstrap bs : hs.bootstrapHubs()) {
+                JsonObject j = new JsonObject();
+                j.addProperty("uri", bs.uri().toString());
+                j.addProperty("connected", bs.connected());
+                j.addProperty("lastAttempt", bs.lastAttempt());
+                j.addProperty("attemptNumber", bs.attemptNumber());
+                j.addProperty("nextAttemptAt", bs.nextAttemptAt());
+                j.addProperty("remoteHubId", bs.remoteHubId());
+                j.addProperty("abandoned", bs.abandoned());
+                arr.add(j);
+            }
+            o.add("bootstrapHubs", arr);
+            o.addProperty("remotePeers", hs.remotePeers());
+            return o;
+        }
+
+        private JsonObject memory() {
+            Runtime rt = Runtime.getRuntime();
+            JsonObject m = new JsonObject();
+            m.addProperty("rss", residentSetBytes());
+            m.addProperty("heapTotal", rt.totalMemory());
+            m.addProperty("heapUsed", rt.totalMemory() - rt.freeMemory());
+            m.addProperty("external", ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed());
+            long direct = 0;
+            for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+                direct += Math.max(0, pool.getMemoryUsed());
+            }
+            m.addProperty("arrayBuffers", direct);
+            return m;
+        }
+    }
+
+    private static com.google.gson.JsonElement parseOrEmpty(String json) {
+        try {
+            return JsonParser.parseString(json == null ? "{}" : json);
+        } catch (RuntimeException e) {
+            return new JsonObject();
+        }
+    }
+
+    /** Resident set size from /proc (Linux), else the committed heap. */
+    static long residentSetBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return Runtime.getRuntime().totalMemory();
+    }
+
+}

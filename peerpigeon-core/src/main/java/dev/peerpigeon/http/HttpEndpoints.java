@@ -1,0 +1,82 @@
+package dev.peerpigeon.http;
+
+import dev.peerpigeon.transport.HttpResponse;
+import dev.peerpigeon.transport.RequestHead;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The plain-HTTP side of the server port (PROTOCOL.md section 7): {@code /health}, {@code /hubs},
+ * {@code /stats}, {@code /hubstats}, CORS preflight and the default text. Pure functions of the
+ * request and a {@link StatusSource} snapshot.
+ *
+ * <p>Differences from the reference: the endpoints match the path, so a query string works; only
+ * GET and HEAD are answered with data (other methods get 405 with an Allow header).
+ */
+public final class HttpEndpoints {
+    public static final String DEFAULT_TEXT = "PeerPigeon WebSocket Signaling Server";
+
+    private final String corsOrigin;
+    private final StatusSource source;
+
+    public HttpEndpoints(String corsOrigin, StatusSource source) {
+        this.corsOrigin = corsOrigin;
+        this.source = source;
+    }
+
+    /** Answers a non-upgrade request. */
+    public HttpResponse handle(RequestHead head) {
+        if (head.malformed()) {
+            return text(400, "Bad Request", "Bad Request");
+        }
+        String method = head.method().toUpperCase(Locale.ROOT);
+        if (method.equals("OPTIONS")) {
+            Map<String, String> headers = cors();
+            headers.put("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+            headers.put("Access-Control-Allow-Headers", "Content-Type, Authorization");
+            return new HttpResponse(200, "OK", headers, new byte[0]);
+        }
+        String path = head.path();
+        boolean known = path.equals("/health") || path.equals("/hubs") || path.equals("/stats") || path.equals("/hubstats");
+        if (known && !method.equals("GET") && !method.equals("HEAD")) {
+            Map<String, String> headers = cors();
+            headers.put("Allow", "GET, HEAD, OPTIONS");
+            return HttpResponse.of(405, "Method Not Allowed", "text/plain", "Method Not Allowed", headers);
+        }
+        HttpResponse response = switch (path) {
+            case "/health" -> json(source.health().toString());
+            case "/hubs" -> json(source.hubs().toString());
+            case "/stats" -> json(source.stats().toString());
+            case "/hubstats" -> json(source.hubStats().toString());
+            default -> text(200, "OK", DEFAULT_TEXT);
+        };
+        if (method.equals("HEAD")) {
+            Map<String, String> headers = new LinkedHashMap<>(response.headers());
+            return new HttpResponse(response.status(), response.reason(), headers, new byte[0]);
+        }
+        return response;
+    }
+
+    /** A refusal before the WebSocket upgrade, with a JSON body explaining it. */
+    public HttpResponse refusal(int status, String reason, String message) {
+        com.google.gson.JsonObject body = new com.google.gson.JsonObject();
+        body.addProperty("error", message);
+        return HttpResponse.of(status, reason, "application/json", body.toString(), cors());
+    }
+
+    private HttpResponse json(String body) {
+        return HttpResponse.of(200, "OK", "application/json", body, cors());
+    }
+
+    private HttpResponse text(int status, String reason, String body) {
+        return HttpResponse.of(status, reason, "text/plain", body, cors());
+    }
+
+    private Map<String, String> cors() {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Access-Control-Allow-Origin", corsOrigin);
+        return headers;
+    }
+}

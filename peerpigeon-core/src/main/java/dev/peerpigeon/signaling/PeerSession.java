@@ -1,0 +1,124 @@
+package dev.peerpigeon.signaling;
+
+import dev.peerpigeon.transport.Connection;
+
+/**
+ * One accepted WebSocket and the peer id it registered. Identity of the session (not of the id) is
+ * what every cleanup is keyed on, so a stale socket can never remove a newer registration of its id.
+ *
+ * <p>Threads: frames of one connection are handled in order on one transport worker, which is the
+ * only writer of the announce fields; the close callback may run on another thread, hence the
+ * volatile fields. Membership changes happen under the network's lock (see {@link PeerRegistry}).
+ */
+public final class PeerSession {
+    private final String peerId;
+    private final Connection connection;
+    private final long connectedAt;
+    private volatile long lastActivity;
+    private volatile String networkName;   // null until the first announce (signals then use "global")
+    private volatile boolean announced;
+    private volatile long announcedAt;
+    private volatile boolean hub;
+    private volatile String announceData = "{}";   // the announce data object as sent, JSON text
+    private volatile String discoveryData;         // {"peerId":id,"isHub":b,...rest}; what others receive
+    private volatile boolean closed;
+    /** Set by the federation layer when this connection is an accepted hub link. */
+    private volatile Object hubLink;
+
+    public PeerSession(String peerId, Connection connection, long now) {
+        this.peerId = peerId;
+        this.connection = connection;
+        this.connectedAt = now;
+        this.lastActivity = now;
+    }
+
+    public String peerId() {
+        return peerId;
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    public long connectedAt() {
+        return connectedAt;
+    }
+
+    public long lastActivity() {
+        return lastActivity;
+    }
+
+    public void touch(long now) {
+        lastActivity = now;
+    }
+
+    /** The network the peer announced in, or null before its first announce. */
+    public String networkName() {
+        return networkName;
+    }
+
+    /** The network used for this peer's signals: its announced network, or "global". */
+    public String effectiveNetwork() {
+        String n = networkName;
+        return n == null ? PeerRegistry.DEFAULT_NETWORK : n;
+    }
+
+    public boolean announced() {
+        return announced;
+    }
+
+    public long announcedAt() {
+        return announcedAt;
+    }
+
+    public boolean isHub() {
+        return hub;
+    }
+
+    public String announceData() {
+        return announceData;
+    }
+
+    public String discoveryData() {
+        return discoveryData;
+    }
+
+    public boolean isClosed() {
+        return closed;
+    }
+
+    public Object hubLink() {
+        return hubLink;
+    }
+
+    public void hubLink(Object link) {
+        this.hubLink = link;
+    }
+
+    void markClosed() {
+        closed = true;
+    }
+
+    void announce(String network, boolean isHub, String data, String discovery, long now) {
+        this.networkName = network;
+        this.hub = isHub;
+        this.announceData = data;
+        this.discoveryData = discovery;
+        this.announced = true;
+        this.announcedAt = now;
+    }
+
+    void leaveNetwork() {
+        this.networkName = null;
+        this.announced = false;
+    }
+
+    @Override
+    public String toString() {
+        return "peer " + shortId(peerId);
+    }
+
+    public static String shortId(String id) {
+        return id == null ? "null" : id.length() > 8 ? id.substring(0, 8) : id;
+    }
+}

@@ -1,0 +1,356 @@
+package dev.peerpigeon.signaling;
+
+import dev.peerpigeon.transport.Connection;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.JsonPrimitive;
+import dev.peerpigeon.protocol.Inbound;
+import dev.peerpigeon.protocol.MessageCodec;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The signaling protocol over {@link Connection}s: welcome, announce and discovery, relay of
+ * client-to-client signals, goodbye, ping and disconnect notices (PROTOCOL.md sections 1-5, with the
+ * fixes listed in DESIGN.md).
+ *
+ * <p>Threads: stateless apart from the shared {@link PeerRegistry}; every method may be called
+ * concurrently for different connections, and in order for one connection.
+ */
+public final class SignalingService {
+    private static final Logger log = LoggerFactory.getLogger(SignalingService.class);
+
+    /** Client-to-client types relayed to {@code targetPeerId}. The reference refuses all but the first three. */
+    public static final Set<String> RELAYED_TYPES = Set.of("offer", "answer", "ice-candidate",
+            "connection-rejected", "renegotiation-offer", "renegotiation-answer",
+            "ice-restart-offer", "ice-restart-answer");
+
+    /** Peers told about a goodbye, as in the reference: the closest by XOR distance. */
+    static final int GOODBYE_FANOUT = 5;
+
+    private final PeerRegistry registry;
+    private final SignalingSettings settings;
+    private volatile Federation federation = Federation.NONE;
+    private volatile SignalingObserver observer = SignalingObserver.NONE;
+
+    public SignalingService(PeerRegistry registry, SignalingSettings settings) {
+        this.registry = registry;
+        this.settings = settings;
+    }
+
+    public void federation(Federation federation) {
+        this.federation = federation;
+    }
+
+    public void observer(SignalingObserver observer) {
+        this.observer = observer;
+    }
+
+    public PeerRegistry registry() {
+        return registry;
+    }
+
+    public SignalingSettings settings() {
+        return settings;
+    }
+
+    // ------------------------------------------------------------------ lifecycle of a connection
+
+    /**
+     * Registers an upgraded connection and sends the welcome. Returns the session, or null when the id
+     * was taken or the server filled up between the admission check and now (the socket is then closed
+     * with 1008 like the reference).
+     */
+    public PeerSession open(Connection connection, String peerId) {
+        long now = System.currentTimeMillis();
+        PeerSession session = new PeerSession(peerId, connection, now);
+        PeerSession conflict = registry.register(session, this::cleanupStale);
+        if (conflict != null) {
+            session.markClosed();
+            connection.close(1008, conflict == session ? "Maximum connections reached" : "Peer already connected");
+            return null;
+        }
+        int total = registry.connectionCount();
+        log.debug("Peer {} connected ({} connections)", PeerSession.shortId(peerId), total);
+        observer.peerConnected(session, total);
+        connection.send(MessageCodec.connected(peerId, now));
+        return session;
+    }
+
+    private void cleanupStale(PeerSession stale) {
+        log.debug("Replacing stale registration of {}", stale);
+        stale.markClosed();
+        departNetwork(stale);
+    }
+
+    /** The socket closed (any reason). Safe to call more than once. */
+    public void close(PeerSession session, int code, String reason) {
+        if (session.hubLink() != null) {
+            federation.onHubClosed(session);
+        }
+        boolean wasRegistered = registry.unregister(session);
+        departNetwork(session);
+        if (wasRegistered) {
+            int total = registry.connectionCount();
+            log.debug("Peer {} disconnected: {} {} ({} connections)", session, code, reason, total);
+            observer.peerDisconnected(session, code, reason, total);
+            if (session.isHub()) {
+                observer.hubUnregistered(session, hubCount());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ frames
+
+    /** Handles one text frame of a registered session. Never throws for bad input. */
+    public void onMessage(PeerSession session, String text) {
+        long now = System.currentTimeMillis();
+        session.touch(now);
+        Inbound msg;
+        try {
+            msg = MessageCodec.parse(text);
+        } catch (ProtocolException e) {
+            replyError(session, e.getMessage(), now);
+            return;
+        }
+        if (session.hubLink() != null) {
+            federation.onHubFrame(session, msg);
+            return;
+        }
+        try {
+            dispatch(session, msg, now);
+        } catch (ProtocolException e) {
+            replyError(session, e.getMessage(), now);
+        }
+    }
+
+    private void dispatch(PeerSession s, Inbound msg, long now) throws ProtocolException {
+        String type = msg.type();
+        if (type == null) {
+            throw unroutable("undefined");
+        }
+        switch (type) {
+            case "announce" -> announce(s, msg, now);
+            case "goodbye" -> goodbye(s, msg, now);
+            case "ping" -> s.connection().send(MessageCodec.pong(s.peerId(), now));
+            case "cleanup", "cleanup-all" -> log.debug("{} sent {} (nothing to clean: the server keeps no per-pair state)", s, type);
+            default -> {
+                if (RELAYED_TYPES.contains(type)) {
+                    relay(s, msg, now);
+                } else {
+                    throw unroutable(type);
+                }
+            }
+        }
+    }
+
+    private static ProtocolException unroutable(String type) {
+        return new ProtocolException("Signaling server does not route '" + type
+                + "' messages. Use WebRTC data channels for peer-to-peer communication.");
+    }
+
+    private void replyError(PeerSession s, String message, long now) {
+        log.debug("{}: {}", s, message);
+        s.connection().send(MessageCodec.error(message, s.effectiveNetwork(), now));
+    }
+
+    // ------------------------------------------------------------------ announce
+
+    private void announce(PeerSession s, Inbound msg, long now) throws ProtocolException {
+        String net = networkOf(msg);
+        JsonObject data = announceData(msg.data());
+        boolean dataIsHub = data.has("isHub") && data.get("isHub").isJsonPrimitive()
+                && data.get("isHub").getAsJsonPrimitive().isBoolean() && data.get("isHub").getAsBoolean();
+        String dataJson = data.toString();
+        if (federation.onHubAnnounce(s, net, dataIsHub, dataJson)) {
+            return;
+        }
+        boolean isHub = dataIsHub || net.equals(settings.hubMeshNamespace());
+        // The server's values win: data cannot override the announcer's id or hub flag.
+        JsonObject discovery = new JsonObject();
+        discovery.addProperty("peerId", s.peerId());
+        discovery.addProperty("isHub", isHub);
+        for (Map.Entry<String, JsonElement> e : data.entrySet()) {
+            if (!e.getKey().equals("peerId") && !e.getKey().equals("isHub")) {
+                discovery.add(e.getKey(), e.getValue());
+            }
+        }
+        String discoveryJson = discovery.toString();
+
+        String previous = s.networkName();
+        boolean wasHub = s.isHub();
+        if (previous != null) {
+            departNetwork(s); // one network per peer: re-announcing moves it
+        }
+        boolean joined = registry.join(s, net, () -> s.announce(net, isHub, dataJson, discoveryJson, now), others -> {
+            String aboutNewcomer = MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null);
+            for (PeerSession other : others) {
+                if (other.connection().isOpen()) {
+                    other.connection().send(aboutNewcomer);
+                }
+            }
+            for (PeerSession other : others) {
+                if (other.connection().isOpen()) {
+                    s.connection().send(MessageCodec.notice("peer-discovered", other.discoveryData(), net,
+                            s.peerId(), now, null));
+                }
+            }
+        });
+        if (!joined) {
+            if (!s.isClosed()) {
+                throw new ProtocolException("Too many networks on this server; announce refused");
+            }
+            return;
+        }
+        federation.sendRemotePeers(s, net);
+        federation.localPeerJoined(s, net);
+        log.debug("{} announced in network '{}'{}", s, net, isHub ? " as hub" : "");
+        observer.peerAnnounced(s, net, isHub);
+        if (isHub && !wasHub) {
+            observer.hubRegistered(s, hubCount());
+        }
+    }
+
+    private String networkOf(Inbound msg) throws ProtocolException {
+        String net = msg.networkName();
+        if (net == null || net.isEmpty()) {
+            return PeerRegistry.DEFAULT_NETWORK;
+        }
+        if (net.length() > settings.maxNetworkNameLength()) {
+            throw new ProtocolException("Field 'networkName' is longer than " + settings.maxNetworkNameLength()
+                    + " characters");
+        }
+        return net;
+    }
+
+    private JsonObject announceData(String data) throws ProtocolException {
+        if (data == null || data.equals("null")) {
+            return new JsonObject();
+        }
+        if (data.length() > settings.maxAnnounceDataBytes()) {
+            throw new ProtocolException("Announce 'data' is larger than " + settings.maxAnnounceDataBytes() + " bytes");
+        }
+        JsonElement parsed = JsonParser.parseString(data);
+        if (!parsed.isJsonObject()) {
+            throw new ProtocolException("Field 'data' of announce must be an object");
+        }
+        return parsed.getAsJsonObject();
+    }
+
+    /** Removes the session from its network (if any) and tells the remaining members. */
+    void departNetwork(PeerSession s) {
+        String net = s.networkName();
+        if (net == null) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        JsonObject data = new JsonObject();
+        data.addProperty("peerId", s.peerId());
+        data.add("isHub", new JsonPrimitive(s.isHub()));
+        String notice = MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null);
+        boolean left = registry.leave(s, net, remaining -> {
+            for (PeerSession other : remaining) {
+                if (other.connection().isOpen()) {
+                    other.connection().send(notice);
+                }
+            }
+        });
+        if (left) {
+            s.leaveNetwork();
+            federation.localPeerLeft(s, net);
+        }
+    }
+
+    // ------------------------------------------------------------------ goodbye
+
+    private void goodbye(PeerSession s, Inbound msg, long now) throws ProtocolException {
+        String net = s.networkName();
+        if (net == null) {
+            log.debug("{} said goodbye before announcing", s);
+            return;
+        }
+        checkClaimedNetwork(s, msg);
+        PeerRegistry.Network network = registry.network(net);
+        if (network != null) {
+            List<PeerSession> closest = new ArrayList<>();
+            for (PeerSession p : network.members()) {
+                if (p != s && p.connection().isOpen()) {
+                    closest.add(p);
+                }
+            }
+            closest.sort(Comparator.comparingInt(p -> PeerId.xorDistance(s.peerId(), p.peerId())));
+            String frame = MessageCodec.relay("goodbye", msg.data(), s.peerId(), msg.targetPeerId(), net, now, null);
+            for (int i = 0; i < Math.min(GOODBYE_FANOUT, closest.size()); i++) {
+                closest.get(i).connection().send(frame);
+            }
+        }
+        observer.peerGoodbye(s);
+        // The socket stays registered (it still gets pongs and may announce again), but the peer is
+        // gone from its network; the reference instead orphaned the socket (PROTOCOL.md 9.6).
+        departNetwork(s);
+    }
+
+    /** A client's claimed network, when present, must be its real one (PROTOCOL.md 9.5). */
+    private static void checkClaimedNetwork(PeerSession s, Inbound msg) throws ProtocolException {
+        String claimed = msg.networkName();
+        if (claimed != null && !claimed.isEmpty() && !claimed.equals(s.effectiveNetwork())) {
+            throw new ProtocolException("networkName '" + claimed + "' is not the network you announced in ('"
+                    + s.effectiveNetwork() + "')");
+        }
+    }
+
+    // ------------------------------------------------------------------ relay
+
+    private void relay(PeerSession s, Inbound msg, long now) throws ProtocolException {
+        String target = msg.targetPeerId();
+        if (target == null) {
+            throw new ProtocolException("Field 'targetPeerId' is required for '" + msg.type() + "'");
+        }
+        if (!PeerId.isValid(target)) {
+            throw new ProtocolException("Field 'targetPeerId' must be 40 hex digits");
+        }
+        checkClaimedNetwork(s, msg);
+        String net = s.effectiveNetwork();
+        PeerSession t = registry.get(target);
+        if (t != null && t.connection().isOpen() && net.equals(t.effectiveNetwork()) && t.hubLink() == null) {
+            t.connection().send(MessageCodec.relay(msg.type(), msg.data(), s.peerId(), target, net, now, null));
+            return;
+        }
+        if (t == null && federation.routeSignal(msg.type(), msg.data(), s.peerId(), target, net)) {
+            return;
+        }
+        throw new ProtocolException("Peer " + target + " is not connected in network '" + net + "'");
+    }
+
+    /** Delivers a signal that arrived from the hub mesh to a local peer; false when it is not here. */
+    public boolean deliverFromHub(String type, String data, String fromPeerId, String target, String net) {
+        PeerSession t = registry.get(target);
+        if (t == null || !t.connection().isOpen() || !net.equals(t.effectiveNetwork()) || t.hubLink() != null) {
+            return false;
+        }
+        t.connection().send(MessageCodec.relay(type, data, fromPeerId, target, net, System.currentTimeMillis(), null));
+        return true;
+    }
+
+    // ------------------------------------------------------------------ stats
+
+    public int hubCount() {
+        int n = 0;
+        for (PeerSession p : registry.sessions()) {
+            if (p.isHub() || p.hubLink() != null) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

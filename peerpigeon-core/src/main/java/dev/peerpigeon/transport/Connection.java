@@ -1,0 +1,23 @@
+package dev.peerpigeon.transport;
+
+import java.net.InetSocketAddress;
+
+/**
+ * The signaling core's view of one client socket. Implemented by the transport layer over a real
+ * WebSocket and by in-memory fakes in tests. All methods are thread-safe and never block.
+ */
+public interface Connection {
+    /** Queues a text frame. Silently ignored when the connection is no longer open. */
+    void send(String text);
+
+    /** Starts a close handshake with this code and reason. Idempotent. */
+    void close(int code, String reason);
+
+    boolean isOpen();
+
+    /** Sends a WebSocket ping; the pong counts as activity. */
+    void sendPing();
+
+    /** Remote address, or null when unknown. */
+    InetSocketAddress remoteAddress();
+}

@@ -1,0 +1,29 @@
+package dev.peerpigeon.transport;
+
+/**
+ * What the transport asks of the layers above. Methods for one connection are called in order
+ * (open, messages, close) on transport threads; calls for different connections run concurrently.
+ *
+ * @param <S> per-connection state returned by {@link #onOpen}
+ */
+public interface TransportHandler<S> {
+
+    /**
+     * Decides what to do with a request before any upgrade: return a response to answer it over plain
+     * HTTP (endpoints, refusals), or null to accept the WebSocket upgrade.
+     */
+    HttpResponse onRequest(RequestHead head);
+
+    /** An accepted upgrade completed. Returns the state for later calls, or null to ignore the connection. */
+    S onOpen(Connection connection, RequestHead head);
+
+    void onMessage(S state, String text);
+
+    /** A frame whose payload was not valid UTF-8 (binary frames are decoded by the transport). */
+    void onUndecodable(S state, String reason);
+
+    /** Any pong or frame counts as liveness. */
+    void onPong(S state);
+
+    void onClose(S state, int code, String reason, boolean remote);
+}
