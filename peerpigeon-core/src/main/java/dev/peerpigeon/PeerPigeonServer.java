@@ -353,6 +353,10 @@ public final class PeerPigeonServer implements AutoCloseable {
         @Override
         public HttpResponse onRequest(RequestHead head) {
             if (!head.upgrade()) {
+                String upgrade = head.header("Upgrade");
+                if (upgrade != null && upgrade.equalsIgnoreCase("websocket") && !head.malformed()) {
+                    return http.upgradeRequired();
+                }
                 return http.handle(head);
             }
             String peerId = queryParam(head.query(), "peerId");

@@ -66,6 +66,14 @@ public final class HttpEndpoints {
         return HttpResponse.of(status, reason, "application/json", body.toString(), cors());
     }
 
+    /** A WebSocket upgrade this server cannot complete (wrong version, missing key or method). */
+    public HttpResponse upgradeRequired() {
+        Map<String, String> headers = cors();
+        headers.put("Sec-WebSocket-Version", "13");
+        return HttpResponse.of(426, "Upgrade Required", "text/plain",
+                "WebSocket upgrade needs GET, Sec-WebSocket-Key and Sec-WebSocket-Version: 13", headers);
+    }
+
     private HttpResponse json(String body) {
         return HttpResponse.of(200, "OK", "application/json", body, cors());
     }

@@ -71,6 +71,9 @@ final class HttpUpgradeDraft extends Draft_6455 {
         String text = new String(head, StandardCharsets.ISO_8859_1);
         String[] lines = text.split("\r\n", -1);
         ParsedRequest request = new ParsedRequest();
+        if (head.length > MAX_HEAD_BYTES) {
+            request.malformed = true; // answered with 400 and closed
+        }
         String[] first = lines[0].split(" ", -1);
         if (first.length == 3 && !first[0].isEmpty() && first[1].startsWith("/")
                 && first[2].toUpperCase(Locale.ROOT).startsWith("HTTP/")) {

@@ -1,0 +1,192 @@
+package dev.peerpigeon;
+
+import com.google.gson.JsonObject;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.RawHttp;
+import dev.peerpigeon.testkit.RawWebSocket;
+import dev.peerpigeon.testkit.TestClient;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.peerpigeon.testkit.TestClient.isType;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Each bad input gets its defined answer, and two bystanders in the same network keep exchanging
+ * signals afterwards.
+ */
+class BadInputTest {
+    private PeerPigeonServer server;
+    private final List<TestClient> clients = new ArrayList<>();
+    private TestClient alice;
+    private TestClient bob;
+
+    @BeforeEach
+    void start() {
+        server = PeerPigeonServer.builder().port(0).host("127.0.0.1").maxConnections(6).build().start();
+        alice = client().announce("n1");
+        bob = client().announce("n1");
+        alice.awaitDiscovered(bob.peerId());
+    }
+
+    @AfterEach
+    void stop() {
+        bystandersStillWork();
+        clients.forEach(TestClient::close);
+        server.close();
+    }
+
+    private TestClient client() {
+        TestClient c = TestClient.connect(server.getPort());
+        clients.add(c);
+        return c;
+    }
+
+    private void bystandersStillWork() {
+        int before = bob.ofType("offer").size();
+        alice.offer(bob.peerId(), "v=0 still alive " + before);
+        Await.until("bystander relay", () -> bob.ofType("offer").size() > before);
+    }
+
+    private JsonObject errorFor(TestClient c, String frame) {
+        int before = c.ofType("error").size();
+        c.send(frame);
+        Await.until("error reply to " + frame, () -> c.ofType("error").size() > before);
+        return c.ofType("error").get(before);
+    }
+
+    @Test
+    void malformedJsonAndNonObjectsGetAnErrorReply() {
+        TestClient m = client().announce("n1");
+        assertThat(errorFor(m, "{not json").get("error").getAsString()).startsWith("Invalid JSON");
+        assertThat(errorFor(m, "null").get("error").getAsString()).isEqualTo("Message must be a JSON object");
+        assertThat(errorFor(m, "[1,2]").get("error").getAsString()).isEqualTo("Message must be a JSON object");
+        assertThat(errorFor(m, "123").get("error").getAsString()).isEqualTo("Message must be a JSON object");
+        assertThat(errorFor(m, "\"str\"").get("error").getAsString()).isEqualTo("Message must be a JSON object");
+        assertThat(errorFor(m, "{\"type\":\"ping\"} trailing").get("error").getAsString()).startsWith("Invalid JSON");
+        assertThat(errorFor(m, "{\"data\":" + "[".repeat(5000)).get("error").getAsString()).startsWith("Invalid JSON");
+        assertThat(m.isOpen()).isTrue();
+        assertThat(m.ofType("error").get(0).get("networkName").getAsString()).isEqualTo("n1");
+    }
+
+    @Test
+    void wrongFieldTypesGetAnErrorNamingTheField() {
+        TestClient m = client().announce("n1");
+        assertThat(errorFor(m, "{\"type\":\"offer\",\"data\":{},\"targetPeerId\":12345}").get("error").getAsString())
+                .isEqualTo("Field 'targetPeerId' must be a string");
+        assertThat(errorFor(m, "{\"type\":\"announce\",\"networkName\":{\"a\":1}}").get("error").getAsString())
+                .isEqualTo("Field 'networkName' must be a string");
+        assertThat(errorFor(m, "{\"type\":7}").get("error").getAsString()).isEqualTo("Field 'type' must be a string");
+        assertThat(errorFor(m, "{\"type\":\"announce\",\"data\":[1]}").get("error").getAsString())
+                .isEqualTo("Field 'data' of announce must be an object");
+        assertThat(errorFor(m, "{\"type\":\"offer\",\"data\":{},\"targetPeerId\":\"nothex\"}").get("error").getAsString())
+                .isEqualTo("Field 'targetPeerId' must be 40 hex digits");
+        assertThat(errorFor(m, "{\"type\":\"offer\",\"data\":{}}").get("error").getAsString())
+                .isEqualTo("Field 'targetPeerId' is required for 'offer'");
+        assertThat(errorFor(m, "{\"type\":\"announce\",\"networkName\":\"" + "x".repeat(300) + "\"}").get("error").getAsString())
+                .contains("longer than 256");
+        assertThat(errorFor(m, "{\"type\":\"announce\",\"data\":{\"blob\":\"" + "x".repeat(9000) + "\"}}").get("error").getAsString())
+                .contains("larger than");
+    }
+
+    @Test
+    void oversizeFrameClosesOnlyThatSocketWith1009() {
+        TestClient big = client().announce("n1");
+        alice.awaitDiscovered(big.peerId());
+        big.send("{\"type\":\"ping\",\"data\":\"" + "x".repeat(1_048_576) + "\"}");
+        big.awaitClosed();
+        assertThat(big.closeCode()).isEqualTo(1009);
+        JsonObject gone = alice.await("peer-disconnected", o -> isType(o, "peer-disconnected"));
+        assertThat(gone.getAsJsonObject("data").get("peerId").getAsString()).isEqualTo(big.peerId());
+    }
+
+    @Test
+    void binaryFramesAreParsedAsUtf8AndInvalidUtf8GetsAnError() throws Exception {
+        TestClient m = client();
+        m.sendBinary("{\"type\":\"ping\"}".getBytes(StandardCharsets.UTF_8));
+        m.awaitType("pong");
+        m.sendBinary(new byte[]{'{', (byte) 0xC3, (byte) 0x28, '}'});
+        JsonObject err = m.awaitType("error");
+        assertThat(err.get("error").getAsString()).isEqualTo("Binary frame is not valid UTF-8");
+    }
+
+    @Test
+    void invalidPeerIdIsRefusedBeforeTheUpgrade() throws Exception {
+        TestClient bad = TestClient.connect(server.getPort(), "xyz");
+        assertThat(bad.everOpened()).isFalse();
+        String response = RawHttp.exchange(server.getPort(), "GET /?peerId=xyz HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        assertThat(RawHttp.status(response)).isEqualTo(400);
+        assertThat(RawHttp.body(response)).contains("Invalid peerId format");
+        String missing = RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        assertThat(RawHttp.status(missing)).isEqualTo(400);
+    }
+
+    @Test
+    void liveDuplicateIsRefusedBeforeTheUpgradeAndTheOriginalKeepsWorking() throws Exception {
+        TestClient dup = TestClient.connect(server.getPort(), alice.peerId());
+        assertThat(dup.everOpened()).isFalse();
+        String response = RawHttp.exchange(server.getPort(), "GET /?peerId=" + alice.peerId() + " HTTP/1.1\r\nHost: x\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n");
+        assertThat(RawHttp.status(response)).isEqualTo(409);
+        assertThat(RawHttp.body(response)).contains("Peer already connected");
+        alice.sync();
+    }
+
+    @Test
+    void fullServerRefusesBeforeTheUpgrade() {
+        // 2 in use; capacity 6
+        for (int i = 0; i < 4; i++) {
+            assertThat(client().isOpen()).isTrue();
+        }
+        TestClient extra = TestClient.connect(server.getPort());
+        assertThat(extra.everOpened()).isFalse();
+        assertThat(server.getStats().connections()).isEqualTo(6);
+    }
+
+    @Test
+    void malformedHttpRequestsNeverHurtTheServer() throws Exception {
+        // The reference crashed on this Host header (PROTOCOL.md 9.1); here the upgrade simply works.
+        try (RawWebSocket badHost = new RawWebSocket(server.getPort(), "/x?peerId=" + PeerId.generate(), "a b")) {
+            assertThat(badHost.handshakeResponse()).startsWith("HTTP/1.1 101");
+        }
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nHost: a b\r\n\r\n"))).isEqualTo(200);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GARBAGE\r\n\r\n"))).isEqualTo(400);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nno colon here\r\n\r\n"))).isEqualTo(400);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nX: " + "y".repeat(20_000) + "\r\n\r\n")))
+                .isIn(404, 400, 431);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nUpgrade: websocket\r\n"
+                + "Connection: Upgrade\r\nSec-WebSocket-Version: 8\r\n\r\n"))).isEqualTo(426);
+        assertThat(RawHttp.status(RawHttp.get(server.getPort(), "/health"))).isEqualTo(200);
+    }
+
+    @Test
+    void unresponsiveSocketIsClosedAfterPeerTimeoutAndItsIdFreed() throws Exception {
+        server.close();
+        server = PeerPigeonServer.builder().port(0).host("127.0.0.1").peerTimeout(600).pingInterval(100).build().start();
+        alice = client().announce("n1");
+        bob = client().announce("n1");
+        alice.awaitDiscovered(bob.peerId());
+        String id = PeerId.generate();
+        try (RawWebSocket silent = new RawWebSocket(server.getPort(), "/?peerId=" + id)) {
+            assertThat(silent.handshakeResponse()).startsWith("HTTP/1.1 101");
+            silent.sendText("{\"type\":\"announce\",\"data\":{},\"networkName\":\"n1\"}");
+            alice.awaitDiscovered(id);
+            // it never answers the server's pings
+            assertThat(silent.awaitServerClose(10_000)).isTrue();
+        }
+        alice.await("peer-disconnected of the silent peer", o -> isType(o, "peer-disconnected")
+                && o.getAsJsonObject("data").get("peerId").getAsString().equals(id));
+        TestClient back = TestClient.connect(server.getPort(), id);
+        clients.add(back);
+        assertThat(back.isOpen()).isTrue();
+    }
+}
