@@ -5,6 +5,9 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peerpigeon.PeerPigeonException.BindException;
 import dev.peerpigeon.PeerPigeonException.StateException;
+import dev.peerpigeon.federation.HubMesh;
+import dev.peerpigeon.federation.MeshObserver;
+import dev.peerpigeon.federation.MeshSettings;
 import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.http.StatusSource;
 import dev.peerpigeon.protocol.MessageCodec;
@@ -70,6 +73,7 @@ public final class PeerPigeonServer implements AutoCloseable {
     private volatile WebSocketTransport<PeerSession> transport;
     private volatile ScheduledExecutorService maintenance;
     private volatile HttpEndpoints http;
+    private volatile HubMesh hubMesh;          // null unless isHub
 
     PeerPigeonServer(ServerConfig config) {
         this.config = config;
@@ -124,6 +128,14 @@ public final class PeerPigeonServer implements AutoCloseable {
                     cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes()));
             signaling.observer(new EventBridge());
             http = new HttpEndpoints(cfg.corsOrigin(), new Status());
+            if (cfg.isHub()) {
+                hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
+                        cfg.bootstrapHubs(), cfg.autoConnect(), cfg.defaultBootstrapPort(), cfg.reconnectIntervalMillis(),
+                        cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
+                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis()),
+                        signaling, new MeshBridge());
+                signaling.federation(hubMesh);
+            }
             bind(cfg);
             startedAt = System.currentTimeMillis();
             maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -135,6 +147,9 @@ public final class PeerPigeonServer implements AutoCloseable {
             maintenance.scheduleWithFixedDelay(this::checkLiveness, ping, ping, TimeUnit.MILLISECONDS);
             synchronized (lifecycle) {
                 state = State.RUNNING;
+            }
+            if (hubMesh != null) {
+                hubMesh.start(boundPort);
             }
         } catch (RuntimeException e) {
             synchronized (lifecycle) {
@@ -148,6 +163,7 @@ public final class PeerPigeonServer implements AutoCloseable {
         log.info("{} started on ws://{}:{}", kind, cfg.host(), boundPort);
         if (cfg.isHub()) {
             log.info("Hub mesh namespace: {}", cfg.hubMeshNamespace());
+            log.info("Hub peer id: {}", cfg.hubPeerId());
         }
         log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.maxConnections(),
                 cfg.peerTimeoutMillis(), cfg.pingIntervalMillis());
@@ -198,6 +214,10 @@ public final class PeerPigeonServer implements AutoCloseable {
                 return;
             }
             state = State.STOPPED;
+        }
+        HubMesh mesh = hubMesh;
+        if (mesh != null) {
+            mesh.stop();
         }
         PeerRegistry reg = registry;
         if (reg != null) {
@@ -277,23 +297,52 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             networks = reg.networkCount();
         }
+        int bootstrapTotal = 0;
+        int bootstrapConnected = 0;
+        HubMesh mesh = hubMesh;
+        if (mesh != null) {
+            for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
+                bootstrapTotal++;
+                bootstrapConnected += d.connected() ? 1 : 0;
+            }
+        }
         return new ServerStats(isRunning(), cfg.isHub(), cfg.hubPeerId(), cfg.hubMeshNamespace(), connections, peers,
-                hubs, networks, 0, 0, cfg.maxConnections(),
+                hubs, networks, bootstrapTotal, bootstrapConnected, cfg.maxConnections(),
                 isRunning() ? System.currentTimeMillis() - startedAt : 0, cfg.host(), boundPort);
     }
 
     public HubStats getHubStats() {
         List<HubStats.Hub> hubs = new ArrayList<>();
+        List<HubStats.Bootstrap> bootstrap = new ArrayList<>();
         PeerRegistry reg = registry;
         if (reg != null) {
             for (PeerSession s : reg.sessions()) {
-                if (s.isHub()) {
+                if (s.isHub() && s.hubLink() == null) {
                     hubs.add(new HubStats.Hub(s.peerId(), "peer", s.networkName(), s.networkName(), s.connectedAt(),
                             s.lastActivity(), s.announceData()));
                 }
             }
         }
-        return new HubStats(hubs.size(), hubs.size(), hubs, List.of(), 0);
+        HubMesh mesh = hubMesh;
+        int remote = 0;
+        if (mesh != null) {
+            String ns = config.hubMeshNamespace();
+            for (HubMesh.LinkInfo l : mesh.linkInfos()) {
+                hubs.add(new HubStats.Hub(l.hubId(), l.direction(), ns, ns, l.connectedAt(), l.lastActivity(),
+                        l.data() == null ? "{\"uri\":" + MessageCodec.quote(String.valueOf(l.uri())) + "}" : l.data()));
+            }
+            for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
+                bootstrap.add(new HubStats.Bootstrap(d.uri(), d.connected(), d.lastAttempt(), d.attemptNumber(),
+                        d.nextAttemptAt(), d.remoteHubId(), d.abandoned()));
+            }
+            remote = mesh.remotePeerCount();
+        }
+        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote);
+    }
+
+    /** The hub mesh connector, or null when this server is not a hub. For diagnostics and tests. */
+    public HubMesh hubMesh() {
+        return hubMesh;
     }
 
     /** Snapshots of every registered connection. */
@@ -332,6 +381,26 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
     }
 
+    /** A request claims hub access when it carries a hubSecret parameter or dials a /hub path. */
+    private static boolean claimsHubAccess(RequestHead head) {
+        return queryParam(head.query(), "hubSecret") != null || head.path().startsWith("/hub");
+    }
+
+    /**
+     * The hub secret a request presents: the {@code hubSecret} query parameter, else the last path segment
+     * (a reference JS hub only appends {@code ?peerId=} to its configured URI, so operators give it
+     * {@code ws://host:port/hub/<secret>}).
+     */
+    private static String presentedSecret(RequestHead head) {
+        String q = queryParam(head.query(), "hubSecret");
+        if (q != null) {
+            return q;
+        }
+        String path = head.path();
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? path : path.substring(slash + 1);
+    }
+
     static String queryParam(String query, String name) {
         for (String part : query.split("&")) {
             int eq = part.indexOf('=');
@@ -364,6 +433,16 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.debug("Refused upgrade from {}: invalid peerId", head.remote());
                 return http.refusal(400, "Bad Request", "Invalid peerId format");
             }
+            HubMesh mesh = hubMesh;
+            if (mesh != null && peerId.equals(mesh.hubId())) {
+                log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", head.remote());
+                return http.refusal(508, "Loop Detected", "Self connection");
+            }
+            String secret = config.hubSecret();
+            if (secret != null && claimsHubAccess(head) && !secret.equals(presentedSecret(head))) {
+                log.warn("Refused hub upgrade from {}: wrong hub secret", head.remote());
+                return http.refusal(403, "Forbidden", "Invalid hub secret");
+            }
             return switch (registry.admit(peerId)) {
                 case DUPLICATE -> {
                     log.debug("Refused upgrade of {}: already connected", PeerSession.shortId(peerId));
@@ -384,7 +463,17 @@ public final class PeerPigeonServer implements AutoCloseable {
                 connection.close(1001, "Server shutting down");
                 return null;
             }
-            return signaling.open(connection, queryParam(head.query(), "peerId"));
+            PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
+            if (session != null && config.hubSecret() != null) {
+                session.hubAuthorized(config.hubSecret().equals(presentedSecret(head)));
+            }
+            return session;
+        }
+
+        @Override
+        public java.util.Map<String, String> upgradeHeaders() {
+            HubMesh mesh = hubMesh;
+            return mesh == null ? java.util.Map.of() : mesh.upgradeHeaders();
         }
 
         @Override
@@ -482,6 +571,39 @@ public final class PeerPigeonServer implements AutoCloseable {
         @Override
         public void hubUnregistered(PeerSession s, int totalHubs) {
             fire(new ServerEvent.HubUnregistered(s.peerId(), totalHubs));
+        }
+    }
+
+    /** Hub mesh events -> public events. */
+    private final class MeshBridge implements MeshObserver {
+        @Override
+        public void hubRegistered(String hubId, int totalHubs) {
+            fire(new ServerEvent.HubRegistered(hubId, totalHubs));
+        }
+
+        @Override
+        public void hubUnregistered(String hubId, int totalHubs) {
+            fire(new ServerEvent.HubUnregistered(hubId, totalHubs));
+        }
+
+        @Override
+        public void bootstrapConnected(java.net.URI uri) {
+            fire(new ServerEvent.BootstrapConnected(uri));
+        }
+
+        @Override
+        public void bootstrapDisconnected(java.net.URI uri, int code, String reason) {
+            fire(new ServerEvent.BootstrapDisconnected(uri, code, reason));
+        }
+
+        @Override
+        public void hubDiscovered(String hubId, String via, String data) {
+            fire(new ServerEvent.HubDiscovered(hubId, via, data));
+        }
+
+        @Override
+        public void bootstrapAbandoned(java.net.URI uri, int attempts) {
+            fire(new ServerEvent.BootstrapAbandoned(uri, attempts));
         }
     }
 

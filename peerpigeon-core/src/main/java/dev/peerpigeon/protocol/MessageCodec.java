@@ -42,6 +42,7 @@ public final class MessageCodec {
             String msgId = null;
             int ttl = -1;
             long seq = -1;
+            String targetHub = null;
             reader.beginObject();
             while (reader.hasNext()) {
                 String name = reader.nextName();
@@ -55,6 +56,7 @@ public final class MessageCodec {
                     case "msgId" -> msgId = stringField(reader, "msgId");
                     case "ttl" -> ttl = intField(reader, "ttl");
                     case "seq" -> seq = longField(reader, "seq");
+                    case "targetHub" -> targetHub = stringField(reader, "targetHub");
                     default -> reader.skipValue();
                 }
             }
@@ -62,7 +64,7 @@ public final class MessageCodec {
             if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new ProtocolException("Invalid JSON: trailing data after the message");
             }
-            RouteInfo route = (originHub != null || msgId != null) ? new RouteInfo(originHub, msgId, ttl, seq) : null;
+            RouteInfo route = (originHub != null || msgId != null) ? new RouteInfo(originHub, msgId, ttl, seq, targetHub) : null;
             return new Inbound(type, networkName, target, from, data, route);
         } catch (MalformedJsonException | EOFException | IllegalStateException e) {
             throw new ProtocolException("Invalid JSON: " + shorten(e.getMessage()));
@@ -293,6 +295,10 @@ public final class MessageCodec {
         }
         if (route.seq() >= 0) {
             sb.append(",\"seq\":").append(route.seq());
+        }
+        if (route.targetHub() != null) {
+            sb.append(",\"targetHub\":");
+            quote(sb, route.targetHub());
         }
     }
 }

@@ -8,6 +8,7 @@ package dev.peerpigeon.protocol;
  * @param msgId     unique id of this frame on the hub mesh, for exactly-once delivery
  * @param ttl       remaining hops
  * @param seq       origin sequence number of a directory update, or -1
+ * @param targetHub the hub that hosts the signal's target, or null
  */
-public record RouteInfo(String originHub, String msgId, int ttl, long seq) {
+public record RouteInfo(String originHub, String msgId, int ttl, long seq, String targetHub) {
 }

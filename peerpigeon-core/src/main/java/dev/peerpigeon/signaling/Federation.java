@@ -28,8 +28,8 @@ public interface Federation {
     default void localPeerJoined(PeerSession session, String networkName) {
     }
 
-    /** A local peer left {@code networkName} (goodbye, network change or disconnect). */
-    default void localPeerLeft(PeerSession session, String networkName) {
+    /** A local peer left {@code networkName}: by goodbye ({@code goodbye} true), network change or disconnect. */
+    default void localPeerLeft(PeerSession session, String networkName, boolean goodbye) {
     }
 
     /**
@@ -41,7 +41,10 @@ public interface Federation {
         return false;
     }
 
-    /** Sends the peers of {@code networkName} hosted on other hubs to a newly joined local peer. */
+    /**
+     * Sends the peers of {@code networkName} hosted on other hubs to a newly joined local peer. Called
+     * under the network's lock ({@link PeerRegistry#withNetwork}), so it must only queue frames.
+     */
     default void sendRemotePeers(PeerSession session, String networkName) {
     }
 

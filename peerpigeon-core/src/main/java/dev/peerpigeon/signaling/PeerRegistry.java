@@ -14,9 +14,11 @@ import java.util.function.Consumer;
  *
  * <p>Threads: shared by all transport workers. The peer table is a {@link ConcurrentHashMap} keyed by
  * id whose removals are conditional on the session object ({@code remove(id, session)}), so a stale
- * socket can never unregister a newer session of the same id. Each network has its own lock; a
- * membership change and the discovery messages it causes happen under that lock, so two peers joining
- * at the same time learn about each other exactly once. No lock is held while another is taken.
+ * socket can never unregister a newer session of the same id. Each network name maps to one of
+ * {@value #STRIPES} lock stripes; a membership change and the discovery messages it causes happen under
+ * that stripe, so two peers joining at the same time learn about each other exactly once. The hub mesh
+ * takes the same stripe ({@link #withNetwork}) when it inserts a remote peer, so a local joiner sees each
+ * remote peer exactly once too. No lock is held while another is taken.
  */
 public final class PeerRegistry {
     public static final String DEFAULT_NETWORK = "global";
@@ -24,6 +26,8 @@ public final class PeerRegistry {
     /** Result of the pre-upgrade admission check. */
     public enum Admission { ACCEPT, DUPLICATE, FULL }
 
+    static final int STRIPES = 256;
+    private final Object[] stripes = new Object[STRIPES];
     private final int maxConnections;
     private final int maxNetworks;
     private final ConcurrentHashMap<String, PeerSession> peers = new ConcurrentHashMap<>();
@@ -32,13 +36,32 @@ public final class PeerRegistry {
     public PeerRegistry(int maxConnections, int maxNetworks) {
         this.maxConnections = maxConnections;
         this.maxNetworks = maxNetworks;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+    }
+
+    private Object lockFor(String networkName) {
+        int h = networkName.hashCode();
+        return stripes[(h ^ (h >>> 16)) & (STRIPES - 1)];
+    }
+
+    /**
+     * Runs {@code action} under the network's lock with its current members (an empty list when the
+     * network does not exist). Used to insert remote peers without racing local joins.
+     */
+    public void withNetwork(String networkName, MembershipAction action) {
+        synchronized (lockFor(networkName)) {
+            Network net = networks.get(networkName);
+            action.run(net == null ? List.of() : new ArrayList<>(net.members.values()));
+        }
     }
 
     /** A network: its members by id. Guarded by its own monitor for changes; reads may be lock-free. */
     public static final class Network {
         final String name;
         final Map<String, PeerSession> members = new ConcurrentHashMap<>();
-        boolean removed; // guarded by this
+        boolean removed; // guarded by the network's stripe lock
 
         Network(String name) {
             this.name = name;
@@ -145,7 +168,7 @@ public final class PeerRegistry {
                 }
                 net = networks.computeIfAbsent(networkName, Network::new);
             }
-            synchronized (net) {
+            synchronized (lockFor(networkName)) {
                 if (net.removed) {
                     continue; // lost a race with the removal of an empty network; retry on a fresh one
                 }
@@ -177,7 +200,7 @@ public final class PeerRegistry {
         if (net == null) {
             return false;
         }
-        synchronized (net) {
+        synchronized (lockFor(networkName)) {
             if (!net.members.remove(session.peerId(), session)) {
                 return false;
             }
@@ -188,7 +211,7 @@ public final class PeerRegistry {
     }
 
     private void removeIfEmpty(Network net) {
-        // caller holds net's lock
+        // caller holds the network's stripe lock
         if (net.members.isEmpty()) {
             net.removed = true;
             networks.remove(net.name, net);

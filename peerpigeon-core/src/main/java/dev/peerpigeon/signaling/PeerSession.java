@@ -24,6 +24,8 @@ public final class PeerSession {
     private volatile boolean closed;
     /** Set by the federation layer when this connection is an accepted hub link. */
     private volatile Object hubLink;
+    /** True when the upgrade request presented the hub mesh secret (or none is configured). */
+    private volatile boolean hubAuthorized = true;
 
     public PeerSession(String peerId, Connection connection, long now) {
         this.peerId = peerId;
@@ -93,6 +95,14 @@ public final class PeerSession {
 
     public void hubLink(Object link) {
         this.hubLink = link;
+    }
+
+    public boolean hubAuthorized() {
+        return hubAuthorized;
+    }
+
+    public void hubAuthorized(boolean authorized) {
+        this.hubAuthorized = authorized;
     }
 
     void markClosed() {

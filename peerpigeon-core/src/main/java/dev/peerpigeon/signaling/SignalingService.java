@@ -205,6 +205,7 @@ public final class SignalingService {
                             s.peerId(), now, null));
                 }
             }
+            federation.sendRemotePeers(s, net); // under the same lock as remote inserts: exactly once
         });
         if (!joined) {
             if (!s.isClosed()) {
@@ -212,7 +213,6 @@ public final class SignalingService {
             }
             return;
         }
-        federation.sendRemotePeers(s, net);
         federation.localPeerJoined(s, net);
         log.debug("{} announced in network '{}'{}", s, net, isHub ? " as hub" : "");
         observer.peerAnnounced(s, net, isHub);
@@ -249,6 +249,10 @@ public final class SignalingService {
 
     /** Removes the session from its network (if any) and tells the remaining members. */
     void departNetwork(PeerSession s) {
+        departNetwork(s, false);
+    }
+
+    private void departNetwork(PeerSession s, boolean goodbye) {
         String net = s.networkName();
         if (net == null) {
             return;
@@ -267,7 +271,7 @@ public final class SignalingService {
         });
         if (left) {
             s.leaveNetwork();
-            federation.localPeerLeft(s, net);
+            federation.localPeerLeft(s, net, goodbye);
         }
     }
 
@@ -280,24 +284,33 @@ public final class SignalingService {
             return;
         }
         checkClaimedNetwork(s, msg);
-        PeerRegistry.Network network = registry.network(net);
-        if (network != null) {
-            List<PeerSession> closest = new ArrayList<>();
-            for (PeerSession p : network.members()) {
-                if (p != s && p.connection().isOpen()) {
-                    closest.add(p);
-                }
-            }
-            closest.sort(Comparator.comparingInt(p -> PeerId.xorDistance(s.peerId(), p.peerId())));
-            String frame = MessageCodec.relay("goodbye", msg.data(), s.peerId(), msg.targetPeerId(), net, now, null);
-            for (int i = 0; i < Math.min(GOODBYE_FANOUT, closest.size()); i++) {
-                closest.get(i).connection().send(frame);
-            }
-        }
+        sendGoodbyeToClosest(s.peerId(), net, msg.data(), msg.targetPeerId(), now);
         observer.peerGoodbye(s);
         // The socket stays registered (it still gets pongs and may announce again), but the peer is
         // gone from its network; the reference instead orphaned the socket (PROTOCOL.md 9.6).
-        departNetwork(s);
+        departNetwork(s, true);
+    }
+
+    /**
+     * Sends a goodbye from {@code fromPeerId} to the {@value #GOODBYE_FANOUT} local members of {@code net}
+     * closest to it by XOR distance (the reference's choice). Used for local and remote goodbyes.
+     */
+    public void sendGoodbyeToClosest(String fromPeerId, String net, String data, String target, long now) {
+        PeerRegistry.Network network = registry.network(net);
+        if (network == null) {
+            return;
+        }
+        List<PeerSession> closest = new ArrayList<>();
+        for (PeerSession p : network.members()) {
+            if (!p.peerId().equals(fromPeerId) && p.connection().isOpen() && p.hubLink() == null) {
+                closest.add(p);
+            }
+        }
+        closest.sort(Comparator.comparingInt(p -> PeerId.xorDistance(fromPeerId, p.peerId())));
+        String frame = MessageCodec.relay("goodbye", data, fromPeerId, target, net, now, null);
+        for (int i = 0; i < Math.min(GOODBYE_FANOUT, closest.size()); i++) {
+            closest.get(i).connection().send(frame);
+        }
     }
 
     /** A client's claimed network, when present, must be its real one (PROTOCOL.md 9.5). */

@@ -14,6 +14,11 @@ public interface TransportHandler<S> {
      */
     HttpResponse onRequest(RequestHead head);
 
+    /** Extra headers of every 101 response (e.g. the hub's identity for dialing hubs). */
+    default java.util.Map<String, String> upgradeHeaders() {
+        return java.util.Map.of();
+    }
+
     /** An accepted upgrade completed. Returns the state for later calls, or null to ignore the connection. */
     S onOpen(Connection connection, RequestHead head);
 

@@ -208,6 +208,7 @@ public final class WebSocketTransport<S> {
             HandshakeImpl1Server builder = new HandshakeImpl1Server();
             if (response == null) {
                 builder.setHttpStatus((short) 101);
+                handler.upgradeHeaders().forEach(builder::put);
                 conn.setAttachment(new Attachment<S>(head, false));
                 return builder;
             }
