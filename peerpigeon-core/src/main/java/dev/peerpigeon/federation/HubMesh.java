@@ -497,7 +497,7 @@ public final class HubMesh implements Federation {
                     post(() -> applyRoutes(link, data));
                 }
             }
-            case "ping" -> link.conn.send(MessageCodec.pong(link.remoteHubId, System.currentTimeMillis()));
+            case "ping" -> sendOn(link, MessageCodec.pong(link.remoteHubId, System.currentTimeMillis()));
             case "goodbye" -> {
                 if (msg.targetPeerId() != null) {
                     onRemoteSignal(link, msg);
@@ -614,7 +614,7 @@ public final class HubMesh implements Federation {
                 System.currentTimeMillis(), new RouteInfo(settings.hubId(), null, -1, s, null));
         String plainFrame = MessageCodec.notice("peer-discovered", discovery, networkName, null, System.currentTimeMillis(), null);
         for (Link l : links) {
-            l.conn.send(l.smart ? smartFrame : plainFrame);
+            sendOn(l, l.smart ? smartFrame : plainFrame);
         }
     }
 
@@ -635,11 +635,11 @@ public final class HubMesh implements Federation {
                 System.currentTimeMillis(), null);
         for (Link l : links) {
             if (l.smart) {
-                l.conn.send(smartFrame);
+                sendOn(l, smartFrame);
             } else if (!l.outbound) {
                 // A reference hub handles peer-disconnected only on its outbound link (to us); on its
                 // inbound side it would answer "error" (PROTOCOL.md 6.3).
-                l.conn.send(plainFrame);
+                sendOn(l, plainFrame);
             }
         }
     }
@@ -677,10 +677,10 @@ public final class HubMesh implements Federation {
             Link next = route != null ? route.link : r.learnedFrom;
             if (next != null && next != incoming && next.conn.isOpen() && links.contains(next)) {
                 if (next.smart) {
-                    next.conn.send(MessageCodec.relay(type, data, from, target, net, now,
+                    sendOn(next, MessageCodec.relay(type, data, from, target, net, now,
                             new RouteInfo(origin, msgId, ttl, -1, r.originHub)));
                 } else {
-                    next.conn.send(MessageCodec.relay(type, data, from, target, net, now, null));
+                    sendOn(next, MessageCodec.relay(type, data, from, target, net, now, null));
                 }
                 return true;
             }
@@ -689,7 +689,7 @@ public final class HubMesh implements Federation {
         String frame = MessageCodec.relay(type, data, from, target, net, now, new RouteInfo(origin, msgId, ttl, -1, null));
         for (Link l : links) {
             if (l.smart && l != incoming) {
-                l.conn.send(frame);
+                sendOn(l, frame);
                 sent = true;
             }
         }
@@ -734,7 +734,7 @@ public final class HubMesh implements Federation {
             String plainFrame = MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(), null);
             for (Link l : links) {
                 if (l != from) {
-                    l.conn.send(l.smart ? smartFrame : plainFrame);
+                    sendOn(l, l.smart ? smartFrame : plainFrame);
                 }
             }
         }
@@ -761,9 +761,9 @@ public final class HubMesh implements Federation {
                     continue;
                 }
                 if (l.smart) {
-                    l.conn.send(smartFrame);
+                    sendOn(l, smartFrame);
                 } else if (!l.outbound) {
-                    l.conn.send(plainFrame);
+                    sendOn(l, plainFrame);
                 }
             }
         }
@@ -825,16 +825,16 @@ public final class HubMesh implements Federation {
             }
             Long ls = localSeqs.get(key(net, s.peerId()));
             if (link.smart) {
-                link.conn.send(MessageCodec.notice("peer-discovered", s.discoveryData(), net, null, now,
+                sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net, null, now,
                         new RouteInfo(settings.hubId(), null, -1, ls == null ? seq.incrementAndGet() : ls, null)));
             } else {
-                link.conn.send(MessageCodec.notice("peer-discovered", s.discoveryData(), net,
+                sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net,
                         link.outbound ? null : link.remoteHubId, now, null));
             }
         }
         sendRemoteDump(link);
         if (link.smart) {
-            link.conn.send(routesFrame(routes));
+            sendOn(link, routesFrame(routes));
         }
         recomputeRoutes();
         observer.hubRegistered(link.remoteHubId, links.size());
@@ -848,10 +848,10 @@ public final class HubMesh implements Federation {
                     continue;
                 }
                 if (link.smart) {
-                    link.conn.send(MessageCodec.notice("peer-discovered", r.discovery, r.network, null, now,
+                    sendOn(link, MessageCodec.notice("peer-discovered", r.discovery, r.network, null, now,
                             new RouteInfo(r.originHub, null, -1, r.seq, null)));
                 } else {
-                    link.conn.send(MessageCodec.notice("peer-discovered", r.discovery, r.network,
+                    sendOn(link, MessageCodec.notice("peer-discovered", r.discovery, r.network,
                             link.outbound ? null : link.remoteHubId, now, null));
                 }
             }
@@ -927,7 +927,7 @@ public final class HubMesh implements Federation {
         String frame = routesFrame(routes);
         for (Link l : links) {
             if (l.smart) {
-                l.conn.send(frame);
+                sendOn(l, frame);
             }
         }
         Set<String> lost = new HashSet<>(before.keySet());
@@ -1013,7 +1013,7 @@ public final class HubMesh implements Federation {
                 if (!l.smart && l.outbound) {
                     for (PeerSession s : registry.sessions()) {
                         if (s.networkName() != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
-                            l.conn.send(MessageCodec.notice("peer-discovered", s.discoveryData(), s.networkName(), null, now, null));
+                            sendOn(l, MessageCodec.notice("peer-discovered", s.discoveryData(), s.networkName(), null, now, null));
                         }
                     }
                     sendRemoteDump(l);
@@ -1025,6 +1025,18 @@ public final class HubMesh implements Federation {
     }
 
     // ------------------------------------------------------------------ helpers and stats
+
+    private final AtomicLong linkFrames = new AtomicLong();
+
+    private void sendOn(Link link, String frame) {
+        linkFrames.incrementAndGet();
+        link.conn.send(frame);
+    }
+
+    /** Frames this hub has sent on hub links since start (for measurements). */
+    public long linkFramesSent() {
+        return linkFrames.get();
+    }
 
     private static String key(String net, String peerId) {
         return net + "|" + peerId;
@@ -1096,6 +1108,12 @@ public final class HubMesh implements Federation {
             n += m.size();
         }
         return n;
+    }
+
+    /** Number of links on the best path to {@code hubId}, or -1 when unreachable. */
+    public int pathLength(String hubId) {
+        Route r = routes.get(hubId);
+        return r == null ? -1 : r.path.size() - 1;
     }
 
     /** Hubs reachable through the mesh (not counting this one). */

@@ -1,0 +1,101 @@
+package dev.peerpigeon.federation;
+
+import dev.peerpigeon.PeerPigeonServer;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.NodeProcess;
+import dev.peerpigeon.testkit.Ports;
+import dev.peerpigeon.testkit.ReferencePackage;
+import dev.peerpigeon.testkit.TestClient;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Interop with the real reference hub (npm peerpigeon@1.1.3 server/index.js, isHub: true), in both
+ * dial directions: peers on each side discover each other and exchange signals.
+ */
+class ReferenceHubInteropTest {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static NodeProcess referenceHub(int port, String hubId, List<String> bootstrap) {
+        StringBuilder boot = new StringBuilder("[");
+        for (String b : bootstrap) {
+            boot.append(boot.length() > 1 ? "," : "").append('"').append(b).append('"');
+        }
+        boot.append(']');
+        String options = "{\"port\":" + port + ",\"host\":\"127.0.0.1\",\"isHub\":true,\"hubMeshNamespace\":\"test-mesh\","
+                + "\"hubPeerId\":\"" + hubId + "\",\"bootstrapHubs\":" + boot + ",\"maxPortRetries\":0}";
+        NodeProcess p = ReferencePackage.node("node/reference-hub.mjs", ReferencePackage.dir().toString(), options);
+        p.awaitEvent("started", WAIT);
+        return p;
+    }
+
+    private static PeerPigeonServer javaHub(List<URI> bootstrap) {
+        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("test-mesh")
+                .bootstrapHubs(bootstrap).defaultBootstrapPort(0).reconnectInterval(200).cleanupInterval(1000)
+                .build().start();
+    }
+
+    private static void exchangeSignals(TestClient a, TestClient b) {
+        a.offer(b.peerId(), "v=0 offer across hubs");
+        assertThat(b.await("offer from " + a.peerId(), o -> TestClient.isType(o, "offer"), WAIT)
+                .get("fromPeerId").getAsString()).isEqualTo(a.peerId());
+        b.signal("answer", "{\"type\":\"answer\",\"sdp\":\"v=0 answer across hubs\"}", a.peerId());
+        assertThat(a.await("answer", o -> TestClient.isType(o, "answer"), WAIT).get("fromPeerId").getAsString())
+                .isEqualTo(b.peerId());
+    }
+
+    @Test
+    void referenceHubDialsUs() {
+        try (PeerPigeonServer ours = javaHub(List.of())) {
+            int refPort = Ports.free();
+            String refId = PeerId.generate();
+            try (NodeProcess ref = referenceHub(refPort, refId, List.of("ws://127.0.0.1:" + ours.getPort()))) {
+                Await.until("reference hub linked in", WAIT, () -> ours.getHubStats().hubs().stream()
+                        .anyMatch(h -> h.peerId().equals(refId) && h.direction().equals("in")), ref::output);
+                TestClient y = TestClient.connect(ours.getPort()).announce("n1");
+                TestClient x = TestClient.connect(refPort).announce("n1");
+                y.await("discovery of the reference hub's peer", o -> TestClient.isType(o, "peer-discovered")
+                        && o.getAsJsonObject("data").get("peerId").getAsString().equals(x.peerId()), WAIT);
+                x.await("discovery of our peer", o -> TestClient.isType(o, "peer-discovered")
+                        && o.getAsJsonObject("data").get("peerId").getAsString().equals(y.peerId()), WAIT);
+                exchangeSignals(x, y);
+                exchangeSignals(y, x);
+                x.close();
+                y.close();
+            }
+        }
+    }
+
+    @Test
+    void weDialTheReferenceHub() {
+        int refPort = Ports.free();
+        try (NodeProcess ref = referenceHub(refPort, PeerId.generate(), List.of())) {
+            try (PeerPigeonServer ours = javaHub(List.of(URI.create("ws://127.0.0.1:" + refPort)))) {
+                Await.until("link to the reference hub", WAIT, () -> ours.getStats().bootstrapConnected() == 1);
+                TestClient x = TestClient.connect(refPort).announce("n1");
+                x.sync();
+                TestClient y = TestClient.connect(ours.getPort()).announce("n1");
+                // x joined first on the dialed (reference) side: it learns y live; y learns x from our directory.
+                y.await("discovery of the reference hub's peer", o -> TestClient.isType(o, "peer-discovered")
+                        && o.getAsJsonObject("data").get("peerId").getAsString().equals(x.peerId()), WAIT);
+                x.await("discovery of our peer", o -> TestClient.isType(o, "peer-discovered")
+                        && o.getAsJsonObject("data").get("peerId").getAsString().equals(y.peerId()), WAIT);
+                // A late joiner on the reference side: the reference does not cache what we send, our refresh covers it.
+                TestClient late = TestClient.connect(refPort).announce("n1");
+                late.await("late discovery of our peer", o -> TestClient.isType(o, "peer-discovered")
+                        && o.getAsJsonObject("data").get("peerId").getAsString().equals(y.peerId()), WAIT);
+                exchangeSignals(x, y);
+                exchangeSignals(y, x);
+                x.close();
+                y.close();
+                late.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.peerpigeon.testkit;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** Reads the library's log lines, which the surefire configuration sends to target/test-logs.txt. */
+public final class TestLogs {
+    private TestLogs() {
+    }
+
+    public static Path file() {
+        String f = System.getProperty("org.slf4j.simpleLogger.logFile");
+        if (f == null) {
+            throw new AssertionError("tests run without org.slf4j.simpleLogger.logFile; run them through Maven");
+        }
+        return Path.of(f);
+    }
+
+    public static List<String> lines() {
+        try {
+            return Files.exists(file()) ? Files.readAllLines(file(), StandardCharsets.UTF_8) : List.of();
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits until a log line contains every fragment, and returns it. */
+    public static String awaitLine(Duration timeout, String... fragments) {
+        String[] found = new String[1];
+        Await.until("a log line containing " + String.join(" + ", fragments), timeout, () -> {
+            for (String line : lines()) {
+                boolean all = true;
+                for (String f : fragments) {
+                    all &= line.contains(f);
+                }
+                if (all) {
+                    found[0] = line;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+}
