@@ -289,9 +289,9 @@ public final class PeerPigeonServer implements AutoCloseable {
         if (reg != null) {
             for (PeerSession s : reg.sessions()) {
                 connections++;
-                if (s.isHub() || s.hubLink() != null) {
-                    hubs++;
-                } else if (s.announced()) {
+                if (s.isHub() && s.hubLink() == null) {
+                    hubs++; // a hub client on a plain server (its links are counted below)
+                } else if (s.announced() && s.hubLink() == null) {
                     peers++;
                 }
             }
@@ -301,6 +301,7 @@ public final class PeerPigeonServer implements AutoCloseable {
         int bootstrapConnected = 0;
         HubMesh mesh = hubMesh;
         if (mesh != null) {
+            hubs += mesh.linkInfos().size();
             for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
                 bootstrapTotal++;
                 bootstrapConnected += d.connected() ? 1 : 0;
@@ -338,6 +339,19 @@ public final class PeerPigeonServer implements AutoCloseable {
             remote = mesh.remotePeerCount();
         }
         return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote);
+    }
+
+    /**
+     * Dials another hub now (in addition to the bootstrap list), with the usual redial policy.
+     *
+     * @throws StateException when this server is not a running hub
+     */
+    public void connectToHub(java.net.URI uri) {
+        HubMesh mesh = hubMesh;
+        if (mesh == null || !isRunning()) {
+            throw new StateException("connectToHub needs a running hub (isHub(true))");
+        }
+        mesh.connectToHub(uri);
     }
 
     /** The hub mesh connector, or null when this server is not a hub. For diagnostics and tests. */
