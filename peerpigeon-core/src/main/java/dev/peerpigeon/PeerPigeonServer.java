@@ -12,6 +12,7 @@ import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.http.StatusSource;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.signaling.IpLimiter;
 import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingObserver;
@@ -74,6 +75,7 @@ public final class PeerPigeonServer implements AutoCloseable {
     private volatile ScheduledExecutorService maintenance;
     private volatile HttpEndpoints http;
     private volatile HubMesh hubMesh;          // null unless isHub
+    private volatile IpLimiter ipLimiter;
 
     PeerPigeonServer(ServerConfig config) {
         this.config = config;
@@ -125,14 +127,15 @@ public final class PeerPigeonServer implements AutoCloseable {
         try {
             registry = new PeerRegistry(cfg.maxConnections(), cfg.maxNetworks());
             signaling = new SignalingService(registry, new SignalingSettings(cfg.hubMeshNamespace(),
-                    cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes()));
+                    cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes(), cfg.maxMessagesPerSecond(), cfg.messageBurst()));
+            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond());
             signaling.observer(new EventBridge());
             http = new HttpEndpoints(cfg.corsOrigin(), new Status());
             if (cfg.isHub()) {
                 hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
                         cfg.bootstrapHubs(), cfg.autoConnect(), cfg.defaultBootstrapPort(), cfg.reconnectIntervalMillis(),
                         cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
-                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis()),
+                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers()),
                         signaling, new MeshBridge());
                 signaling.federation(hubMesh);
             }
@@ -182,7 +185,8 @@ public final class PeerPigeonServer implements AutoCloseable {
                 continue;
             }
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
-                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames()), new Handler());
+                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes()),
+                    new Handler());
             try {
                 t.start(10_000);
                 transport = t;
@@ -380,11 +384,15 @@ public final class PeerPigeonServer implements AutoCloseable {
     /** Pings every connection and closes the ones silent for longer than peerTimeout. Maintenance thread. */
     private void checkLiveness() {
         try {
+            ipLimiter.sweep();
             long now = System.currentTimeMillis();
             long timeout = config.peerTimeoutMillis();
             for (PeerSession s : registry.sessions()) {
-                if (now - s.lastActivity() > timeout) {
-                    log.info("Closing {}: silent for {} ms (peerTimeout {} ms)", s, now - s.lastActivity(), timeout);
+                long silent = now - s.lastActivity();
+                if (silent > 2 * timeout) {
+                    s.connection().abort(1006, "Peer timeout"); // it did not even complete the close handshake
+                } else if (silent > timeout) {
+                    log.info("Closing {}: silent for {} ms (peerTimeout {} ms)", s, silent, timeout);
                     s.connection().close(1001, "Peer timeout");
                 } else {
                     s.connection().sendPing();
@@ -393,6 +401,24 @@ public final class PeerPigeonServer implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("Liveness check failed", e);
         }
+    }
+
+    private static java.net.InetAddress addressOf(Connection c) {
+        java.net.InetSocketAddress a = c.remoteAddress();
+        return a == null ? null : a.getAddress();
+    }
+
+    private static String reasonPhrase(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 409 -> "Conflict";
+            case 429 -> "Too Many Requests";
+            case 503 -> "Service Unavailable";
+            default -> status < 500 ? "Client Error" : "Server Error";
+        };
     }
 
     /** A request claims hub access when it carries a hubSecret parameter or dials a /hub path. */
@@ -457,6 +483,11 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.warn("Refused hub upgrade from {}: wrong hub secret", head.remote());
                 return http.refusal(403, "Forbidden", "Invalid hub secret");
             }
+            String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
+            if (limited != null) {
+                log.debug("Refused upgrade from {}: {}", head.remote(), limited);
+                return http.refusal(429, "Too Many Requests", limited);
+            }
             return switch (registry.admit(peerId)) {
                 case DUPLICATE -> {
                     log.debug("Refused upgrade of {}: already connected", PeerSession.shortId(peerId));
@@ -467,8 +498,27 @@ public final class PeerPigeonServer implements AutoCloseable {
                             config.maxConnections());
                     yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
                 }
-                case ACCEPT -> null;
+                case ACCEPT -> admissionHook(head, peerId);
             };
+        }
+
+        private HttpResponse admissionHook(RequestHead head, String peerId) {
+            AdmissionHook hook = config.admission();
+            if (hook == null) {
+                return null;
+            }
+            try {
+                AdmissionHook.Decision d = hook.check(new AdmissionHook.Request(head.path(), head.query(), head.headers(),
+                        head.remote(), peerId));
+                if (d == null || d.accepted()) {
+                    return null;
+                }
+                log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
+                return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
+            } catch (RuntimeException e) {
+                log.error("Admission hook failed for {}", head.remote(), e);
+                return http.refusal(500, "Internal Server Error", "Admission check failed");
+            }
         }
 
         @Override
@@ -478,6 +528,9 @@ public final class PeerPigeonServer implements AutoCloseable {
                 return null;
             }
             PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
+            if (session != null) {
+                ipLimiter.opened(addressOf(connection));
+            }
             if (session != null && config.hubSecret() != null) {
                 session.hubAuthorized(config.hubSecret().equals(presentedSecret(head)));
             }
@@ -510,6 +563,9 @@ public final class PeerPigeonServer implements AutoCloseable {
 
         @Override
         public void onClose(PeerSession session, int code, String reason, boolean remote) {
+            if (registry.isRegistered(session)) {
+                ipLimiter.closed(addressOf(session.connection()));
+            }
             signaling.close(session, code, reason);
         }
     }

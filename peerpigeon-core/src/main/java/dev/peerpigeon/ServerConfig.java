@@ -22,123 +22,56 @@ public final class ServerConfig {
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:-[a-z0-9]+)*");
     static final int MAX_NAMESPACE_LENGTH = 64;
 
-    final int port;
-    final String host;
-    final int maxConnections;
-    final long cleanupIntervalMillis;
-    final long peerTimeoutMillis;
-    final long pingIntervalMillis;
-    final String corsOrigin;
-    final int maxMessageSize;
-    final int maxPortRetries;
-    final boolean verboseLogging;
-    final boolean isHub;
-    final String hubMeshNamespace;
-    final String hubPeerId;
-    final List<URI> bootstrapHubs;
-    final boolean autoConnect;
-    final long reconnectIntervalMillis;
-    final long maxReconnectIntervalMillis;
-    final int maxReconnectAttempts;
-    final int hubMeshMaxPeers;
-    final int hubMeshMinPeers;
-    final int defaultBootstrapPort;
-    final String hubSecret;
-    final int maxNetworks;
-    final int maxNetworkNameLength;
-    final int maxAnnounceDataBytes;
-    final int workerThreads;
-    final int maxQueuedFrames;
+    /** A private copy of the builder's values; never exposed, so this object is immutable. */
+    private final Builder v;
+    private final String hubPeerId;
 
     private ServerConfig(Builder b) {
-        this.port = b.port;
-        this.host = b.host;
-        this.maxConnections = b.maxConnections;
-        this.cleanupIntervalMillis = b.cleanupIntervalMillis;
-        this.peerTimeoutMillis = b.peerTimeoutMillis;
-        this.pingIntervalMillis = b.pingIntervalMillis;
-        this.corsOrigin = b.corsOrigin;
-        this.maxMessageSize = b.maxMessageSize;
-        this.maxPortRetries = b.maxPortRetries;
-        this.verboseLogging = b.verboseLogging;
-        this.isHub = b.isHub;
-        this.hubMeshNamespace = b.hubMeshNamespace;
+        this.v = b.copy();
         this.hubPeerId = b.hubPeerId != null ? b.hubPeerId : (b.isHub ? PeerId.generate() : null);
-        this.bootstrapHubs = List.copyOf(b.bootstrapHubs);
-        this.autoConnect = b.autoConnect;
-        this.reconnectIntervalMillis = b.reconnectIntervalMillis;
-        this.maxReconnectIntervalMillis = b.maxReconnectIntervalMillis;
-        this.maxReconnectAttempts = b.maxReconnectAttempts;
-        this.hubMeshMaxPeers = b.hubMeshMaxPeers;
-        this.hubMeshMinPeers = b.hubMeshMinPeers;
-        this.defaultBootstrapPort = b.defaultBootstrapPort;
-        this.hubSecret = b.hubSecret;
-        this.maxNetworks = b.maxNetworks;
-        this.maxNetworkNameLength = b.maxNetworkNameLength;
-        this.maxAnnounceDataBytes = b.maxAnnounceDataBytes;
-        this.workerThreads = b.workerThreads;
-        this.maxQueuedFrames = b.maxQueuedFrames;
     }
 
-    public int port() { return port; }
-    public String host() { return host; }
-    public int maxConnections() { return maxConnections; }
-    public long cleanupIntervalMillis() { return cleanupIntervalMillis; }
-    public long peerTimeoutMillis() { return peerTimeoutMillis; }
-    public long pingIntervalMillis() { return pingIntervalMillis; }
-    public String corsOrigin() { return corsOrigin; }
-    public int maxMessageSize() { return maxMessageSize; }
-    public int maxPortRetries() { return maxPortRetries; }
-    public boolean verboseLogging() { return verboseLogging; }
-    public boolean isHub() { return isHub; }
-    public String hubMeshNamespace() { return hubMeshNamespace; }
+    public int port() { return v.port; }
+    public String host() { return v.host; }
+    public int maxConnections() { return v.maxConnections; }
+    public long cleanupIntervalMillis() { return v.cleanupIntervalMillis; }
+    public long peerTimeoutMillis() { return v.peerTimeoutMillis; }
+    public long pingIntervalMillis() { return v.pingIntervalMillis; }
+    public String corsOrigin() { return v.corsOrigin; }
+    public int maxMessageSize() { return v.maxMessageSize; }
+    public int maxPortRetries() { return v.maxPortRetries; }
+    public boolean verboseLogging() { return v.verboseLogging; }
+    public boolean isHub() { return v.isHub; }
+    public String hubMeshNamespace() { return v.hubMeshNamespace; }
     /** The hub's own peer id (random from SecureRandom when not set); null for a plain server. */
     public String hubPeerId() { return hubPeerId; }
-    public List<URI> bootstrapHubs() { return bootstrapHubs; }
-    public boolean autoConnect() { return autoConnect; }
-    public long reconnectIntervalMillis() { return reconnectIntervalMillis; }
-    public long maxReconnectIntervalMillis() { return maxReconnectIntervalMillis; }
-    public int maxReconnectAttempts() { return maxReconnectAttempts; }
-    public int hubMeshMaxPeers() { return hubMeshMaxPeers; }
-    public int hubMeshMinPeers() { return hubMeshMinPeers; }
-    public int defaultBootstrapPort() { return defaultBootstrapPort; }
-    public String hubSecret() { return hubSecret; }
-    public int maxNetworks() { return maxNetworks; }
-    public int maxNetworkNameLength() { return maxNetworkNameLength; }
-    public int maxAnnounceDataBytes() { return maxAnnounceDataBytes; }
-    public int workerThreads() { return workerThreads; }
-    public int maxQueuedFrames() { return maxQueuedFrames; }
+    public List<URI> bootstrapHubs() { return v.bootstrapHubs; }
+    public boolean autoConnect() { return v.autoConnect; }
+    public long reconnectIntervalMillis() { return v.reconnectIntervalMillis; }
+    public long maxReconnectIntervalMillis() { return v.maxReconnectIntervalMillis; }
+    public int maxReconnectAttempts() { return v.maxReconnectAttempts; }
+    public int hubMeshMaxPeers() { return v.hubMeshMaxPeers; }
+    public int hubMeshMinPeers() { return v.hubMeshMinPeers; }
+    public int defaultBootstrapPort() { return v.defaultBootstrapPort; }
+    public String hubSecret() { return v.hubSecret; }
+    public int maxNetworks() { return v.maxNetworks; }
+    public int maxNetworkNameLength() { return v.maxNetworkNameLength; }
+    public int maxAnnounceDataBytes() { return v.maxAnnounceDataBytes; }
+    public int workerThreads() { return v.workerThreads; }
+    public int maxQueuedFrames() { return v.maxQueuedFrames; }
+    public int maxQueuedBytes() { return v.maxQueuedBytes; }
+    public int maxMessagesPerSecond() { return v.maxMessagesPerSecond; }
+    public int messageBurst() { return v.messageBurst; }
+    public int maxConnectionsPerIp() { return v.maxConnectionsPerIp; }
+    public int maxConnectionsPerIpPerSecond() { return v.maxConnectionsPerIpPerSecond; }
+    public int maxRemotePeers() { return v.maxRemotePeers; }
+    /** The admission hook, or null. */
+    public AdmissionHook admission() { return v.admission; }
 
-    /** A builder holding this configuration's values. */
+    /** A builder holding this configuration's values (including the generated hub id). */
     public Builder toBuilder() {
-        Builder b = new Builder();
-        b.port = port;
-        b.host = host;
-        b.maxConnections = maxConnections;
-        b.cleanupIntervalMillis = cleanupIntervalMillis;
-        b.peerTimeoutMillis = peerTimeoutMillis;
-        b.pingIntervalMillis = pingIntervalMillis;
-        b.corsOrigin = corsOrigin;
-        b.maxMessageSize = maxMessageSize;
-        b.maxPortRetries = maxPortRetries;
-        b.verboseLogging = verboseLogging;
-        b.isHub = isHub;
-        b.hubMeshNamespace = hubMeshNamespace;
+        Builder b = v.copy();
         b.hubPeerId = hubPeerId;
-        b.bootstrapHubs = new ArrayList<>(bootstrapHubs);
-        b.autoConnect = autoConnect;
-        b.reconnectIntervalMillis = reconnectIntervalMillis;
-        b.maxReconnectIntervalMillis = maxReconnectIntervalMillis;
-        b.maxReconnectAttempts = maxReconnectAttempts;
-        b.hubMeshMaxPeers = hubMeshMaxPeers;
-        b.hubMeshMinPeers = hubMeshMinPeers;
-        b.defaultBootstrapPort = defaultBootstrapPort;
-        b.hubSecret = hubSecret;
-        b.maxNetworks = maxNetworks;
-        b.maxNetworkNameLength = maxNetworkNameLength;
-        b.maxAnnounceDataBytes = maxAnnounceDataBytes;
-        b.workerThreads = workerThreads;
-        b.maxQueuedFrames = maxQueuedFrames;
         return b;
     }
 
@@ -158,7 +91,8 @@ public final class ServerConfig {
     /**
      * Reads the reference server's environment variables: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
      * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT,
-     * plus HUB_SECRET, VERBOSE_LOGGING and PEER_TIMEOUT (ms). Unset or empty variables keep the default.
+     * plus HUB_SECRET, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
+     * MAX_CONNECTIONS_PER_IP_PER_SECOND and MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables). Unset or empty variables keep the default.
      *
      * @throws ConfigException naming the variable when a value is invalid
      */
@@ -182,6 +116,9 @@ public final class ServerConfig {
         r.string("HUB_SECRET", b::hubSecret);
         r.bool("VERBOSE_LOGGING", b::verboseLogging);
         r.integer("PEER_TIMEOUT", v -> b.peerTimeout(v));
+        r.integer("MAX_CONNECTIONS_PER_IP", b::maxConnectionsPerIp);
+        r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);
+        r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));
         return r.build(b);
     }
 
@@ -276,7 +213,7 @@ public final class ServerConfig {
     }
 
     /** Collects options; {@link #build()} validates them and creates the server. */
-    public static final class Builder {
+    public static final class Builder implements Cloneable {
         int port = DEFAULT_PORT;
         String host = "localhost";
         int maxConnections = 1000;
@@ -304,8 +241,25 @@ public final class ServerConfig {
         int maxAnnounceDataBytes = 8 * 1024;
         int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
         int maxQueuedFrames = 10_000;
+        int maxQueuedBytes = 8 * 1024 * 1024;
+        int maxMessagesPerSecond = 1000;
+        int messageBurst = 2000;
+        int maxConnectionsPerIp = 1000;
+        int maxConnectionsPerIpPerSecond = 200;
+        int maxRemotePeers = 500_000;
+        AdmissionHook admission;
 
         Builder() {
+        }
+
+        Builder copy() {
+            try {
+                Builder b = (Builder) super.clone();
+                b.bootstrapHubs = List.copyOf(bootstrapHubs);
+                return b;
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         /** TCP port; 0 binds an ephemeral port (see {@link PeerPigeonServer#getPort()}). Default 3000. */
@@ -511,6 +465,60 @@ public final class ServerConfig {
         /** Frames queued for one slow receiver before it is closed (1008). Default 10000. */
         public Builder maxQueuedFrames(int n) {
             this.maxQueuedFrames = positive("maxQueuedFrames", n);
+            return this;
+        }
+
+        /** Bytes queued for one slow receiver before it is closed (1008). Default 8 MiB. */
+        public Builder maxQueuedBytes(int bytes) {
+            this.maxQueuedBytes = positive("maxQueuedBytes", bytes);
+            return this;
+        }
+
+        /**
+         * Sustained frames per second one client may send (token bucket, burst {@code burst}). Excess frames get
+         * an {@code error} reply and are dropped; a client that keeps flooding is closed with 1008. 0 disables.
+         * Hub links are exempt. Default 1000/s, burst 2000.
+         */
+        public Builder maxMessagesPerSecond(int perSecond, int burst) {
+            if (perSecond < 0 || burst < 0 || (perSecond > 0 && burst < 1)) {
+                throw new ConfigException("maxMessagesPerSecond and burst must be >= 0 (0 disables), got " + perSecond
+                        + "/" + burst);
+            }
+            this.maxMessagesPerSecond = perSecond;
+            this.messageBurst = burst;
+            return this;
+        }
+
+        /** Open WebSocket connections from one IP address; more are refused with HTTP 429. 0 disables. Default 1000. */
+        public Builder maxConnectionsPerIp(int n) {
+            if (n < 0) {
+                throw new ConfigException("maxConnectionsPerIp must be >= 0 (0 disables), got " + n);
+            }
+            this.maxConnectionsPerIp = n;
+            return this;
+        }
+
+        /** New connections per second from one IP address (burst 2x); more get HTTP 429. 0 disables. Default 200. */
+        public Builder maxConnectionsPerIpPerSecond(int n) {
+            if (n < 0) {
+                throw new ConfigException("maxConnectionsPerIpPerSecond must be >= 0 (0 disables), got " + n);
+            }
+            this.maxConnectionsPerIpPerSecond = n;
+            return this;
+        }
+
+        /** Most peers of other hubs kept in a hub's directory. Default 500000. */
+        public Builder maxRemotePeers(int n) {
+            this.maxRemotePeers = positive("maxRemotePeers", n);
+            return this;
+        }
+
+        /**
+         * A check run before every WebSocket upgrade (after the built-in ones): see {@link AdmissionHook}.
+         * Default none.
+         */
+        public Builder admission(AdmissionHook hook) {
+            this.admission = hook;
             return this;
         }
 

@@ -88,6 +88,8 @@ public final class HubMesh implements Federation {
     private final ConcurrentHashMap<String, Long> localSeqs = new ConcurrentHashMap<>();
     private final List<Dialer> dialers = new CopyOnWriteArrayList<>();
     private volatile Map<String, Route> routes = Map.of();
+    private final AtomicInteger remoteCount = new AtomicInteger();
+    private volatile long lastFullWarning;
     private volatile int boundPort;
     private volatile boolean stopped;
 
@@ -710,6 +712,14 @@ public final class HubMesh implements Federation {
         if (t != null && t.seq >= s) {
             return;
         }
+        if (remoteIn(net, peerId) == null && remoteCount.get() >= settings.maxRemotePeers()) {
+            long now = System.currentTimeMillis();
+            if (now - lastFullWarning > 60_000) {
+                lastFullWarning = now;
+                log.warn("Remote peer directory full ({} peers, maxRemotePeers): ignoring new remote peers", remoteCount.get());
+            }
+            return;
+        }
         boolean[] changed = {false};
         registry.withNetwork(net, members -> {
             ConcurrentHashMap<String, Remote> map = directory.computeIfAbsent(net, k -> new ConcurrentHashMap<>());
@@ -719,6 +729,9 @@ public final class HubMesh implements Federation {
             }
             map.put(peerId, new Remote(net, peerId, origin, s, discovery, from, System.currentTimeMillis()));
             changed[0] = true;
+            if (existing == null) {
+                remoteCount.incrementAndGet();
+            }
             if (existing == null) {
                 String notice = MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(), null);
                 for (PeerSession m : members) {
@@ -779,6 +792,7 @@ public final class HubMesh implements Federation {
                 return;
             }
             map.remove(peerId, e);
+            remoteCount.decrementAndGet();
             if (map.isEmpty()) {
                 directory.remove(net, map);
             }
@@ -1103,11 +1117,7 @@ public final class HubMesh implements Federation {
 
     /** Peers of other hubs currently known. */
     public int remotePeerCount() {
-        int n = 0;
-        for (Map<String, Remote> m : directory.values()) {
-            n += m.size();
-        }
-        return n;
+        return remoteCount.get();
     }
 
     /** Number of links on the best path to {@code hubId}, or -1 when unreachable. */

@@ -20,9 +20,10 @@ import java.util.List;
  * @param pingMillis           WebSocket ping interval of outbound links
  * @param maxQueuedFrames      per-link send queue bound
  * @param sweepMillis          interval of cache sweeps and reference-hub refreshes
+ * @param maxRemotePeers       most remote peers kept in the directory
  */
 public record MeshSettings(String hubId, String namespace, String host, String secret, List<URI> bootstrap,
                            boolean autoConnect, int defaultBootstrapPort, long reconnectBaseMillis,
                            long reconnectMaxMillis, int maxReconnectAttempts, int maxFrameSize, long pingMillis,
-                           int maxQueuedFrames, long sweepMillis) {
+                           int maxQueuedFrames, long sweepMillis, int maxRemotePeers) {
 }

@@ -24,6 +24,8 @@ public final class PeerSession {
     private volatile boolean closed;
     /** Set by the federation layer when this connection is an accepted hub link. */
     private volatile Object hubLink;
+    /** Inbound frame budget; confined to the connection's worker thread. Null when unlimited. */
+    RateLimiter rateLimiter;
     /** True when the upgrade request presented the hub mesh secret (or none is configured). */
     private volatile boolean hubAuthorized = true;
 

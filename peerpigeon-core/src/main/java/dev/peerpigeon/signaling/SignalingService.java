@@ -74,6 +74,9 @@ public final class SignalingService {
     public PeerSession open(Connection connection, String peerId) {
         long now = System.currentTimeMillis();
         PeerSession session = new PeerSession(peerId, connection, now);
+        if (settings.maxMessagesPerSecond() > 0) {
+            session.rateLimiter = new RateLimiter(settings.maxMessagesPerSecond(), settings.messageBurst(), System.nanoTime());
+        }
         PeerSession conflict = registry.register(session, this::cleanupStale);
         if (conflict != null) {
             session.markClosed();
@@ -116,6 +119,27 @@ public final class SignalingService {
     public void onMessage(PeerSession session, String text) {
         long now = System.currentTimeMillis();
         session.touch(now);
+        RateLimiter limiter = session.rateLimiter;
+        if (limiter != null && session.hubLink() == null) {
+            switch (limiter.acquire(System.nanoTime())) {
+                case PASS -> {
+                }
+                case DROP -> {
+                    return;
+                }
+                case DROP_AND_WARN -> {
+                    replyError(session, "Rate limit exceeded: at most " + settings.maxMessagesPerSecond()
+                            + " messages per second; messages are being dropped", now);
+                    return;
+                }
+                case CLOSE -> {
+                    log.warn("Closing {} ({}): it keeps flooding past the rate limit", session,
+                            session.connection().remoteAddress());
+                    session.connection().close(1008, "Rate limit exceeded");
+                    return;
+                }
+            }
+        }
         Inbound msg;
         try {
             msg = MessageCodec.parse(text);

@@ -15,6 +15,11 @@ public interface Connection {
 
     boolean isOpen();
 
+    /** Drops the TCP connection at once, without a close handshake, and discards queued frames. */
+    default void abort(int code, String reason) {
+        close(code, reason);
+    }
+
     /** Sends a WebSocket ping; the pong counts as activity. */
     void sendPing();
 

@@ -44,7 +44,7 @@ public final class WebSocketTransport<S> {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
     /** Options of the server socket. */
-    public record Settings(String host, int port, int maxFrameSize, int workers, int maxQueuedFrames) {
+    public record Settings(String host, int port, int maxFrameSize, int workers, int maxQueuedFrames, int maxQueuedBytes) {
     }
 
     private final Settings settings;
@@ -141,10 +141,11 @@ public final class WebSocketTransport<S> {
             if (!socket.isOpen()) {
                 return;
             }
-            if (socket instanceof WebSocketImpl impl && impl.outQueue.size() > settings.maxQueuedFrames()) {
-                log.warn("Closing {}: {} frames queued, it does not read fast enough", remoteAddress(),
+            if (socket instanceof WebSocketImpl impl && overflowing(impl)) {
+                log.warn("Dropping {}: {} frames queued, it does not read fast enough", remoteAddress(),
                         impl.outQueue.size());
-                close(1008, "Send queue overflow (slow consumer)");
+                // A close frame would queue behind data it never reads: drop the socket and its queue now.
+                abort(1008, "Send queue overflow (slow consumer)");
                 return;
             }
             try {
@@ -154,9 +155,35 @@ public final class WebSocketTransport<S> {
             }
         }
 
+        /** Frame count is checked on every send (O(1)); bytes only every 32nd frame past 64 (O(queue)). */
+        private boolean overflowing(WebSocketImpl impl) {
+            int frames = impl.outQueue.size();
+            if (frames > settings.maxQueuedFrames()) {
+                return true;
+            }
+            if (frames > 64 && (frames & 31) == 0) {
+                long bytes = 0;
+                for (ByteBuffer b : impl.outQueue) {
+                    bytes += b.remaining();
+                }
+                return bytes > settings.maxQueuedBytes();
+            }
+            return false;
+        }
+
         @Override
         public void close(int code, String reason) {
             socket.close(code, reason);
+        }
+
+        @Override
+        public void abort(int code, String reason) {
+            if (socket instanceof WebSocketImpl impl) {
+                impl.outQueue.clear();
+                impl.closeConnection(code, reason);
+            } else {
+                socket.close(code, reason);
+            }
         }
 
         @Override

@@ -126,8 +126,10 @@ class NamespaceAndLinkTest {
             TestClient b = cluster.client(1, "n1");
             a.awaitDiscovered(b.peerId());
             cluster.hub(1).hubMesh().dropAllLinks();
-            Await.until("link back", WAIT, () -> cluster.hub(1).getStats().bootstrapConnected() == 1
-                    && cluster.hub(0).hubMesh().reachableHubCount() == 1);
+            // The drop makes hub 0 forget b (its hub became unreachable); the redial brings it back.
+            a.await("b gone", o -> isType(o, "peer-disconnected"), WAIT);
+            Await.until("b rediscovered after the redial", WAIT, () -> a.ofType("peer-discovered").size() == 2);
+            assertThat(cluster.hub(1).hubMesh().dialerInfos().get(0).attemptNumber()).isGreaterThanOrEqualTo(2);
             a.offer(b.peerId(), "v=0 after a dropped link");
             b.awaitType("offer");
         }
