@@ -22,7 +22,9 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     public RawWebSocket(int port, String target, String hostHeader) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        socket = new Socket();
+        socket.setReceiveBufferSize(4096); // small, so a test can make it stop reading quickly
+        socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = socket.getInputStream();
@@ -39,6 +41,11 @@ public final class RawWebSocket implements AutoCloseable {
             head.append((char) b);
         }
         handshakeResponse = head.toString();
+    }
+
+    /** Sets the socket's receive buffer (effective for what arrives from now on). */
+    public void setReceiveBuffer(int bytes) throws IOException {
+        socket.setReceiveBufferSize(bytes);
     }
 
     public String handshakeResponse() {

@@ -34,6 +34,9 @@ public final class TestClient implements AutoCloseable {
     private volatile boolean everOpened;
     private volatile int handshakeStatus = -1;
     private volatile String network = "global";
+    private volatile boolean recording = true;
+    private final java.util.concurrent.atomic.AtomicInteger pongs = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong framesReceived = new java.util.concurrent.atomic.AtomicLong();
 
     private TestClient(URI uri, String peerId) {
         this.peerId = peerId;
@@ -160,9 +163,19 @@ public final class TestClient implements AutoCloseable {
 
     /** Sends a ping and waits for the matching pong: everything sent before has been processed. */
     public void sync() {
-        int before = ofType("pong").size();
+        int before = pongs.get();
         send("{\"type\":\"ping\",\"data\":{}}");
-        Await.until(peerId.substring(0, 8) + " pong", DEFAULT_WAIT, () -> ofType("pong").size() > before);
+        Await.until(peerId.substring(0, 8) + " pong", DEFAULT_WAIT, () -> pongs.get() > before);
+    }
+
+    /** Stops keeping received frames (they are only counted): for high-volume tests. */
+    public TestClient quiet() {
+        recording = false;
+        return this;
+    }
+
+    public long framesReceived() {
+        return framesReceived.get();
     }
 
     public void clear() {
@@ -203,6 +216,13 @@ public final class TestClient implements AutoCloseable {
 
         @Override
         public void onMessage(String message) {
+            framesReceived.incrementAndGet();
+            if (message.startsWith("{\"type\":\"pong\"")) {
+                pongs.incrementAndGet();
+            }
+            if (!recording) {
+                return;
+            }
             rawReceived.add(message);
             try {
                 received.add(JsonParser.parseString(message).getAsJsonObject());

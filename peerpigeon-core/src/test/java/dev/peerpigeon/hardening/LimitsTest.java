@@ -1,0 +1,177 @@
+package dev.peerpigeon.hardening;
+
+import dev.peerpigeon.AdmissionHook;
+import dev.peerpigeon.PeerPigeonServer;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.RawHttp;
+import dev.peerpigeon.testkit.RawWebSocket;
+import dev.peerpigeon.testkit.TestClient;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.peerpigeon.testkit.TestClient.isType;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each limit gives its defined answer, and other peers' traffic continues. */
+class LimitsTest {
+
+    private static void relayStillWorks(TestClient a, TestClient b) {
+        int before = b.ofType("offer").size();
+        a.offer(b.peerId(), "v=0 bystander " + before);
+        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
+    }
+
+    @Test
+    void aFloodingClientGetsErrorsThenIsClosedWhileOthersKeepRelaying() {
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
+                .maxMessagesPerSecond(50, 100).build().start()) {
+            TestClient a = TestClient.connect(server.getPort()).announce("n1");
+            TestClient b = TestClient.connect(server.getPort()).announce("n1");
+            a.awaitDiscovered(b.peerId());
+            TestClient flooder = TestClient.connect(server.getPort()).announce("n1");
+            b.awaitDiscovered(flooder.peerId());
+            for (int i = 0; i < 2000 && flooder.isOpen(); i++) {
+                flooder.offer(b.peerId(), "v=0 flood " + i);
+            }
+            flooder.awaitClosed();
+            assertThat(flooder.closeCode()).isEqualTo(1008);
+            assertThat(flooder.closeReason()).isEqualTo("Rate limit exceeded");
+            assertThat(flooder.ofType("error")).anyMatch(e -> e.get("error").getAsString().startsWith("Rate limit exceeded"));
+            // At most the burst (plus what refilled meanwhile) got through to b.
+            assertThat(b.ofType("offer").size()).isLessThan(400);
+            relayStillWorks(a, b);
+            relayStillWorks(b, a);
+            a.close();
+            b.close();
+        }
+    }
+
+    @Test
+    void perIpConnectionCountAndRateAreRefusedBeforeTheUpgradeWith429() throws Exception {
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
+                .maxConnectionsPerIp(3).maxConnectionsPerIpPerSecond(0).build().start()) {
+            List<TestClient> ok = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                ok.add(TestClient.connect(server.getPort()));
+            }
+            assertThat(ok).allMatch(TestClient::isOpen);
+            String refused = RawHttp.exchange(server.getPort(), "GET /?peerId=" + PeerId.generate() + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            assertThat(RawHttp.status(refused)).isEqualTo(429);
+            assertThat(RawHttp.body(refused)).contains("Too many connections from your address");
+            ok.get(0).close();
+            Await.until("slot freed", () -> server.getStats().connections() == 2);
+            assertThat(TestClient.connect(server.getPort()).isOpen()).isTrue();
+        }
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
+                .maxConnectionsPerIp(0).maxConnectionsPerIpPerSecond(2).build().start()) {
+            int accepted = 0;
+            int refused = 0;
+            for (int i = 0; i < 10; i++) {
+                TestClient c = TestClient.connect(server.getPort());
+                if (c.everOpened()) {
+                    accepted++;
+                } else {
+                    refused++;
+                }
+                c.close();
+            }
+            assertThat(accepted).isBetween(4, 6); // burst of 2x the rate, plus what refilled during the loop
+            assertThat(refused).isPositive();
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsIsDroppedAndOthersKeepReceiving() throws Exception {
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
+                .maxQueuedBytes(256 * 1024).maxMessagesPerSecond(0, 0).build().start()) {
+            TestClient a = TestClient.connect(server.getPort()).announce("n1");
+            TestClient b = TestClient.connect(server.getPort()).announce("n1");
+            a.awaitDiscovered(b.peerId());
+            String stuckId = PeerId.generate();
+            try (RawWebSocket stuck = new RawWebSocket(server.getPort(), "/?peerId=" + stuckId)) {
+                stuck.setReceiveBuffer(4096);
+                stuck.sendText("{\"type\":\"announce\",\"data\":{},\"networkName\":\"n1\"}");
+                a.awaitDiscovered(stuckId);
+                String sdp = "x".repeat(16 * 1024);
+                // a keeps offering to the stuck peer, which never reads: its queue fills, it is dropped.
+                Await.until("stuck peer dropped", Duration.ofSeconds(20), () -> {
+                    if (server.getPeers().stream().noneMatch(p -> p.peerId().equals(stuckId))) {
+                        return true;
+                    }
+                    for (int i = 0; i < 20; i++) {
+                        a.offer(stuckId, sdp);
+                    }
+                    return false;
+                });
+            }
+            relayStillWorks(a, b);
+            relayStillWorks(b, a);
+        }
+    }
+
+    @Test
+    void admissionHookRefusesWithItsStatusAndAcceptsWithAToken() throws Exception {
+        AdmissionHook tokenAuth = req -> "s3cret".equals(req.queryParam("token"))
+                || "Bearer s3cret".equals(req.header("Authorization"))
+                ? AdmissionHook.Decision.accept() : AdmissionHook.Decision.refuse(401, "Unauthorized");
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").admission(tokenAuth).build().start()) {
+            TestClient anonymous = TestClient.connect(server.getPort());
+            assertThat(anonymous.everOpened()).isFalse();
+            String id = PeerId.generate();
+            String refused = RawHttp.exchange(server.getPort(), "GET /?peerId=" + id + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            assertThat(RawHttp.status(refused)).isEqualTo(401);
+            assertThat(RawHttp.body(refused)).contains("Unauthorized");
+            TestClient withToken = TestClient.connect(URI.create("ws://127.0.0.1:" + server.getPort() + "/?token=s3cret&peerId=" + id), id);
+            assertThat(withToken.isOpen()).isTrue();
+            withToken.close();
+        }
+        AdmissionHook broken = req -> {
+            throw new IllegalStateException("bug in the hook");
+        };
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").admission(broken).build().start()) {
+            String r = RawHttp.exchange(server.getPort(), "GET /?peerId=" + PeerId.generate() + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            assertThat(RawHttp.status(r)).isEqualTo(500);
+            assertThat(RawHttp.status(RawHttp.get(server.getPort(), "/health"))).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void gracefulShutdownClosesEveryoneNormallyAndFiresStoppedOnce() {
+        java.util.concurrent.atomic.AtomicInteger stopped = new java.util.concurrent.atomic.AtomicInteger();
+        PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build();
+        server.addListener(new dev.peerpigeon.ServerListener() {
+            @Override
+            public void stopped(dev.peerpigeon.ServerEvent.Stopped e) {
+                stopped.incrementAndGet();
+            }
+        });
+        server.start();
+        TestClient a = TestClient.connect(server.getPort()).announce("n1");
+        TestClient b = TestClient.connect(server.getPort()).announce("n1");
+        a.awaitDiscovered(b.peerId());
+        // The offer is accepted (processed: a's sync returns) before stop; it must reach b before b's close.
+        a.offer(b.peerId(), "v=0 in flight at shutdown");
+        a.sync();
+        server.stop();
+        server.stop();
+        a.awaitClosed();
+        b.awaitClosed();
+        assertThat(b.ofType("offer")).hasSize(1);
+        assertThat(a.closeCode()).isEqualTo(1000);
+        assertThat(b.closeReason()).isEqualTo("Server shutting down");
+        assertThat(stopped.get()).isEqualTo(1);
+        assertThat(b.received().stream().filter(o -> isType(o, "offer")).count()).isEqualTo(1);
+    }
+}
