@@ -1,0 +1,155 @@
+package dev.peerpigeon.hardening;
+
+import com.google.gson.JsonObject;
+import dev.peerpigeon.PeerPigeonServer;
+import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.TcpProxy;
+import dev.peerpigeon.testkit.TestClient;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static dev.peerpigeon.testkit.TestClient.isType;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Faults on the link between two hubs (through a TCP proxy): a stall, a partition with departures on
+ * the far side, and a hub killed mid-traffic. Once links are back: no duplicate and no lost deliverable
+ * signal, and no ghost peers.
+ */
+class HubFaultTest {
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static PeerPigeonServer hub(List<URI> bootstrap) {
+        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("fault-mesh")
+                .defaultBootstrapPort(0).bootstrapHubs(bootstrap).reconnectInterval(100).maxReconnectInterval(400)
+                .pingInterval(1000).cleanupInterval(1000).maxMessagesPerSecond(0, 0).build().start();
+    }
+
+    private static List<String> sdpsOf(TestClient c) {
+        List<String> out = new ArrayList<>();
+        for (JsonObject o : c.ofType("offer")) {
+            out.add(o.getAsJsonObject("data").get("sdp").getAsString());
+        }
+        return out;
+    }
+
+    @Test
+    void aStalledLinkDeliversEverythingOnceInOrderAfterItResumes() throws Exception {
+        try (PeerPigeonServer h0 = hub(List.of())) {
+            try (TcpProxy proxy = new TcpProxy(h0.getPort());
+                 PeerPigeonServer h1 = hub(List.of(URI.create("ws://127.0.0.1:" + proxy.port())))) {
+                Await.until("linked", WAIT, () -> h0.hubMesh().reachableHubCount() == 1 && h1.hubMesh().reachableHubCount() == 1);
+                TestClient a = TestClient.connect(h0.getPort()).announce("n1");
+                TestClient b = TestClient.connect(h1.getPort()).announce("n1");
+                a.awaitDiscovered(b.peerId());
+                b.awaitDiscovered(a.peerId());
+                List<String> sent = new ArrayList<>();
+                for (int i = 0; i < 300; i++) {
+                    if (i == 100) {
+                        proxy.stall();
+                    }
+                    if (i == 200) {
+                        proxy.resume();
+                    }
+                    String sdp = "v=0 seq " + i;
+                    a.offer(b.peerId(), sdp);
+                    sent.add(sdp);
+                }
+                Await.until("all offers delivered", WAIT, () -> b.ofType("offer").size() >= sent.size());
+                b.sync();
+                assertThat(sdpsOf(b)).containsExactlyElementsOf(sent);
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    @Test
+    void aPartitionDropsFarPeersAndHealsWithoutGhostsOrDuplicates() throws Exception {
+        try (PeerPigeonServer h0 = hub(List.of())) {
+            try (TcpProxy proxy = new TcpProxy(h0.getPort());
+                 PeerPigeonServer h1 = hub(List.of(URI.create("ws://127.0.0.1:" + proxy.port())))) {
+                Await.until("linked", WAIT, () -> h0.hubMesh().reachableHubCount() == 1);
+                TestClient a = TestClient.connect(h0.getPort()).announce("n1");
+                TestClient b = TestClient.connect(h1.getPort()).announce("n1");
+                TestClient leaver = TestClient.connect(h1.getPort()).announce("n1");
+                a.awaitDiscovered(b.peerId());
+                a.awaitDiscovered(leaver.peerId());
+
+                proxy.partition(true);
+                Await.until("far peers dropped on h0", WAIT, () -> !h0.hubMesh().knowsRemote("n1", b.peerId())
+                        && !h0.hubMesh().knowsRemote("n1", leaver.peerId()));
+                a.offer(b.peerId(), "v=0 during the partition");
+                a.await("error while partitioned", o -> isType(o, "error"), WAIT);
+                leaver.close(); // departs while the hubs cannot talk
+                Await.until("leaver gone on h1", WAIT, () -> h1.getStats().connections() == 1);
+
+                proxy.partition(false);
+                Await.until("b rediscovered", WAIT, () -> a.ofType("peer-discovered").stream()
+                        .filter(o -> o.getAsJsonObject("data").get("peerId").getAsString().equals(b.peerId())).count() == 2);
+                List<String> sent = new ArrayList<>();
+                for (int i = 0; i < 50; i++) {
+                    String sdp = "v=0 healed " + i;
+                    a.offer(b.peerId(), sdp);
+                    sent.add(sdp);
+                }
+                Await.until("offers after healing", WAIT, () -> b.ofType("offer").size() >= sent.size());
+                b.sync();
+                a.sync();
+                assertThat(sdpsOf(b)).containsExactlyElementsOf(sent);
+                // The peer that left during the partition never comes back as a ghost.
+                assertThat(a.ofType("peer-discovered").stream()
+                        .filter(o -> o.getAsJsonObject("data").get("peerId").getAsString().equals(leaver.peerId())).count())
+                        .isEqualTo(1);
+                assertThat(h0.hubMesh().knowsRemote("n1", leaver.peerId())).isFalse();
+                a.close();
+                b.close();
+            }
+        }
+    }
+
+    @Test
+    void aHubKilledMidTrafficLosesNoSignalBetweenTheSurvivors() {
+        PeerPigeonServer h0 = hub(List.of());
+        PeerPigeonServer h1 = hub(List.of(URI.create("ws://127.0.0.1:" + h0.getPort())));
+        PeerPigeonServer h2 = hub(List.of(URI.create("ws://127.0.0.1:" + h0.getPort()),
+                URI.create("ws://127.0.0.1:" + h1.getPort())));
+        try {
+            Await.until("triangle", WAIT, () -> h0.hubMesh().reachableHubCount() == 2 && h1.hubMesh().reachableHubCount() == 2
+                    && h2.hubMesh().reachableHubCount() == 2);
+            TestClient a = TestClient.connect(h0.getPort()).announce("n1");
+            TestClient c = TestClient.connect(h2.getPort()).announce("n1");
+            TestClient victim = TestClient.connect(h1.getPort()).announce("n1");
+            a.awaitDiscovered(c.peerId());
+            a.awaitDiscovered(victim.peerId());
+            Set<String> sent = new HashSet<>();
+            for (int i = 0; i < 200; i++) {
+                if (i == 100) {
+                    h1.stop();
+                }
+                String sdp = "v=0 during kill " + i;
+                a.offer(c.peerId(), sdp);
+                sent.add(sdp);
+            }
+            Await.until("all delivered", WAIT, () -> c.ofType("offer").size() >= sent.size());
+            c.sync();
+            List<String> got = sdpsOf(c);
+            assertThat(got).hasSize(sent.size());
+            assertThat(new HashSet<>(got)).isEqualTo(sent);
+            a.await("victim gone", o -> isType(o, "peer-disconnected")
+                    && o.getAsJsonObject("data").get("peerId").getAsString().equals(victim.peerId()), WAIT);
+            a.close();
+            c.close();
+        } finally {
+            h2.stop();
+            h1.stop();
+            h0.stop();
+        }
+    }
+}
