@@ -1,19 +1,10 @@
 package dev.peerpigeon.protocol;
 
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
-import com.google.gson.stream.JsonWriter;
-import com.google.gson.stream.MalformedJsonException;
 
-import java.io.EOFException;
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 
 /**
- * Wire codec. Parsing is streaming (Gson {@link JsonReader}) and decodes only the envelope fields;
- * {@code data} is copied through as compact JSON text. Encoding writes the envelopes straight into a
+ * Wire codec. Parsing ({@link JsonScanner}) decodes only the envelope fields and validates the rest
+ * in place; {@code data} is relayed as the exact text the client sent. Encoding writes the envelopes straight into a
  * {@link StringBuilder} in the reference's key order. Stateless and thread-safe.
  */
 public final class MessageCodec {
@@ -25,145 +16,7 @@ public final class MessageCodec {
 
     /** Parses one frame. Every malformed or mistyped frame becomes a {@link ProtocolException}. */
     public static Inbound parse(String text) throws ProtocolException {
-        JsonReader reader = new JsonReader(new StringReader(text));
-        reader.setStrictness(Strictness.STRICT);
-        reader.setNestingLimit(MAX_NESTING);
-        try {
-            JsonToken first = reader.peek();
-            if (first != JsonToken.BEGIN_OBJECT) {
-                throw new ProtocolException("Message must be a JSON object");
-            }
-            String type = null;
-            String networkName = null;
-            String target = null;
-            String from = null;
-            String data = null;
-            String originHub = null;
-            String msgId = null;
-            int ttl = -1;
-            long seq = -1;
-            String targetHub = null;
-            reader.beginObject();
-            while (reader.hasNext()) {
-                String name = reader.nextName();
-                switch (name) {
-                    case "type" -> type = stringField(reader, "type");
-                    case "networkName" -> networkName = stringField(reader, "networkName");
-                    case "targetPeerId" -> target = stringField(reader, "targetPeerId");
-                    case "fromPeerId" -> from = stringField(reader, "fromPeerId");
-                    case "data" -> data = copyValue(reader);
-                    case "originHub" -> originHub = stringField(reader, "originHub");
-                    case "msgId" -> msgId = stringField(reader, "msgId");
-                    case "ttl" -> ttl = intField(reader, "ttl");
-                    case "seq" -> seq = longField(reader, "seq");
-                    case "targetHub" -> targetHub = stringField(reader, "targetHub");
-                    default -> reader.skipValue();
-                }
-            }
-            reader.endObject();
-            if (reader.peek() != JsonToken.END_DOCUMENT) {
-                throw new ProtocolException("Invalid JSON: trailing data after the message");
-            }
-            RouteInfo route = (originHub != null || msgId != null) ? new RouteInfo(originHub, msgId, ttl, seq, targetHub) : null;
-            return new Inbound(type, networkName, target, from, data, route);
-        } catch (MalformedJsonException | EOFException | IllegalStateException e) {
-            throw new ProtocolException("Invalid JSON: " + shorten(e.getMessage()));
-        } catch (IOException e) {
-            throw new ProtocolException("Invalid JSON: " + shorten(e.getMessage()));
-        }
-    }
-
-    private static String stringField(JsonReader reader, String name) throws IOException, ProtocolException {
-        JsonToken token = reader.peek();
-        if (token == JsonToken.NULL) {
-            reader.nextNull();
-            return null;
-        }
-        if (token != JsonToken.STRING) {
-            throw new ProtocolException("Field '" + name + "' must be a string");
-        }
-        return reader.nextString();
-    }
-
-    private static int intField(JsonReader reader, String name) throws IOException, ProtocolException {
-        if (reader.peek() != JsonToken.NUMBER) {
-            throw new ProtocolException("Field '" + name + "' must be a number");
-        }
-        try {
-            return reader.nextInt();
-        } catch (NumberFormatException e) {
-            throw new ProtocolException("Field '" + name + "' must be an integer");
-        }
-    }
-
-    private static long longField(JsonReader reader, String name) throws IOException, ProtocolException {
-        if (reader.peek() != JsonToken.NUMBER) {
-            throw new ProtocolException("Field '" + name + "' must be a number");
-        }
-        try {
-            return reader.nextLong();
-        } catch (NumberFormatException e) {
-            throw new ProtocolException("Field '" + name + "' must be an integer");
-        }
-    }
-
-    /** Copies the next value as compact JSON text. */
-    private static String copyValue(JsonReader reader) throws IOException {
-        StringWriter out = new StringWriter(64);
-        JsonWriter writer = new JsonWriter(out);
-        writer.setStrictness(Strictness.LENIENT); // lets a bare scalar be written as the whole document
-        writer.setSerializeNulls(true);
-        copy(reader, writer);
-        writer.flush();
-        return out.toString();
-    }
-
-    private static void copy(JsonReader reader, JsonWriter writer) throws IOException {
-        int depth = 0;
-        do {
-            switch (reader.peek()) {
-                case BEGIN_OBJECT -> {
-                    reader.beginObject();
-                    writer.beginObject();
-                    depth++;
-                }
-                case END_OBJECT -> {
-                    reader.endObject();
-                    writer.endObject();
-                    depth--;
-                }
-                case BEGIN_ARRAY -> {
-                    reader.beginArray();
-                    writer.beginArray();
-                    depth++;
-                }
-                case END_ARRAY -> {
-                    reader.endArray();
-                    writer.endArray();
-                    depth--;
-                }
-                case NAME -> writer.name(reader.nextName());
-                case STRING -> writer.value(reader.nextString());
-                case NUMBER -> writer.jsonValue(reader.nextString());
-                case BOOLEAN -> writer.value(reader.nextBoolean());
-                case NULL -> {
-                    reader.nextNull();
-                    writer.nullValue();
-                }
-                default -> throw new MalformedJsonException("unexpected end of data");
-            }
-        } while (depth > 0);
-    }
-
-    private static String shorten(String s) {
-        if (s == null) {
-            return "malformed";
-        }
-        int cut = s.indexOf("\nSee ");
-        if (cut > 0) {
-            s = s.substring(0, cut);
-        }
-        return s.length() > 160 ? s.substring(0, 160) + "…" : s;
+        return new JsonScanner(text).parseEnvelope();
     }
 
     // ---------------------------------------------------------------- encoding

@@ -171,13 +171,114 @@ final class HttpUpgradeDraft extends Draft_6455 {
         return Collections.singletonList(out);
     }
 
+    /** Bytes of a frame that has not fully arrived yet (null when none). Worker thread only. */
+    private ByteBuffer pending;
+
+    /**
+     * Decodes frames. Same checks as the base draft (opcodes, RSV bits, control frame rules, size
+     * limit → 1009), but text payloads are validated as UTF-8 once, by the strict decoder that turns
+     * them into strings, instead of also by a byte-at-a-time DFA; and unmasking works on arrays.
+     * (Profiling showed the base draft's UTF-8 DFA as the server's top hotspot.)
+     */
     @Override
     public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
         if (httpOnly) {
             buffer.position(buffer.limit()); // a request body or pipelined bytes: ignored, we close anyway
             return Collections.emptyList();
         }
-        return super.translateFrame(buffer);
+        ByteBuffer in = buffer;
+        if (pending != null) {
+            ByteBuffer joined = ByteBuffer.allocate(pending.remaining() + buffer.remaining());
+            joined.put(pending).put(buffer).flip();
+            in = joined;
+            pending = null;
+        }
+        List<Framedata> frames = new java.util.ArrayList<>(2);
+        while (in.hasRemaining()) {
+            int start = in.position();
+            Framedata f = decodeOne(in);
+            if (f == null) {
+                in.position(start);
+                pending = ByteBuffer.allocate(in.remaining());
+                pending.put(in).flip();
+                break;
+            }
+            frames.add(f);
+        }
+        return frames;
+    }
+
+    /** One frame from {@code in}, or null (position unspecified) when it is not complete yet. */
+    private Framedata decodeOne(ByteBuffer in) throws InvalidDataException {
+        if (in.remaining() < 2) {
+            return null;
+        }
+        int b1 = in.get() & 0xff;
+        int b2 = in.get() & 0xff;
+        boolean fin = (b1 & 0x80) != 0;
+        if ((b1 & 0x70) != 0) {
+            throw new org.java_websocket.exceptions.InvalidFrameException("RSV bits set without a negotiated extension");
+        }
+        org.java_websocket.enums.Opcode opcode = switch (b1 & 0x0f) {
+            case 0 -> org.java_websocket.enums.Opcode.CONTINUOUS;
+            case 1 -> org.java_websocket.enums.Opcode.TEXT;
+            case 2 -> org.java_websocket.enums.Opcode.BINARY;
+            case 8 -> org.java_websocket.enums.Opcode.CLOSING;
+            case 9 -> org.java_websocket.enums.Opcode.PING;
+            case 10 -> org.java_websocket.enums.Opcode.PONG;
+            default -> throw new org.java_websocket.exceptions.InvalidFrameException("Unknown opcode " + (b1 & 0x0f));
+        };
+        boolean control = (b1 & 0x08) != 0;
+        boolean masked = (b2 & 0x80) != 0;
+        long length = b2 & 0x7f;
+        if (length == 126) {
+            if (in.remaining() < 2) {
+                return null;
+            }
+            length = in.getShort() & 0xffff;
+        } else if (length == 127) {
+            if (in.remaining() < 8) {
+                return null;
+            }
+            length = in.getLong();
+        }
+        if (control && length > 125) {
+            throw new org.java_websocket.exceptions.InvalidFrameException("more than 125 octets");
+        }
+        if (length < 0 || length > maxFrameSize) {
+            throw new org.java_websocket.exceptions.LimitExceededException("Payload limit reached.", maxFrameSize);
+        }
+        int len = (int) length;
+        if (in.remaining() < (masked ? 4 : 0) + len) {
+            return null;
+        }
+        byte[] mask = new byte[4];
+        if (masked) {
+            in.get(mask);
+        }
+        byte[] payload = new byte[len];
+        in.get(payload);
+        if (masked) {
+            for (int i = 0; i < len; i++) {
+                payload[i] ^= mask[i & 3];
+            }
+        }
+        org.java_websocket.framing.FramedataImpl1 frame = org.java_websocket.framing.FramedataImpl1.get(opcode);
+        frame.setFin(fin);
+        frame.setPayload(ByteBuffer.wrap(payload));
+        if (opcode != org.java_websocket.enums.Opcode.TEXT) {
+            frame.isValid(); // control frame rules, close codes; text is validated when decoded
+        }
+        return frame;
+    }
+
+    /** Our own frames are valid by construction: skip the base draft's UTF-8 re-validation of outgoing text. */
+    @Override
+    public List<Framedata> createFrames(String text, boolean mask) {
+        org.java_websocket.framing.TextFrame frame = new org.java_websocket.framing.TextFrame();
+        frame.setPayload(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        frame.setTransferemasked(mask);
+        return Collections.singletonList(frame);
     }
 
     boolean httpOnly() {

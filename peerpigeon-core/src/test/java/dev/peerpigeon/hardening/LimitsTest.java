@@ -29,19 +29,38 @@ class LimitsTest {
 
     @Test
     void aFloodingClientGetsErrorsThenIsClosedWhileOthersKeepRelaying() {
+        List<dev.peerpigeon.ServerEvent.PeerDisconnected> gone = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
-                .maxMessagesPerSecond(50, 100).build().start()) {
+                .maxMessagesPerSecond(50, 100).build()) {
+            server.addListener(new dev.peerpigeon.ServerListener() {
+                @Override
+                public void peerDisconnected(dev.peerpigeon.ServerEvent.PeerDisconnected e) {
+                    gone.add(e);
+                }
+            });
+            server.start();
             TestClient a = TestClient.connect(server.getPort()).announce("n1");
             TestClient b = TestClient.connect(server.getPort()).announce("n1");
             a.awaitDiscovered(b.peerId());
             TestClient flooder = TestClient.connect(server.getPort()).announce("n1");
             b.awaitDiscovered(flooder.peerId());
-            for (int i = 0; i < 2000 && flooder.isOpen(); i++) {
-                flooder.offer(b.peerId(), "v=0 flood " + i);
+            try {
+                for (int i = 0; i < 2000 && flooder.isOpen(); i++) {
+                    flooder.offer(b.peerId(), "v=0 flood " + i);
+                }
+            } catch (org.java_websocket.exceptions.WebsocketNotConnectedException closedMeanwhile) {
+                // the server closed it while we were still flooding
             }
             flooder.awaitClosed();
-            assertThat(flooder.closeCode()).isEqualTo(1008);
-            assertThat(flooder.closeReason()).isEqualTo("Rate limit exceeded");
+            // The server closes with 1008 "Rate limit exceeded". A client that is still writing may see the
+            // TCP reset before it reads that close frame (1006), so the code is asserted on the server side.
+            Await.until("flooder closed by the server", () -> gone.stream().anyMatch(e -> e.peerId().equals(flooder.peerId())));
+            assertThat(gone).filteredOn(e -> e.peerId().equals(flooder.peerId()))
+                    .singleElement().satisfies(e -> {
+                        assertThat(e.code()).isEqualTo(1008);
+                        assertThat(e.reason()).isEqualTo("Rate limit exceeded");
+                    });
+            assertThat(flooder.closeCode()).isIn(1006, 1008);
             assertThat(flooder.ofType("error")).anyMatch(e -> e.get("error").getAsString().startsWith("Rate limit exceeded"));
             // At most the burst (plus what refilled meanwhile) got through to b.
             assertThat(b.ofType("offer").size()).isLessThan(400);

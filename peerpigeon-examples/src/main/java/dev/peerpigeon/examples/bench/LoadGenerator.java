@@ -1,0 +1,359 @@
+package dev.peerpigeon.examples.bench;
+
+import com.google.gson.JsonObject;
+
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Load generator for PeerPigeon signaling servers (ours or the reference). Talks the real client's
+ * frame shapes and prints one JSON line per workload. Every workload is bounded in time.
+ *
+ * <pre>
+ * java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.LoadGenerator W2 url=ws://127.0.0.1:3000 pairs=50 seconds=10
+ * </pre>
+ * Workloads: W1 (peers, networks), W2 (pairs, seconds, window), W3 (peers), W4 (url2, pairs, seconds),
+ * W5 (peers, hold), W6 = W2 plus one flooding client.
+ */
+public final class LoadGenerator {
+    private static final String SDP = "v=0 " + "a=candidate:x 1 udp 2122260223 198.18.0.1 5000 typ host ".repeat(16);
+    private final Map<String, String> args;
+    private final NioWsClient client;
+    private final long timeoutNanos;
+
+    LoadGenerator(Map<String, String> args) {
+        this.args = args;
+        try {
+            this.client = new NioWsClient("load-client");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        this.timeoutNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(args.getOrDefault("timeout", "120")));
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> args = new HashMap<>();
+        for (int i = 1; i < argv.length; i++) {
+            String[] kv = argv[i].split("=", 2);
+            args.put(kv[0], kv.length > 1 ? kv[1] : "true");
+        }
+        LoadGenerator g = new LoadGenerator(args);
+        JsonObject result;
+        long cpu0 = cpuNanos();
+        long t0 = System.nanoTime();
+        switch (argv.length == 0 ? "" : argv[0]) {
+            case "W1" -> result = g.discovery("W1", g.intArg("peers", 1000), g.intArg("networks", 10));
+            case "W2" -> result = g.relay("W2", g.url(), g.url(), g.intArg("pairs", 50), g.intArg("seconds", 10), false);
+            case "W3" -> result = g.discovery("W3", g.intArg("peers", 500), 1);
+            case "W4" -> result = g.relay("W4", g.url(), args.get("url2"), g.intArg("pairs", 50), g.intArg("seconds", 10), false);
+            case "W5" -> result = g.idle(g.intArg("peers", 5000), g.intArg("hold", 5));
+            case "W6" -> result = g.relay("W6", g.url(), g.url(), g.intArg("pairs", 50), g.intArg("seconds", 10), true);
+            default -> {
+                System.err.println("usage: LoadGenerator W1|W2|W3|W4|W5|W6 url=ws://host:port [key=value...]");
+                System.exit(2);
+                return;
+            }
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        double cpu = (cpuNanos() - cpu0) / 1e9;
+        result.addProperty("clientCpuSeconds", round(cpu));
+        result.addProperty("clientCores", round(cpu / wall));
+        System.out.println(result);
+        System.out.flush();
+        System.exit(0);
+    }
+
+    private String url() {
+        return args.getOrDefault("url", "ws://127.0.0.1:3000");
+    }
+
+    private int intArg(String name, int def) {
+        return Integer.parseInt(args.getOrDefault(name, Integer.toString(def)));
+    }
+
+    private static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+
+    private static String newId(int i) {
+        return String.format("%08x", i) + dev.peerpigeon.protocol.PeerId.generate().substring(8);
+    }
+
+    /** Connects peers with at most 500 handshakes in flight; returns failures. */
+    private int connectAll(List<LoadPeer> peers, List<String> urls, boolean announce) throws InterruptedException {
+        Semaphore inFlight = new Semaphore(500);
+        AtomicInteger failures = new AtomicInteger();
+        for (int i = 0; i < peers.size(); i++) {
+            LoadPeer p = peers.get(i);
+            inFlight.acquire();
+            p.connect(client, urls.get(i), announce).whenComplete((ok, e) -> {
+                inFlight.release();
+                if (e != null) {
+                    failures.incrementAndGet();
+                }
+            });
+        }
+        inFlight.acquire(500);
+        inFlight.release(500);
+        return failures.get();
+    }
+
+    private boolean waitUntil(java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + timeoutNanos;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(2_000_000);
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------ W1 / W3
+
+    JsonObject discovery(String name, int n, int networks) throws InterruptedException {
+        AtomicInteger complete = new AtomicInteger();
+        AtomicLong deliveries = new AtomicLong();
+        int[] expected = new int[networks];
+        for (int i = 0; i < n; i++) {
+            expected[i % networks]++;
+        }
+        List<LoadPeer> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            LoadPeer p = new LoadPeer(newId(i), "net-" + (i % networks), (peer, frame) -> {
+                if (LoadPeer.typeOf(frame).equals("peer-discovered")) {
+                    deliveries.incrementAndGet();
+                    peer.discovered++; // loop thread only
+                    if (peer.discovered == expected[Integer.parseInt(peer.network.substring(4))] - 1) {
+                        complete.incrementAndGet();
+                    }
+                }
+            });
+            peers.add(p);
+        }
+        long t0 = System.nanoTime();
+        int failures = connectAll(peers, java.util.Collections.nCopies(n, url()), true);
+        boolean ok = waitUntil(() -> complete.get() >= n - failures);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long[] handshakes = peers.stream().filter(p -> p.openNanos > 0)
+                .mapToLong(p -> (p.openNanos - p.connectStartNanos) / 1000).sorted().toArray();
+        JsonObject r = new JsonObject();
+        r.addProperty("workload", name);
+        r.addProperty("peers", n);
+        r.addProperty("networks", networks);
+        r.addProperty("complete", ok);
+        r.addProperty("fullDiscoverySeconds", round(secs));
+        r.addProperty("deliveries", deliveries.get());
+        r.addProperty("deliveriesPerSecond", Math.round(deliveries.get() / secs));
+        r.addProperty("handshakeP50Ms", pct(handshakes, 50) / 1000.0);
+        r.addProperty("handshakeP99Ms", pct(handshakes, 99) / 1000.0);
+        r.addProperty("errors", failures);
+        peers.forEach(LoadPeer::close);
+        return r;
+    }
+
+    // ------------------------------------------------------------------ W2 / W4 / W6
+
+    JsonObject relay(String name, String urlA, String urlB, int pairs, int seconds, boolean abuse) throws InterruptedException {
+        int window = intArg("window", 8);
+        AtomicLong received = new AtomicLong();
+        AtomicLong duplicatesDiscovery = new AtomicLong();
+        LatencyRecorder latency = new LatencyRecorder(4_000_000);
+        Map<String, LoadPeer> byId = new ConcurrentHashMap<>();
+        Map<LoadPeer, String> partner = new ConcurrentHashMap<>();
+        Map<LoadPeer, Set<String>> seen = new ConcurrentHashMap<>();
+        volatileRunning = true;
+        List<LoadPeer> peers = new ArrayList<>();
+        List<String> urls = new ArrayList<>();
+        java.util.function.BiConsumer<LoadPeer, String> handler = (peer, frame) -> {
+            String type = LoadPeer.typeOf(frame);
+            switch (type) {
+                case "peer-discovered" -> {
+                    String id = LoadPeer.idAfter(frame, "\"peerId\":\"");
+                    Set<String> s = seen.computeIfAbsent(peer, k -> ConcurrentHashMap.newKeySet());
+                    if (id != null && !s.add(id)) {
+                        duplicatesDiscovery.incrementAndGet();
+                    }
+                }
+                case "offer", "answer", "ice-candidate" -> {
+                    received.incrementAndGet();
+                    int ts = frame.indexOf("ts=");
+                    if (ts > 0) {
+                        int end = frame.indexOf(' ', ts);
+                        latency.record((System.nanoTime() - Long.parseLong(frame.substring(ts + 3, end))) / 1000);
+                    }
+                    if (volatileRunning) {
+                        String next = type.equals("offer") ? "answer" : type.equals("answer") ? "ice-candidate" : "offer";
+                        sendSignal(peer, next, partner.get(peer));
+                    }
+                }
+                default -> {
+                }
+            }
+        };
+        for (int i = 0; i < pairs; i++) {
+            LoadPeer a = new LoadPeer(newId(2 * i), "relay", handler);
+            LoadPeer b = new LoadPeer(newId(2 * i + 1), "relay", handler);
+            partner.put(a, b.peerId);
+            partner.put(b, a.peerId);
+            peers.add(a);
+            urls.add(urlA);
+            peers.add(b);
+            urls.add(urlB);
+        }
+        int failures = connectAll(peers, urls, true);
+        // Wait until each A has discovered its partner (cross-hub in W4).
+        boolean discovered = waitUntil(() -> {
+            for (int i = 0; i < peers.size(); i += 2) {
+                Set<String> s = seen.get(peers.get(i));
+                if (s == null || !s.contains(peers.get(i + 1).peerId)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        LoadPeer flooder = null;
+        Thread floodThread = null;
+        AtomicLong flooded = new AtomicLong();
+        if (abuse) {
+            flooder = new LoadPeer(newId(999_999), "relay", (p, f) -> { });
+            flooder.connect(client, urlA, true).join();
+            LoadPeer f = flooder;
+            String victim = peers.get(1).peerId;
+            floodThread = new Thread(() -> {
+                while (volatileRunning && !f.closed) {
+                    f.signal("offer", "{\"type\":\"offer\",\"sdp\":\"v=0 flood flood flood\"}", victim);
+                    flooded.incrementAndGet();
+                    if (flooded.get() % 64 == 0) {
+                        LockSupport.parkNanos(100_000);
+                    }
+                }
+            }, "flooder");
+            floodThread.start();
+        }
+        long t0 = System.nanoTime();
+        for (int i = 0; i < peers.size(); i += 2) {
+            for (int w = 0; w < window; w++) {
+                sendSignal(peers.get(i), "offer", peers.get(i + 1).peerId);
+            }
+        }
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
+        long count = received.get();
+        double secs = (System.nanoTime() - t0) / 1e9;
+        volatileRunning = false;
+        if (floodThread != null) {
+            floodThread.join(2000);
+        }
+        long[] lat = latency.sorted();
+        JsonObject r = new JsonObject();
+        r.addProperty("workload", name);
+        r.addProperty("pairs", pairs);
+        r.addProperty("window", window);
+        r.addProperty("discovered", discovered);
+        r.addProperty("relayedMessages", count);
+        r.addProperty("msgsPerSecond", Math.round(count / secs));
+        r.addProperty("latencyP50Ms", pct(lat, 50) / 1000.0);
+        r.addProperty("latencyP99Ms", pct(lat, 99) / 1000.0);
+        r.addProperty("latencyMaxMs", (lat.length == 0 ? 0 : lat[lat.length - 1]) / 1000.0);
+        r.addProperty("duplicateDiscoveries", duplicatesDiscovery.get());
+        r.addProperty("errors", failures);
+        if (abuse) {
+            r.addProperty("floodFramesSent", flooded.get());
+            r.addProperty("flooderClosedByServer", flooder.closed);
+            flooder.close();
+        }
+        peers.forEach(LoadPeer::close);
+        return r;
+    }
+
+    private volatile boolean volatileRunning;
+
+    private static void sendSignal(LoadPeer from, String type, String to) {
+        String sdp = "ts=" + System.nanoTime() + " " + SDP;
+        String data = type.equals("ice-candidate")
+                ? "{\"candidate\":\"" + sdp + "\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"
+                : "{\"type\":\"" + type + "\",\"sdp\":\"" + sdp + "\"}";
+        from.signal(type, data, to);
+    }
+
+    // ------------------------------------------------------------------ W5
+
+    JsonObject idle(int n, int hold) throws InterruptedException {
+        AtomicInteger complete = new AtomicInteger();
+        List<LoadPeer> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            peers.add(new LoadPeer(newId(i), "idle-" + (i / 10), (peer, frame) -> {
+                if (LoadPeer.typeOf(frame).equals("peer-discovered")) {
+                    if (++peer.discovered == 9) {
+                        complete.incrementAndGet();
+                    }
+                }
+            }));
+        }
+        long t0 = System.nanoTime();
+        int failures = connectAll(peers, java.util.Collections.nCopies(n, url()), true);
+        int fullGroups = (n / 10) * 10;
+        boolean ok = waitUntil(() -> complete.get() >= fullGroups - failures);
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long open = peers.stream().filter(p -> p.opened && !p.closed).count();
+        System.out.println("{\"workload\":\"W5\",\"phase\":\"ready\",\"open\":" + open + "}");
+        System.out.flush();
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(hold));
+        JsonObject r = new JsonObject();
+        r.addProperty("workload", "W5");
+        r.addProperty("peers", n);
+        r.addProperty("open", open);
+        r.addProperty("complete", ok);
+        r.addProperty("connectSeconds", round(secs));
+        r.addProperty("errors", failures);
+        peers.forEach(LoadPeer::close);
+        return r;
+    }
+
+    static long pct(long[] sorted, int p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int idx = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
+        return sorted[Math.max(0, idx)];
+    }
+
+    /** Lock-free latency samples (microseconds), capped. */
+    static final class LatencyRecorder {
+        private final long[] samples;
+        private final AtomicInteger next = new AtomicInteger();
+
+        LatencyRecorder(int capacity) {
+            samples = new long[capacity];
+        }
+
+        void record(long micros) {
+            int i = next.getAndIncrement();
+            if (i < samples.length) {
+                samples[i] = micros;
+            }
+        }
+
+        long[] sorted() {
+            long[] copy = Arrays.copyOf(samples, Math.min(next.get(), samples.length));
+            Arrays.sort(copy);
+            return copy;
+        }
+    }
+
+}

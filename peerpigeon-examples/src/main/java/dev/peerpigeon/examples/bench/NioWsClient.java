@@ -1,0 +1,330 @@
+package dev.peerpigeon.examples.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+
+/**
+ * A minimal WebSocket client for load generation: one selector thread drives thousands of connections,
+ * so the generator costs far less CPU than the server it measures. Text frames only; answers pings;
+ * masks with a zero key (legal, and saves the XOR). Not a general-purpose client.
+ *
+ * <p>Threads: everything runs on the loop thread; {@link Conn#send} from other threads hands the frame
+ * over through a queue and wakes the selector.
+ */
+final class NioWsClient implements AutoCloseable {
+    private final Selector selector;
+    private final Thread loop;
+    private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    private volatile boolean running = true;
+    private final ByteBuffer readBuf = ByteBuffer.allocateDirect(256 * 1024);
+
+    NioWsClient(String name) throws IOException {
+        selector = Selector.open();
+        loop = new Thread(this::run, name);
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    final class Conn {
+        final SocketChannel ch;
+        final String requestHead;
+        final Consumer<Conn> onOpen;
+        final BiConsumer<Conn, String> onText;
+        final Consumer<Conn> onClosed;
+        final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        ByteBuffer in = ByteBuffer.allocate(8192);
+        boolean open;
+        volatile boolean closed;
+        SelectionKey key;
+        long connectStartNanos;
+        long openNanos;
+
+        Conn(SocketChannel ch, String requestHead, Consumer<Conn> onOpen, BiConsumer<Conn, String> onText, Consumer<Conn> onClosed) {
+            this.ch = ch;
+            this.requestHead = requestHead;
+            this.onOpen = onOpen;
+            this.onText = onText;
+            this.onClosed = onClosed;
+        }
+
+        /** Thread-safe. */
+        void send(String text) {
+            if (Thread.currentThread() == loop) {
+                enqueue(frame(text));
+            } else {
+                ByteBuffer f = frame(text);
+                tasks.add(() -> enqueue(f));
+                selector.wakeup();
+            }
+        }
+
+        private void enqueue(ByteBuffer f) {
+            if (closed) {
+                return;
+            }
+            out.add(f);
+            if (open) {
+                flush();
+            }
+        }
+
+        void flush() {
+            try {
+                while (!out.isEmpty()) {
+                    ByteBuffer b = out.peek();
+                    ch.write(b);
+                    if (b.hasRemaining()) {
+                        key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+                        return;
+                    }
+                    out.poll();
+                }
+                key.interestOps(SelectionKey.OP_READ);
+            } catch (IOException | RuntimeException e) {
+                fail();
+            }
+        }
+
+        void close() {
+            tasks.add(this::fail);
+            selector.wakeup();
+        }
+
+        void fail() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+            onClosed.accept(this);
+        }
+    }
+
+    static ByteBuffer frame(String text) {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        return frame(0x1, payload);
+    }
+
+    static ByteBuffer frame(int opcode, byte[] payload) {
+        int len = payload.length;
+        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+        ByteBuffer b = ByteBuffer.allocate(header + 4 + len);
+        b.put((byte) (0x80 | opcode));
+        if (len < 126) {
+            b.put((byte) (0x80 | len));
+        } else if (len < 65536) {
+            b.put((byte) (0x80 | 126));
+            b.putShort((short) len);
+        } else {
+            b.put((byte) (0x80 | 127));
+            b.putLong(len);
+        }
+        b.putInt(0); // zero mask key: payload unchanged
+        b.put(payload);
+        b.flip();
+        return b;
+    }
+
+    /** Starts a connection; callbacks run on the loop thread. */
+    Conn connect(URI uri, Consumer<Conn> onOpen, BiConsumer<Conn, String> onText, Consumer<Conn> onClosed) {
+        String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        String head = "GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n";
+        try {
+            SocketChannel ch = SocketChannel.open();
+            ch.configureBlocking(false);
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            Conn c = new Conn(ch, head, onOpen, onText, onClosed);
+            c.connectStartNanos = System.nanoTime();
+            tasks.add(() -> {
+                try {
+                    c.key = ch.register(selector, SelectionKey.OP_CONNECT, c);
+                    ch.connect(new InetSocketAddress(uri.getHost(), uri.getPort()));
+                } catch (IOException e) {
+                    c.fail();
+                }
+            });
+            selector.wakeup();
+            return c;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                selector.select(100);
+                Runnable t;
+                while ((t = tasks.poll()) != null) {
+                    t.run();
+                }
+                Iterator<SelectionKey> it = selector.selectedKeys().iterator();
+                while (it.hasNext()) {
+                    SelectionKey k = it.next();
+                    it.remove();
+                    Conn c = (Conn) k.attachment();
+                    if (!k.isValid()) {
+                        c.fail();
+                        continue;
+                    }
+                    try {
+                        if (k.isConnectable()) {
+                            c.ch.finishConnect();
+                            c.out.addFirst(ByteBuffer.wrap(c.requestHead.getBytes(StandardCharsets.ISO_8859_1)));
+                            c.key.interestOps(SelectionKey.OP_READ);
+                            writeHead(c);
+                        }
+                        if (k.isValid() && k.isWritable()) {
+                            if (c.open) {
+                                c.flush();
+                            } else {
+                                writeHead(c);
+                            }
+                        }
+                        if (k.isValid() && k.isReadable()) {
+                            read(c);
+                        }
+                    } catch (IOException | RuntimeException e) {
+                        c.fail();
+                    }
+                }
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void writeHead(Conn c) throws IOException {
+        ByteBuffer head = c.out.peek();
+        c.ch.write(head);
+        if (head.hasRemaining()) {
+            c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+        } else {
+            c.out.poll();
+            c.key.interestOps(SelectionKey.OP_READ);
+        }
+    }
+
+    private void read(Conn c) throws IOException {
+        readBuf.clear();
+        int n = c.ch.read(readBuf);
+        if (n < 0) {
+            c.fail();
+            return;
+        }
+        readBuf.flip();
+        if (c.in.remaining() < readBuf.remaining()) {
+            ByteBuffer bigger = ByteBuffer.allocate(Math.max(c.in.capacity() * 2, c.in.position() + readBuf.remaining()));
+            c.in.flip();
+            bigger.put(c.in);
+            c.in = bigger;
+        }
+        c.in.put(readBuf);
+        c.in.flip();
+        try {
+            if (!c.open) {
+                int end = indexOfHeadEnd(c.in);
+                if (end < 0) {
+                    return;
+                }
+                byte[] head = new byte[end];
+                c.in.get(head);
+                c.in.position(end + 4);
+                String status = new String(head, 0, Math.min(head.length, 12), StandardCharsets.ISO_8859_1);
+                if (!status.startsWith("HTTP/1.1 101")) {
+                    c.fail();
+                    return;
+                }
+                c.open = true;
+                c.openNanos = System.nanoTime();
+                c.onOpen.accept(c);
+                c.flush();
+            }
+            parseFrames(c);
+        } finally {
+            c.in.compact();
+        }
+    }
+
+    private static int indexOfHeadEnd(ByteBuffer b) {
+        for (int i = b.position(); i + 3 < b.limit(); i++) {
+            if (b.get(i) == '\r' && b.get(i + 1) == '\n' && b.get(i + 2) == '\r' && b.get(i + 3) == '\n') {
+                return i - b.position();
+            }
+        }
+        return -1;
+    }
+
+    private void parseFrames(Conn c) {
+        ByteBuffer b = c.in;
+        while (b.remaining() >= 2) {
+            int start = b.position();
+            int b0 = b.get(start) & 0xff;
+            int b1 = b.get(start + 1) & 0xff;
+            long len = b1 & 0x7f;
+            int header = 2;
+            if (len == 126) {
+                if (b.remaining() < 4) {
+                    return;
+                }
+                len = b.getShort(start + 2) & 0xffff;
+                header = 4;
+            } else if (len == 127) {
+                if (b.remaining() < 10) {
+                    return;
+                }
+                len = b.getLong(start + 2);
+                header = 10;
+            }
+            if (b.remaining() < header + len) {
+                return;
+            }
+            byte[] payload = new byte[(int) len];
+            b.position(start + header);
+            b.get(payload);
+            int opcode = b0 & 0x0f;
+            if (opcode == 0x1) {
+                c.onText.accept(c, new String(payload, StandardCharsets.UTF_8));
+            } else if (opcode == 0x9) {
+                c.enqueue(frame(0xA, payload));
+            } else if (opcode == 0x8) {
+                c.fail();
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        selector.wakeup();
+        try {
+            loop.join(2000);
+            for (SelectionKey k : selector.keys()) {
+                k.channel().close();
+            }
+            selector.close();
+        } catch (IOException | InterruptedException ignored) {
+            // shutting down
+        }
+    }
+}
