@@ -115,6 +115,8 @@ public final class HubMesh implements Federation {
         final long connectedAt = System.currentTimeMillis();
         final String announceData;
         volatile long lastActivity = connectedAt;
+        /** Set once the link is removed; lets the hot path skip a list scan. */
+        volatile boolean down;
         /** Neighbour's advertised paths (hubId -> path starting at the neighbour). Mesh thread only. */
         Map<String, List<String>> advertised = Map.of();
 
@@ -586,8 +588,9 @@ public final class HubMesh implements Federation {
         }
         String net = msg.networkName() == null || msg.networkName().isEmpty() ? PeerRegistry.DEFAULT_NETWORK : msg.networkName();
         RouteInfo r = msg.route();
-        String msgId = r != null && r.msgId() != null ? r.msgId() : newMsgId();
-        if (!seenSignals.firstTime(msgId)) {
+        // Only flooded signals carry a msgId (routed ones follow loop-free paths, bounded by ttl).
+        String msgId = r != null ? r.msgId() : null;
+        if (msgId != null && !seenSignals.firstTime(msgId)) {
             return;
         }
         if (signaling.deliverFromHub(msg.type(), msg.data(), from, target, net)) {
@@ -651,7 +654,7 @@ public final class HubMesh implements Federation {
         if (remoteIn(networkName, targetPeerId) == null) {
             return false;
         }
-        return forwardSignal(type, data, fromPeerId, targetPeerId, networkName, newMsgId(), MAX_TTL, settings.hubId(), null);
+        return forwardSignal(type, data, fromPeerId, targetPeerId, networkName, null, MAX_TTL, settings.hubId(), null);
     }
 
     @Override
@@ -669,18 +672,22 @@ public final class HubMesh implements Federation {
         }
     }
 
-    /** Sends a signal toward the hub hosting {@code target}; floods over Java links when no route is known. */
+    /**
+     * Sends a signal toward the hub hosting {@code target}; floods over Java links (with a msgId, so
+     * every hub delivers it once) only when no route is known. {@code msgId} is the id of a signal
+     * that is already being flooded, else null.
+     */
     private boolean forwardSignal(String type, String data, String from, String target, String net, String msgId,
                                   int ttl, String origin, Link incoming) {
         Remote r = remoteIn(net, target);
         long now = System.currentTimeMillis();
-        if (r != null) {
+        if (r != null && msgId == null) {
             Route route = routes.get(r.originHub);
             Link next = route != null ? route.link : r.learnedFrom;
-            if (next != null && next != incoming && next.conn.isOpen() && links.contains(next)) {
+            if (next != null && next != incoming && next.conn.isOpen() && !next.down) {
                 if (next.smart) {
                     sendOn(next, MessageCodec.relay(type, data, from, target, net, now,
-                            new RouteInfo(origin, msgId, ttl, -1, r.originHub)));
+                            new RouteInfo(origin, null, ttl, -1, r.originHub)));
                 } else {
                     sendOn(next, MessageCodec.relay(type, data, from, target, net, now, null));
                 }
@@ -688,6 +695,10 @@ public final class HubMesh implements Federation {
             }
         }
         boolean sent = false;
+        if (msgId == null) {
+            msgId = newMsgId();
+            seenSignals.firstTime(msgId);
+        }
         String frame = MessageCodec.relay(type, data, from, target, net, now, new RouteInfo(origin, msgId, ttl, -1, null));
         for (Link l : links) {
             if (l.smart && l != incoming) {
@@ -873,6 +884,7 @@ public final class HubMesh implements Federation {
     }
 
     private void linkDown(Link link) {
+        link.down = true;
         if (!links.remove(link)) {
             return;
         }

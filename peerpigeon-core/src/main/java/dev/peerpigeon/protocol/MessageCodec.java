@@ -24,6 +24,9 @@ public final class MessageCodec {
     /** Appends {@code s} as a JSON string literal. */
     public static StringBuilder quote(StringBuilder sb, String s) {
         sb.append('"');
+        if (isPlain(s)) {
+            return sb.append(s).append('"'); // ids, types, most network names: nothing to escape
+        }
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             switch (c) {
@@ -44,6 +47,16 @@ public final class MessageCodec {
             }
         }
         return sb.append('"');
+    }
+
+    private static boolean isPlain(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c == '"' || c == '\\' || c == '\u2028' || c == '\u2029') {
+                return false;
+            }
+        }
+        return true;
     }
 
     public static String quote(String s) {

@@ -59,6 +59,9 @@ public final class WebSocketTransport<S> {
         this.server = new Server(new InetSocketAddress(settings.host(), settings.port()), settings.workers(),
                 List.of(new HttpUpgradeDraft(settings.maxFrameSize())));
         server.setReuseAddr(true);
+        // The JDK's default accept backlog is 50: a crowd joining at once then loses SYNs and waits for
+        // TCP's 1 s / 3 s / 7 s retransmits. The kernel caps this at net.core.somaxconn.
+        server.setMaxPendingConnections(4096);
         server.setTcpNoDelay(true);
         server.setConnectionLostTimeout(0); // liveness is ours (pings + peerTimeout), see the signaling layer
         server.setDaemon(true);
@@ -115,9 +118,9 @@ public final class WebSocketTransport<S> {
         return server.getConnections().size();
     }
 
-    /** Per-socket attachment: the request head, then the handler's state once upgraded. */
+    /** Per-socket attachment: the request head until the upgrade completes, then the handler's state. */
     private static final class Attachment<S> {
-        final RequestHead head;
+        RequestHead head;
         final boolean httpOnly;
         Connection connection;
         S state;
@@ -260,6 +263,7 @@ public final class WebSocketTransport<S> {
             att.connection = new WsConnection(conn);
             try {
                 att.state = handler.onOpen(att.connection, att.head);
+                att.head = null; // headers are not needed after the upgrade: ~1 KB less per idle connection
             } catch (RuntimeException e) {
                 log.error("Open handler failed", e);
                 conn.close(1011, "Internal error");

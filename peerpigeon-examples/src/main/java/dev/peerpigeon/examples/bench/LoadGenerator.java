@@ -246,6 +246,8 @@ public final class LoadGenerator {
             }, "flooder");
             floodThread.start();
         }
+        System.out.println("{\"phase\":\"start\"}"); // the benchmark samples server CPU here and at "end"
+        System.out.flush();
         long t0 = System.nanoTime();
         for (int i = 0; i < peers.size(); i += 2) {
             for (int w = 0; w < window; w++) {
@@ -255,6 +257,8 @@ public final class LoadGenerator {
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
         long count = received.get();
         double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.println("{\"phase\":\"end\"}");
+        System.out.flush();
         volatileRunning = false;
         if (floodThread != null) {
             floodThread.join(2000);

@@ -1,0 +1,367 @@
+package dev.peerpigeon.examples.bench;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Side-by-side benchmark: runs each workload of {@link LoadGenerator} against OUR server (the jar) and
+ * the REFERENCE server (npm peerpigeon@1.1.3, {@code node server/start.js}), one after the other with
+ * the same parameters and a fresh server process each time, and prints both figures and the ratio.
+ * Server CPU and RSS are read from /proc. See README "Performance".
+ *
+ * <pre>java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.Benchmark [quick|full] [only=W2,W3]</pre>
+ */
+public final class Benchmark {
+    private static final long TICKS_PER_SECOND = 100; // Linux USER_HZ
+    private final Path jar;
+    private final Path reference;
+    private final List<String[]> table = new ArrayList<>();
+    private final Map<String, JsonObject> results = new LinkedHashMap<>();
+
+    Benchmark(Path jar, Path reference) {
+        this.jar = jar;
+        this.reference = reference;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length > 0 ? args[0] : "standard";
+        String only = null;
+        for (String a : args) {
+            if (a.startsWith("only=")) {
+                only = a.substring(5);
+            }
+        }
+        Path jar = Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path ref = ReferenceInstall.ensure();
+        Benchmark b = new Benchmark(jar, ref);
+        boolean quick = mode.equals("quick");
+        boolean full = mode.equals("full");
+        System.out.printf("Benchmark (%s) on %d cores; ours: %s; reference: %s%n", mode,
+                Runtime.getRuntime().availableProcessors(), jar.getFileName(), ref);
+        List<Map.Entry<String, Runnable>> runs = new ArrayList<>();
+        runs.add(Map.entry("W1", () -> b.compare("W1", "W1 connect+announce 1000 peers / 10 networks", "peers=1000", "networks=10")));
+        if (!quick) {
+            runs.add(Map.entry("W1", () -> b.compare("W1", "W1 connect+announce 5000 peers / 10 networks", "peers=5000", "networks=10")));
+        }
+        if (full) {
+            runs.add(Map.entry("W1", () -> b.compare("W1", "W1 connect+announce 10000 peers / 10 networks", "peers=10000", "networks=10", "timeout=300")));
+        }
+        runs.add(Map.entry("W2", () -> b.compare("W2", "W2 relay 50 pairs, 1 KB SDP", "pairs=50", "seconds=" + (quick ? 3 : 10))));
+        runs.add(Map.entry("W3", () -> b.compare("W3", "W3 join storm 500 peers", "peers=500")));
+        if (!quick) {
+            runs.add(Map.entry("W3", () -> b.compare("W3", "W3 join storm 1000 peers", "peers=1000")));
+        }
+        if (full) {
+            runs.add(Map.entry("W3", () -> b.compare("W3", "W3 join storm 2000 peers", "peers=2000", "timeout=600")));
+        }
+        runs.add(Map.entry("W4", () -> b.compareHubs("W4 cross-hub relay 50 pairs over 2 hubs", "pairs=50", "seconds=" + (quick ? 3 : 10))));
+        runs.add(Map.entry("W5", () -> b.compare("W5", "W5 idle connections", "peers=" + (quick ? 2000 : 19_500), "hold=2", "timeout=300")));
+        runs.add(Map.entry("W6", () -> b.compare("W6", "W6 W2 with one flooding client", "pairs=50", "seconds=" + (quick ? 3 : 10))));
+        for (Map.Entry<String, Runnable> r : runs) {
+            if (only == null || List.of(only.split(",")).contains(r.getKey())) {
+                r.getValue().run();
+            }
+        }
+        b.print();
+    }
+
+    // ------------------------------------------------------------------ servers
+
+    /** A server child process with CPU and RSS readings from /proc. */
+    static final class ServerProcess implements AutoCloseable {
+        final Process process;
+        final int port;
+
+        ServerProcess(List<String> command, Map<String, String> env, int port) {
+            this.port = port;
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().putAll(env);
+            try {
+                process = pb.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!healthy(port)) {
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    close();
+                    throw new IllegalStateException("server did not start: " + command);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+            }
+        }
+
+        long cpuTicks() {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            } catch (IOException e) {
+                return -1;
+            }
+        }
+
+        long rssKb() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                }
+            } catch (IOException ignored) {
+                // gone
+            }
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    static boolean healthy(int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            s.setSoTimeout(1000);
+            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] buf = new byte[12];
+            int n = s.getInputStream().read(buf);
+            return n >= 12 && new String(buf, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket()) {
+            s.bind(new InetSocketAddress("127.0.0.1", 0));
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ServerProcess ours(int port, Map<String, String> extraEnv) {
+        Map<String, String> env = new LinkedHashMap<>(Map.of("PORT", Integer.toString(port), "HOST", "127.0.0.1",
+                "MAX_CONNECTIONS", "30000", "MAX_CONNECTIONS_PER_IP", "0", "MAX_CONNECTIONS_PER_IP_PER_SECOND", "0",
+                "MAX_MESSAGES_PER_SECOND", "0"));
+        env.putAll(extraEnv);
+        List<String> cmd = new ArrayList<>(List.of("java"));
+        cmd.addAll(List.of(System.getProperty("bench.serverJvmArgs", "-XX:+UseSerialGC -Xms32m -Xss256k").split(" ")));
+        cmd.addAll(List.of("-jar", jar.toString()));
+        return new ServerProcess(cmd, env, port);
+    }
+
+    private ServerProcess referenceServer(int port) {
+        return new ServerProcess(List.of("node", reference.resolve("server/start.js").toString()),
+                Map.of("PORT", Integer.toString(port), "HOST", "127.0.0.1", "MAX_CONNECTIONS", "30000"), port);
+    }
+
+    private ServerProcess referenceHub(int port, Integer bootstrapPort) {
+        String options = "{\"port\":" + port + ",\"host\":\"127.0.0.1\",\"isHub\":true,\"maxConnections\":30000,"
+                + "\"autoConnect\":" + (bootstrapPort != null) + ",\"bootstrapHubs\":"
+                + (bootstrapPort == null ? "[]" : "[\"ws://127.0.0.1:" + bootstrapPort + "\"]") + "}";
+        Path script;
+        try {
+            script = Files.createTempFile("reference-hub", ".mjs");
+            try (var in = Benchmark.class.getResourceAsStream("/bench/reference-hub.mjs")) {
+                Files.write(script, in.readAllBytes());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return new ServerProcess(List.of("node", script.toString(), reference.toString(), options), Map.of(), port);
+    }
+
+    // ------------------------------------------------------------------ runs
+
+    /** Runs the generator; samples server CPU between its "start"/"end" lines and RSS at "ready". */
+    private JsonObject generate(List<ServerProcess> servers, String workload, String... params) {
+        List<String> cmd = new ArrayList<>(List.of("java", "-cp", jar.toString(), LoadGenerator.class.getName(), workload));
+        cmd.addAll(List.of(params));
+        long[] cpuStart = new long[1];
+        long cpuAll0 = totalTicks(servers);
+        long rssBefore = totalRss(servers);
+        long[] rssReady = {-1};
+        long[] cpuWindow = {-1};
+        JsonObject result = null;
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    if (!line.startsWith("{")) {
+                        continue;
+                    }
+                    JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                    String phase = o.has("phase") ? o.get("phase").getAsString() : "";
+                    switch (phase) {
+                        case "start" -> cpuStart[0] = totalTicks(servers);
+                        case "end" -> cpuWindow[0] = totalTicks(servers) - cpuStart[0];
+                        case "ready" -> rssReady[0] = totalRss(servers);
+                        default -> result = o;
+                    }
+                }
+            }
+            p.waitFor(15, TimeUnit.MINUTES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (result == null) {
+            result = new JsonObject();
+            result.addProperty("failed", true);
+        }
+        double cpuSeconds = (totalTicks(servers) - cpuAll0) / (double) TICKS_PER_SECOND;
+        result.addProperty("serverCpuSeconds", LoadGenerator.round(cpuSeconds));
+        if (cpuWindow[0] >= 0 && result.has("msgsPerSecond")) {
+            double windowCpu = cpuWindow[0] / (double) TICKS_PER_SECOND;
+            result.addProperty("serverCpuSecondsInWindow", LoadGenerator.round(windowCpu));
+            result.addProperty("msgsPerServerCpuSecond", Math.round(result.get("relayedMessages").getAsLong() / Math.max(0.01, windowCpu)));
+        }
+        if (rssReady[0] > 0 && result.has("open")) {
+            long open = Math.max(1, result.get("open").getAsLong());
+            result.addProperty("rssBeforeKb", rssBefore);
+            result.addProperty("rssLoadedKb", rssReady[0]);
+            result.addProperty("rssPerConnectionBytes", (rssReady[0] - rssBefore) * 1024 / open);
+        }
+        return result;
+    }
+
+    private static long totalTicks(List<ServerProcess> servers) {
+        long t = 0;
+        for (ServerProcess s : servers) {
+            t += s.cpuTicks();
+        }
+        return t;
+    }
+
+    private static long totalRss(List<ServerProcess> servers) {
+        long t = 0;
+        for (ServerProcess s : servers) {
+            t += s.rssKb();
+        }
+        return t;
+    }
+
+    void compare(String workload, String title, String... params) {
+        System.out.println("== " + title);
+        int p1 = freePort();
+        JsonObject o;
+        // W6 measures abuse: our server runs with its default message rate limit there.
+        Map<String, String> env = workload.equals("W6") ? Map.of("MAX_MESSAGES_PER_SECOND", "1000") : Map.of();
+        try (ServerProcess s = ours(p1, env)) {
+            o = generate(List.of(s), workload, withUrl(params, "ws://127.0.0.1:" + p1));
+        }
+        System.out.println("   ours:      " + o);
+        int p2 = freePort();
+        JsonObject r;
+        try (ServerProcess s = referenceServer(p2)) {
+            r = generate(List.of(s), workload, withUrl(params, "ws://127.0.0.1:" + p2));
+        }
+        System.out.println("   reference: " + r);
+        record(title, o, r);
+    }
+
+    void compareHubs(String title, String... params) {
+        System.out.println("== " + title);
+        int a = freePort();
+        int b = freePort();
+        JsonObject o;
+        try (ServerProcess h1 = ours(a, Map.of("IS_HUB", "true", "AUTO_CONNECT", "false"));
+             ServerProcess h2 = ours(b, Map.of("IS_HUB", "true", "BOOTSTRAP", "ws://127.0.0.1:" + a))) {
+            o = generate(List.of(h1, h2), "W4", withUrls(params, a, b));
+        }
+        System.out.println("   ours:      " + o);
+        int c = freePort();
+        int d = freePort();
+        JsonObject r;
+        try (ServerProcess h1 = referenceHub(c, null); ServerProcess h2 = referenceHub(d, c)) {
+            r = generate(List.of(h1, h2), "W4", withUrls(params, c, d));
+        }
+        System.out.println("   reference: " + r);
+        record(title, o, r);
+    }
+
+    private static String[] withUrl(String[] params, String url) {
+        List<String> l = new ArrayList<>(List.of(params));
+        l.add("url=" + url);
+        return l.toArray(new String[0]);
+    }
+
+    private static String[] withUrls(String[] params, int a, int b) {
+        List<String> l = new ArrayList<>(List.of(params));
+        l.add("url=ws://127.0.0.1:" + a);
+        l.add("url2=ws://127.0.0.1:" + b);
+        return l.toArray(new String[0]);
+    }
+
+    private void record(String title, JsonObject ours, JsonObject ref) {
+        results.put(title + " / ours", ours);
+        results.put(title + " / reference", ref);
+        for (String metric : List.of("fullDiscoverySeconds", "handshakeP99Ms", "msgsPerSecond", "latencyP99Ms",
+                "msgsPerServerCpuSecond", "deliveriesPerSecond", "duplicateDiscoveries", "rssPerConnectionBytes",
+                "errors", "clientCores", "flooderClosedByServer")) {
+            if (ours.has(metric) || ref.has(metric)) {
+                String o = ours.has(metric) ? ours.get(metric).getAsString() : "-";
+                String r = ref.has(metric) ? ref.get(metric).getAsString() : "-";
+                table.add(new String[]{title, metric, o, r, ratio(o, r)});
+            }
+        }
+    }
+
+    private static String ratio(String o, String r) {
+        try {
+            double a = Double.parseDouble(o);
+            double b = Double.parseDouble(r);
+            return b == 0 ? "-" : String.format(Locale.ROOT, "%.2fx", a / b);
+        } catch (NumberFormatException e) {
+            return "-";
+        }
+    }
+
+    void print() {
+        System.out.println();
+        System.out.printf("%-50s %-24s %14s %14s %9s%n", "workload", "metric", "ours", "reference", "ratio");
+        for (String[] row : table) {
+            System.out.printf("%-50s %-24s %14s %14s %9s%n", (Object[]) row);
+        }
+        try {
+            Path out = Path.of("target", "benchmark-results.json");
+            Files.createDirectories(out.getParent());
+            JsonObject all = new JsonObject();
+            results.forEach(all::add);
+            Files.writeString(out, all.toString());
+            System.out.println("\nraw results: " + out.toAbsolutePath());
+        } catch (IOException e) {
+            System.out.println("could not write raw results: " + e);
+        }
+    }
+}
