@@ -1,0 +1,116 @@
+package dev.peerpigeon.examples.browser;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.peerpigeon.testkit.ReferencePackage;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The official peerpigeon@1.1.3 browser bundle in headless Chromium against our server, over real
+ * WebRTC, inside a private network namespace ({@code unshare -n}, see browser/netns.sh). Runs after
+ * {@code package} (failsafe) because the scenarios start the server jar. Needs root, chromium, node and
+ * npm; without them it is skipped with the install command, unless PEERPIGEON_REQUIRE_BROWSER=true
+ * (set by .ci/run), which makes a missing browser a failure.
+ */
+class BrowserInteropIT {
+    static final List<String> SCENARIOS = List.of("two-peers", "networks", "five-peers", "cross-hub-a-first",
+            "cross-hub-b-first", "tab-close", "mixed-reference-dialed", "mixed-reference-dials");
+    static final String INSTALL = "apt-get install -y chromium iproute2 util-linux nodejs npm";
+
+    @TestFactory
+    Stream<DynamicTest> realBrowsersOverWebRtc() throws Exception {
+        requireTools();
+        Path modules = ReferencePackage.dir().getParent();
+        ensurePlaywrightCore(modules.getParent());
+        Path jar = Path.of("target", "peerpigeon-server.jar").toAbsolutePath();
+        assertThat(jar).as("the server jar (built by package)").exists();
+        Path dir = ReferencePackage.resource("browser/driver.mjs").getParent();
+        List<String> cmd = List.of("unshare", "-n", "bash", dir.resolve("netns.sh").toString(), "node",
+                dir.resolve("driver.mjs").toString(), modules.toString(), jar.toString(), String.join(",", SCENARIOS));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Map<String, JsonObject> results = new LinkedHashMap<>();
+        List<String> other = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                if (line.startsWith("{\"scenario\"")) {
+                    JsonObject o = JsonParser.parseString(line).getAsJsonObject();
+                    results.put(o.get("scenario").getAsString(), o);
+                    System.out.printf("browser scenario %-24s %s in %d ms%n", o.get("scenario").getAsString(),
+                            o.get("ok").getAsBoolean() ? "passed" : "FAILED", o.get("ms").getAsLong());
+                } else if (other.size() < 200) {
+                    other.add(line);
+                }
+            }
+        }
+        boolean exited = p.waitFor(5, TimeUnit.MINUTES);
+        if (!exited) {
+            p.destroyForcibly();
+        }
+        System.out.printf("browser suite: %d scenarios in %.1f s%n", results.size(), (System.nanoTime() - t0) / 1e9);
+        return SCENARIOS.stream().map(name -> DynamicTest.dynamicTest(name, () -> {
+            JsonObject o = results.get(name);
+            assertThat(o).as("result of scenario " + name + "; driver output:\n" + String.join("\n", other)).isNotNull();
+            assertThat(o.get("ok").getAsBoolean()).as(name + ": " + o.get("detail").getAsString()).isTrue();
+        }));
+    }
+
+    private static void requireTools() {
+        List<String> missing = new ArrayList<>();
+        if (!Files.isExecutable(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium")))) {
+            missing.add("chromium");
+        }
+        for (String tool : List.of("unshare", "ip", "node", "npm")) {
+            if (!onPath(tool)) {
+                missing.add(tool);
+            }
+        }
+        if (!missing.isEmpty()) {
+            String msg = "browser interop suite needs " + missing + " (" + INSTALL + ")";
+            if ("true".equalsIgnoreCase(System.getenv("PEERPIGEON_REQUIRE_BROWSER"))) {
+                throw new AssertionError(msg + " and PEERPIGEON_REQUIRE_BROWSER=true");
+            }
+            Assumptions.abort(msg + "; skipped");
+        }
+    }
+
+    private static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** playwright-core drives Debian's chromium; it never downloads a browser of its own. */
+    private static void ensurePlaywrightCore(Path prefix) throws IOException, InterruptedException {
+        if (Files.exists(prefix.resolve("node_modules/playwright-core/package.json"))) {
+            return;
+        }
+        Process p = new ProcessBuilder("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix",
+                prefix.toString(), "playwright-core@1").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new AssertionError("npm install playwright-core failed:\n" + out);
+        }
+    }
+}

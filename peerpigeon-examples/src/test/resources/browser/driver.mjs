@@ -1,0 +1,236 @@
+// Browser interop driver: starts servers, serves the test page, drives headless Chromium (playwright-core,
+// Debian's /usr/bin/chromium) and prints one JSON line per scenario. Meant to run inside a private network
+// namespace (see netns.sh) where this host is 198.18.0.1.
+// Usage: node driver.mjs <node_modules dir> <server jar> <scenario,scenario,...>
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+const [modulesDir, jar, scenarioList] = process.argv.slice(2);
+const require = createRequire(path.join(modulesDir, 'noop.js'));
+const { chromium } = require('playwright-core');
+const here = path.dirname(fileURLToPath(import.meta.url));
+const HOST = process.env.TEST_HOST || '198.18.0.1';
+const bundle = fs.readFileSync(path.join(modulesDir, 'peerpigeon/dist/peerpigeon-browser.js'));
+const page = fs.readFileSync(path.join(here, 'page.html'));
+const initScript = fs.readFileSync(path.join(here, 'init.js'), 'utf8');
+const say = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const children = [];
+let nextPort = 4100;
+
+function staticServer() {
+  return new Promise((resolve) => {
+    const s = http.createServer((req, res) => {
+      if (req.url.startsWith('/peerpigeon-browser.js')) { res.writeHead(200, { 'content-type': 'text/javascript' }); res.end(bundle); }
+      else { res.writeHead(200, { 'content-type': 'text/html' }); res.end(page); }
+    });
+    s.listen(0, HOST, () => resolve(s));
+  });
+}
+
+async function waitHealthy(port, ms = 20000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      const ok = await new Promise((resolve) => {
+        http.get({ host: HOST, port, path: '/health', timeout: 500 }, (r) => { r.resume(); resolve(r.statusCode === 200); })
+          .on('error', () => resolve(false));
+      });
+      if (ok) return;
+    } catch { /* retry */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server on ' + port + ' did not start');
+}
+
+async function ourServer(env = {}) {
+  const port = nextPort++;
+  const p = spawn('java', ['-jar', jar], { env: { ...process.env, PORT: String(port), HOST, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
+  children.push(p);
+  await waitHealthy(port);
+  return { port, url: `ws://${HOST}:${port}`, proc: p };
+}
+
+async function referenceHub(bootstrap) {
+  const port = nextPort++;
+  const opts = { port, host: HOST, isHub: true, autoConnect: !!bootstrap, bootstrapHubs: bootstrap ? [bootstrap] : [] };
+  const p = spawn('node', [path.join(here, 'reference-hub.mjs'), path.join(modulesDir, 'peerpigeon'), JSON.stringify(opts)],
+    { stdio: ['ignore', 'ignore', 'ignore'] });
+  children.push(p);
+  await waitHealthy(port);
+  return { port, url: `ws://${HOST}:${port}`, proc: p };
+}
+
+function stopAll() {
+  for (const c of children.splice(0)) { try { c.kill('SIGTERM'); } catch { /* gone */ } }
+}
+
+let browser;
+let site;
+async function openPeer(url, network, peerId) {
+  const context = await browser.newContext();
+  await context.addInitScript(initScript);
+  const p = await context.newPage();
+  await p.goto(`http://${HOST}:${site.address().port}/`);
+  const id = await p.evaluate((o) => window.startPeer(o), { url, network, peerId });
+  return { page: p, context, id, network };
+}
+
+async function until(what, fn, ms = 40000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    if (last === true) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('timed out waiting for ' + what + (last && last !== false ? ': ' + JSON.stringify(last) : ''));
+}
+
+const snap = (p) => p.page.evaluate(() => window.snapshot());
+
+async function connectedPair(a, b) {
+  await until(`${a.id.slice(0, 8)} <-> ${b.id.slice(0, 8)} connected`, async () => {
+    const [sa, sb] = [await snap(a), await snap(b)];
+    return (sa.connectedPeers.includes(b.id) && sb.connectedPeers.includes(a.id)
+      && sa.rtc.pcConnected > 0 && sb.rtc.pcConnected > 0 && sa.rtc.channelsOpen > 0 && sb.rtc.channelsOpen > 0)
+      || { a: sa.connectedPeers, b: sb.connectedPeers, rtcA: sa.rtc, rtcB: sb.rtc, errA: sa.errors, errB: sb.errors };
+  });
+}
+
+async function directMessage(from, to, text) {
+  await from.page.evaluate(([t, c]) => window.mesh.sendDirectMessage(t, c), [to.id, text]);
+  await until(`message ${text}`, async () => (await snap(to)).messages.some((m) => m.content.includes(text)));
+}
+
+const hex = (c) => c.repeat(40);
+const rnd = () => Array.from({ length: 40 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('');
+
+const scenarios = {
+  'two-peers': async () => {
+    const s = await ourServer();
+    const a = await openPeer(s.url, 'n1', rnd());
+    const b = await openPeer(s.url, 'n1', rnd());
+    await connectedPair(a, b);
+    await directMessage(a, b, 'hello-from-a');
+    await directMessage(b, a, 'hello-from-b');
+    return 'data channel open, direct messages both ways';
+  },
+  'networks': async () => {
+    const s = await ourServer();
+    const a1 = await openPeer(s.url, 'alpha', rnd());
+    const b1 = await openPeer(s.url, 'beta', rnd());
+    const a2 = await openPeer(s.url, 'alpha', rnd());
+    const b2 = await openPeer(s.url, 'beta', rnd());
+    await connectedPair(a1, a2);
+    await connectedPair(b1, b2);
+    for (const [p, otherNet, others] of [[a1, 'beta', [b1, b2]], [a2, 'beta', [b1, b2]], [b1, 'alpha', [a1, a2]], [b2, 'alpha', [a1, a2]]]) {
+      const frames = await p.page.evaluate(() => window.__frames);
+      const leak = frames.find((f) => f.includes(otherNet) || others.some((o) => f.includes(o.id)));
+      if (leak) throw new Error(`${p.network} peer saw a frame about the other network: ${leak}`);
+      const conns = (await snap(p)).connectedPeers;
+      if (conns.some((c) => others.some((o) => o.id === c))) throw new Error('connected across networks');
+    }
+    return 'alpha and beta pairs connected; no frame mentions the other network or its peers';
+  },
+  'five-peers': async () => {
+    const s = await ourServer();
+    const peers = [];
+    for (let i = 0; i < 5; i++) peers.push(await openPeer(s.url, 'n5', rnd()));
+    await until('each peer has >= 2 open channels', async () => {
+      const snaps = await Promise.all(peers.map(snap));
+      return snaps.every((x) => x.connectedPeers.length >= 2 && x.rtc.channelsOpen >= 2) || snaps.map((x) => x.connectedPeers.length);
+    }, 60000);
+    await peers[0].page.evaluate(() => window.mesh.sendMessage('broadcast-from-0'));
+    await until('broadcast reached all', async () => {
+      const snaps = await Promise.all(peers.slice(1).map(snap));
+      return snaps.every((x) => x.messages.some((m) => m.content.includes('broadcast-from-0')));
+    });
+    return 'each of 5 peers has >= 2 channels; a broadcast reached the other 4';
+  },
+  'cross-hub-a-first': async () => crossHub(false),
+  'cross-hub-b-first': async () => crossHub(true),
+  'tab-close': async () => {
+    const s = await ourServer();
+    const a = await openPeer(s.url, 'nt', rnd());
+    const b = await openPeer(s.url, 'nt', rnd());
+    const cId = rnd();
+    const c = await openPeer(s.url, 'nt', cId);
+    await connectedPair(a, c);
+    await connectedPair(b, c);
+    await c.context.close(); // the tab closes
+    await until('others stop listing the closed peer', async () => {
+      const [sa, sb] = [await snap(a), await snap(b)];
+      return (!sa.connectedPeers.includes(cId) && !sb.connectedPeers.includes(cId)) || [sa.connectedPeers, sb.connectedPeers];
+    });
+    const again = await openPeer(s.url, 'nt', cId); // same id, at once
+    await connectedPair(a, again);
+    return 'closed tab dropped by the others; the same id rejoined at once';
+  },
+  'mixed-reference-dialed': async () => mixed(false),
+  'mixed-reference-dials': async () => mixed(true),
+};
+
+async function crossHub(bFirst) {
+  const h1 = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false' });
+  const h2 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h1.url });
+  await new Promise((r) => setTimeout(r, 500));
+  const aId = hex('f'); // the higher id
+  const bId = hex('1');
+  let a; let b;
+  if (bFirst) { b = await openPeer(h2.url, 'x', bId); a = await openPeer(h1.url, 'x', aId); }
+  else { a = await openPeer(h1.url, 'x', aId); b = await openPeer(h2.url, 'x', bId); }
+  await connectedPair(a, b);
+  await directMessage(a, b, 'across-hubs-a');
+  await directMessage(b, a, 'across-hubs-b');
+  return `A on hub 1, B on hub 2 (${bFirst ? 'B joined first' : 'A joined first'}): connected, messages both ways`;
+}
+
+async function mixed(referenceDials) {
+  let ours; let ref;
+  if (referenceDials) {
+    ours = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false' });
+    ref = await referenceHub(ours.url);
+  } else {
+    ref = await referenceHub(null);
+    ours = await ourServer({ IS_HUB: 'true', BOOTSTRAP: ref.url });
+  }
+  await new Promise((r) => setTimeout(r, 2000)); // the reference hub starts its mesh 1 s after listening
+  const a = await openPeer(ours.url, 'mix', rnd());
+  const b = await openPeer(ref.url, 'mix', rnd());
+  await connectedPair(a, b);
+  await directMessage(a, b, 'java-to-reference');
+  await directMessage(b, a, 'reference-to-java');
+  return `reference hub ${referenceDials ? 'dials ours' : 'dialed by ours'}: peers connected, messages both ways`;
+}
+
+try {
+  site = await staticServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'],
+  });
+  for (const name of scenarioList.split(',')) {
+    const t0 = Date.now();
+    try {
+      const detail = await scenarios[name]();
+      say({ scenario: name, ok: true, ms: Date.now() - t0, detail });
+    } catch (e) {
+      say({ scenario: name, ok: false, ms: Date.now() - t0, detail: String(e && e.stack || e) });
+    } finally {
+      for (const ctx of browser.contexts()) await ctx.close().catch(() => {});
+      stopAll();
+    }
+  }
+} finally {
+  stopAll();
+  if (browser) await browser.close().catch(() => {});
+  if (site) site.close();
+}
+process.exit(0);
