@@ -48,7 +48,8 @@ async function waitHealthy(port, ms = 20000) {
 
 async function ourServer(env = {}) {
   const port = nextPort++;
-  const p = spawn('java', ['-jar', jar], { env: { ...process.env, PORT: String(port), HOST, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
+  const log = fs.openSync(process.env.SERVER_LOG || '/dev/null', 'a');
+  const p = spawn('java', ['-jar', jar], { env: { ...process.env, PORT: String(port), HOST, ...env }, stdio: ['ignore', log, log] });
   children.push(p);
   await waitHealthy(port);
   return { port, url: `ws://${HOST}:${port}`, proc: p };
@@ -97,7 +98,9 @@ async function connectedPair(a, b) {
     const [sa, sb] = [await snap(a), await snap(b)];
     return (sa.connectedPeers.includes(b.id) && sb.connectedPeers.includes(a.id)
       && sa.rtc.pcConnected > 0 && sb.rtc.pcConnected > 0 && sa.rtc.channelsOpen > 0 && sb.rtc.channelsOpen > 0)
-      || { a: sa.connectedPeers, b: sb.connectedPeers, rtcA: sa.rtc, rtcB: sb.rtc, errA: sa.errors, errB: sb.errors };
+      || { a: sa.connectedPeers, b: sb.connectedPeers, rtcA: sa.rtc, rtcB: sb.rtc, errA: sa.errors, errB: sb.errors,
+        framesA: await a.page.evaluate(() => window.__frames.map((f) => f.slice(0, 160))),
+        framesB: await b.page.evaluate(() => window.__frames.map((f) => f.slice(0, 160))) };
   });
 }
 
@@ -214,7 +217,7 @@ try {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--disable-features=WebRtcHideLocalIpsWithMdns',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1'],
+      `--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1, EXCLUDE ${HOST}`],
   });
   for (const name of scenarioList.split(',')) {
     const t0 = Date.now();

@@ -139,6 +139,28 @@ class SignalingProtocolTest {
     }
 
     @Test
+    void aRejectionThatOnlyRacesTheSendersOwnOfferIsDropped() {
+        TestClient a = client().announce("n1");
+        TestClient b = client().announce("n1");
+        a.awaitDiscovered(b.peerId());
+        // Glare: a offered b, and now rejects b's crossing offer. b gets a's offer; the rejection would make
+        // the 1.1.3 client close the connection it is answering, so it is not delivered.
+        a.offer(b.peerId(), "v=0 glare offer");
+        a.signal("connection-rejected", "{\"reason\":\"initiator_role_conflict\",\"shouldInitiate\":false}", b.peerId());
+        a.signal("connection-rejected", "{\"reason\":\"max_peers_reached\",\"currentCount\":3,\"maxPeers\":3}", b.peerId());
+        JsonObject delivered = b.awaitType("connection-rejected");
+        a.sync();
+        b.sync();
+        assertThat(b.ofType("offer")).hasSize(1);
+        assertThat(b.ofType("connection-rejected")).hasSize(1);
+        assertThat(delivered.getAsJsonObject("data").get("reason").getAsString()).isEqualTo("max_peers_reached");
+        // Without a crossing offer of its own, the same rejection is relayed (b -> a).
+        b.signal("connection-rejected", "{\"reason\":\"initiator_role_conflict\"}", a.peerId());
+        assertThat(a.awaitType("connection-rejected").getAsJsonObject("data").get("reason").getAsString())
+                .isEqualTo("initiator_role_conflict");
+    }
+
+    @Test
     void signalsNeverCrossNetworksEvenWhenTheSenderClaimsTheOtherNetwork() {
         TestClient a = client().announce("global");
         TestClient c = client().announce("n1");

@@ -24,6 +24,30 @@ public final class PeerSession {
     private volatile boolean closed;
     /** Set by the federation layer when this connection is an accepted hub link. */
     private volatile Object hubLink;
+    /**
+     * When this peer last sent an offer to each target (most recent 32). Confined to the connection's
+     * worker thread (only this peer's own frames touch it).
+     */
+    private java.util.LinkedHashMap<String, Long> recentOffers;
+
+    void offerSent(String target, long now) {
+        if (recentOffers == null) {
+            recentOffers = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Long> eldest) {
+                    return size() > 32;
+                }
+            };
+        }
+        recentOffers.remove(target);
+        recentOffers.put(target, now);
+    }
+
+    boolean offeredRecently(String target, long now, long withinMillis) {
+        Long t = recentOffers == null ? null : recentOffers.get(target);
+        return t != null && now - t <= withinMillis;
+    }
+
     /** Inbound frame budget; confined to the connection's worker thread. Null when unlimited. */
     RateLimiter rateLimiter;
     /** True when the upgrade request presented the hub mesh secret (or none is configured). */

@@ -38,6 +38,9 @@ public final class SignalingService {
     /** Peers told about a goodbye, as in the reference: the closest by XOR distance. */
     static final int GOODBYE_FANOUT = 5;
 
+    /** How long after its own offer a peer's initiator-conflict rejection to the same target is redundant. */
+    static final long GLARE_WINDOW_MILLIS = 10_000;
+
     private final PeerRegistry registry;
     private final SignalingSettings settings;
     private volatile Federation federation = Federation.NONE;
@@ -357,6 +360,16 @@ public final class SignalingService {
             throw new ProtocolException("Field 'targetPeerId' must be 40 hex digits");
         }
         checkClaimedNetwork(s, msg);
+        if (msg.type().equals("offer")) {
+            s.offerSent(target, now);
+        } else if (msg.type().equals("connection-rejected") && msg.data() != null
+                && msg.data().contains("initiator_role_conflict") && s.offeredRecently(target, now, GLARE_WINDOW_MILLIS)) {
+            // Glare: both sides offered at once. The sender already offers to the target itself, so this
+            // rejection only races that offer; the 1.1.3 client, on receiving it after it switched to
+            // answering, closes the very connection it is answering. Dropping it lets the handshake finish.
+            log.debug("{}: dropped a redundant initiator_role_conflict rejection to {}", s, PeerSession.shortId(target));
+            return;
+        }
         String net = s.effectiveNetwork();
         PeerSession t = registry.get(target);
         if (t != null && t.connection().isOpen() && net.equals(t.effectiveNetwork()) && t.hubLink() == null) {

@@ -34,7 +34,8 @@ public final class SoakRunner {
                     .build().start());
         }
         AtomicLong signalsReceived = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
+        AtomicLong errorFrames = new AtomicLong();
+        AtomicLong connectFailures = new AtomicLong();
         AtomicLong joins = new AtomicLong();
         Random rnd = new Random(1);
         ConcurrentHashMap<String, LoadPeer> live = new ConcurrentHashMap<>();
@@ -53,15 +54,20 @@ public final class SoakRunner {
                         if (type.equals("offer")) {
                             signalsReceived.incrementAndGet();
                         } else if (type.equals("error") && !frame.contains("is not connected")) {
-                            errors.incrementAndGet(); // targets that just left are expected under churn
+                            errorFrames.incrementAndGet(); // targets that just left are expected under churn
+                            if (errorFrames.get() <= 5) {
+                                System.out.println("error frame: " + frame);
+                            }
                         }
                     });
                     live.put(p.peerId, p);
                     joins.incrementAndGet();
                     p.connect(client, "ws://127.0.0.1:" + hubs.get(rnd.nextInt(3)).getPort(), true)
                             .exceptionally(e -> {
-                                errors.incrementAndGet();
-                                live.remove(p.peerId);
+                                // a peer the churn closed before its upgrade finished is not a failure
+                                if (live.remove(p.peerId) != null) {
+                                    connectFailures.incrementAndGet();
+                                }
                                 return null;
                             });
                 }
@@ -91,8 +97,8 @@ public final class SoakRunner {
                         conns.append(h.getStats().connections()).append('/').append(h.hubMesh().remotePeerCount()).append(' ');
                     }
                     System.out.printf("minute %2d: heap after GC %6.1f MB | connections/remote peers per hub: %s| joins %d | "
-                                    + "signals relayed %d | errors %d%n", minute, heapAfterGcMb(), conns, joins.get(),
-                            signalsReceived.get(), errors.get());
+                                    + "signals relayed %d | error frames %d | failed connects %d%n", minute, heapAfterGcMb(),
+                            conns, joins.get(), signalsReceived.get(), errorFrames.get(), connectFailures.get());
                 }
             }
         } finally {
