@@ -117,6 +117,8 @@ public final class HubMesh implements Federation {
         volatile long lastActivity = connectedAt;
         /** Set once the link is removed; lets the hot path skip a list scan. */
         volatile boolean down;
+        /** A refresh of a reference hub's view is scheduled. Mesh thread only. */
+        boolean refreshPending;
         /** Neighbour's advertised paths (hubId -> path starting at the neighbour). Mesh thread only. */
         Map<String, List<String>> advertised = Map.of();
 
@@ -752,6 +754,9 @@ public final class HubMesh implements Federation {
                 }
             }
         });
+        if (changed[0] && !from.smart && from.outbound) {
+            scheduleReferenceRefresh(from);
+        }
         if (changed[0]) {
             String smartFrame = MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(),
                     new RouteInfo(origin, null, -1, s, null));
@@ -1019,6 +1024,32 @@ public final class HubMesh implements Federation {
         }
     }
 
+    /**
+     * A peer joined a reference hub we dialed. That hub does not cache what we sent it earlier, so its
+     * newcomer would wait for the periodic refresh: resend our peers to it now (debounced per link).
+     */
+    private void scheduleReferenceRefresh(Link link) {
+        if (link.refreshPending) {
+            return;
+        }
+        link.refreshPending = true;
+        exec.schedule(() -> {
+            link.refreshPending = false;
+            if (links.contains(link)) {
+                refreshReferenceLink(link, System.currentTimeMillis());
+            }
+        }, 250, TimeUnit.MILLISECONDS);
+    }
+
+    private void refreshReferenceLink(Link l, long now) {
+        for (PeerSession s : registry.sessions()) {
+            if (s.networkName() != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
+                sendOn(l, MessageCodec.notice("peer-discovered", s.discoveryData(), s.networkName(), null, now, null));
+            }
+        }
+        sendRemoteDump(l);
+    }
+
     /** Periodic: expire orphaned entries and tombstones, refresh reference hubs' view of our peers. */
     private void sweep() {
         try {
@@ -1037,12 +1068,7 @@ public final class HubMesh implements Federation {
             // Reference hubs do not cache what arrives on their inbound side: refresh it so their late joiners learn.
             for (Link l : links) {
                 if (!l.smart && l.outbound) {
-                    for (PeerSession s : registry.sessions()) {
-                        if (s.networkName() != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
-                            sendOn(l, MessageCodec.notice("peer-discovered", s.discoveryData(), s.networkName(), null, now, null));
-                        }
-                    }
-                    sendRemoteDump(l);
+                    refreshReferenceLink(l, now);
                 }
             }
         } catch (RuntimeException e) {
