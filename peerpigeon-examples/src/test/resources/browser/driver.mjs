@@ -58,7 +58,9 @@ async function ourServer(env = {}) {
 async function referenceHub(bootstrap) {
   const port = nextPort++;
   const opts = { port, host: HOST, isHub: true, autoConnect: !!bootstrap, bootstrapHubs: bootstrap ? [bootstrap] : [] };
-  const p = spawn('node', [path.join(here, 'reference-hub.mjs'), path.join(modulesDir, 'peerpigeon'), JSON.stringify(opts)],
+  // The benchmark's launcher script (peerpigeon-examples main resources), passed in by the test.
+  const script = process.env.REFERENCE_HUB_SCRIPT;
+  const p = spawn('node', [script, path.join(modulesDir, 'peerpigeon'), JSON.stringify(opts)],
     { stdio: ['ignore', 'ignore', 'ignore'] });
   children.push(p);
   await waitHealthy(port);

@@ -44,7 +44,9 @@ class BrowserInteropIT {
         Path dir = ReferencePackage.resource("browser/driver.mjs").getParent();
         List<String> cmd = List.of("unshare", "-n", "bash", dir.resolve("netns.sh").toString(), "node",
                 dir.resolve("driver.mjs").toString(), modules.toString(), jar.toString(), String.join(",", SCENARIOS));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("REFERENCE_HUB_SCRIPT", Path.of("src", "main", "resources", "bench", "reference-hub.mjs").toAbsolutePath().toString());
+        Process p = pb.start();
         Map<String, JsonObject> results = new LinkedHashMap<>();
         List<String> other = new ArrayList<>();
         long t0 = System.nanoTime();
