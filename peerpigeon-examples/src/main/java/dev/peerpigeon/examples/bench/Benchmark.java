@@ -173,7 +173,7 @@ public final class Benchmark {
                 "MAX_MESSAGES_PER_SECOND", "0"));
         env.putAll(extraEnv);
         List<String> cmd = new ArrayList<>(List.of("java"));
-        cmd.addAll(List.of(System.getProperty("bench.serverJvmArgs", "-XX:+UseSerialGC -Xms32m -Xss256k").split(" ")));
+        cmd.addAll(List.of(System.getProperty("bench.serverJvmArgs", "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15 -Xss256k").split(" ")));
         cmd.addAll(List.of("-jar", jar.toString()));
         return new ServerProcess(cmd, env, port);
     }
