@@ -272,6 +272,41 @@ final class HttpUpgradeDraft extends Draft_6455 {
         return frame;
     }
 
+    /**
+     * Masked text frames (this draft on the client side of a hub link) are masked over an array instead of
+     * byte by byte through ByteBuffer accessors; everything else is encoded by the base draft.
+     */
+    @Override
+    public ByteBuffer createBinaryFrame(Framedata f) {
+        if (!f.getTransfereMasked() || f.getOpcode() != org.java_websocket.enums.Opcode.TEXT) {
+            return super.createBinaryFrame(f);
+        }
+        ByteBuffer data = f.getPayloadData();
+        int len = data.remaining();
+        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+        ByteBuffer out = ByteBuffer.allocate(header + 4 + len);
+        out.put((byte) ((f.isFin() ? 0x80 : 0) | 0x1));
+        if (len < 126) {
+            out.put((byte) (0x80 | len));
+        } else if (len < 65536) {
+            out.put((byte) (0x80 | 126));
+            out.putShort((short) len);
+        } else {
+            out.put((byte) (0x80 | 127));
+            out.putLong(len);
+        }
+        int key = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+        out.putInt(key);
+        byte[] mask = {(byte) (key >>> 24), (byte) (key >>> 16), (byte) (key >>> 8), (byte) key};
+        byte[] payload = new byte[len];
+        data.duplicate().get(payload);
+        for (int i = 0; i < len; i++) {
+            payload[i] ^= mask[i & 3];
+        }
+        out.put(payload).flip();
+        return out;
+    }
+
     /** Our own frames are valid by construction: skip the base draft's UTF-8 re-validation of outgoing text. */
     @Override
     public List<Framedata> createFrames(String text, boolean mask) {

@@ -1,7 +1,6 @@
 package dev.peerpigeon.transport;
 
 import org.java_websocket.client.WebSocketClient;
-import org.java_websocket.drafts.Draft_6455;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.handshake.ServerHandshake;
 import org.slf4j.Logger;
@@ -11,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -110,7 +108,7 @@ public final class OutboundLink implements Connection {
 
     private final class Client extends WebSocketClient {
         Client(URI uri, int maxFrameSize) {
-            super(uri, new Draft_6455(Collections.emptyList(), maxFrameSize));
+            super(uri, new HttpUpgradeDraft(maxFrameSize)); // its fast frame coding, client side
         }
 
         @Override
