@@ -14,6 +14,7 @@ import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.transport.Connection;
 import dev.peerpigeon.transport.OutboundLink;
+import dev.peerpigeon.transport.PreparedFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -746,7 +747,8 @@ public final class HubMesh implements Federation {
                 remoteCount.incrementAndGet();
             }
             if (existing == null) {
-                String notice = MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(), null);
+                PreparedFrame notice = PreparedFrame.of(
+                        MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(), null));
                 for (PeerSession m : members) {
                     if (m.connection().isOpen() && m.hubLink() == null) {
                         m.connection().send(notice);
@@ -816,7 +818,8 @@ public final class HubMesh implements Federation {
             JsonObject data = new JsonObject();
             data.addProperty("peerId", peerId);
             data.addProperty("isHub", false);
-            String notice = MessageCodec.notice("peer-disconnected", data.toString(), net, null, System.currentTimeMillis(), null);
+            PreparedFrame notice = PreparedFrame.of(
+                    MessageCodec.notice("peer-disconnected", data.toString(), net, null, System.currentTimeMillis(), null));
             for (PeerSession m : members) {
                 if (m.connection().isOpen() && m.hubLink() == null) {
                     m.connection().send(notice);

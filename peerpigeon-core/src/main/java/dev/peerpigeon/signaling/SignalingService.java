@@ -1,6 +1,7 @@
 package dev.peerpigeon.signaling;
 
 import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.transport.PreparedFrame;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -220,7 +221,7 @@ public final class SignalingService {
             departNetwork(s); // one network per peer: re-announcing moves it
         }
         boolean joined = registry.join(s, net, () -> s.announce(net, isHub, dataJson, discoveryJson, now), others -> {
-            String aboutNewcomer = MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null);
+            PreparedFrame aboutNewcomer = PreparedFrame.of(MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null));
             for (PeerSession other : others) {
                 if (other.connection().isOpen()) {
                     other.connection().send(aboutNewcomer);
@@ -288,7 +289,7 @@ public final class SignalingService {
         JsonObject data = new JsonObject();
         data.addProperty("peerId", s.peerId());
         data.add("isHub", new JsonPrimitive(s.isHub()));
-        String notice = MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null);
+        PreparedFrame notice = PreparedFrame.of(MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null));
         boolean left = registry.leave(s, net, remaining -> {
             for (PeerSession other : remaining) {
                 if (other.connection().isOpen()) {

@@ -10,6 +10,11 @@ public interface Connection {
     /** Queues a text frame. Silently ignored when the connection is no longer open. */
     void send(String text);
 
+    /** Queues a frame prepared once for many receivers. */
+    default void send(PreparedFrame frame) {
+        send(frame.text());
+    }
+
     /** Starts a close handshake with this code and reason. Idempotent. */
     void close(int code, String reason);
 

@@ -162,6 +162,21 @@ public final class WebSocketTransport<S> {
             write(impl, frame(0x1, text.getBytes(StandardCharsets.UTF_8)));
         }
 
+        @Override
+        public void send(PreparedFrame prepared) {
+            if (!socket.isOpen()) {
+                return;
+            }
+            WebSocketImpl impl = (WebSocketImpl) socket;
+            if (overflowing(impl)) {
+                log.warn("Dropping {}: {} frames queued, it does not read fast enough", remoteAddress(),
+                        impl.outQueue.size());
+                abort(1008, "Send queue overflow (slow consumer)");
+                return;
+            }
+            write(impl, ByteBuffer.wrap(prepared.serverFrame())); // shared bytes, own position
+        }
+
         private synchronized void write(WebSocketImpl impl, ByteBuffer frame) {
             if (impl.outQueue.isEmpty()) {
                 try {
