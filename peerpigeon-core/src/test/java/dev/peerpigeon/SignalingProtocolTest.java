@@ -232,6 +232,26 @@ class SignalingProtocolTest {
     }
 
     @Test
+    void aPlainServerHostsSeveralHubNamespacesThatNeverSeeEachOther() {
+        // Reference hubs' own mesh clients meet on a plain signaling server, one network per namespace.
+        TestClient prodA = client();
+        TestClient prodB = client();
+        TestClient staging = client();
+        for (TestClient c : List.of(prodA, prodB)) {
+            c.send("{\"type\":\"announce\",\"data\":{\"isHub\":true},\"networkName\":\"production-mesh\"}");
+        }
+        staging.send("{\"type\":\"announce\",\"data\":{\"isHub\":true},\"networkName\":\"staging-mesh\"}");
+        JsonObject seen = prodA.awaitDiscovered(prodB.peerId());
+        assertThat(seen.getAsJsonObject("data").get("isHub").getAsBoolean()).isTrue();
+        prodB.awaitDiscovered(prodA.peerId());
+        staging.sync();
+        prodA.sync();
+        assertThat(staging.ofType("peer-discovered")).isEmpty();
+        assertThat(prodA.ofType("peer-discovered")).hasSize(1);
+        assertThat(server.getHubStats().hubs()).hasSize(3);
+    }
+
+    @Test
     void pingGetsPong() {
         TestClient a = client();
         a.send("{\"type\":\"ping\",\"data\":{\"t\":1}}");
