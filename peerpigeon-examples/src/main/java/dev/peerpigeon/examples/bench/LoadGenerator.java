@@ -136,7 +136,7 @@ public final class LoadGenerator {
         List<LoadPeer> peers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             LoadPeer p = new LoadPeer(newId(i), "net-" + (i % networks), (peer, frame) -> {
-                if (LoadPeer.typeOf(frame).equals("peer-discovered")) {
+                if (LoadPeer.typeIs(frame, "peer-discovered")) {
                     deliveries.incrementAndGet();
                     peer.discovered++; // loop thread only
                     if (peer.discovered == expected[Integer.parseInt(peer.network.substring(4))] - 1) {
@@ -180,7 +180,7 @@ public final class LoadGenerator {
         volatileRunning = true;
         List<LoadPeer> peers = new ArrayList<>();
         List<String> urls = new ArrayList<>();
-        java.util.function.BiConsumer<LoadPeer, String> handler = (peer, frame) -> {
+        java.util.function.BiConsumer<LoadPeer, byte[]> handler = (peer, frame) -> {
             String type = LoadPeer.typeOf(frame);
             switch (type) {
                 case "peer-discovered" -> {
@@ -192,10 +192,9 @@ public final class LoadGenerator {
                 }
                 case "offer", "answer", "ice-candidate" -> {
                     received.incrementAndGet();
-                    int ts = frame.indexOf("ts=");
+                    long ts = LoadPeer.longAfter(frame, "ts=");
                     if (ts > 0) {
-                        int end = frame.indexOf(' ', ts);
-                        latency.record((System.nanoTime() - Long.parseLong(frame.substring(ts + 3, end))) / 1000);
+                        latency.record((System.nanoTime() - ts) / 1000);
                     }
                     if (volatileRunning) {
                         String next = type.equals("offer") ? "answer" : type.equals("answer") ? "ice-candidate" : "offer";
@@ -302,7 +301,7 @@ public final class LoadGenerator {
         List<LoadPeer> peers = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             peers.add(new LoadPeer(newId(i), "idle-" + (i / 10), (peer, frame) -> {
-                if (LoadPeer.typeOf(frame).equals("peer-discovered")) {
+                if (LoadPeer.typeIs(frame, "peer-discovered")) {
                     if (++peer.discovered == 9) {
                         complete.incrementAndGet();
                     }

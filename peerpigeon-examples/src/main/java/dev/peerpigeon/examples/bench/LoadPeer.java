@@ -8,7 +8,7 @@ import java.util.function.BiConsumer;
 final class LoadPeer {
     final String peerId;
     final String network;
-    private final BiConsumer<LoadPeer, String> onFrame;
+    private final BiConsumer<LoadPeer, byte[]> onFrame;
     volatile NioWsClient.Conn conn;
     volatile long connectStartNanos;
     volatile long openNanos;
@@ -17,7 +17,7 @@ final class LoadPeer {
     /** Touched only by the client loop thread. */
     int discovered;
 
-    LoadPeer(String peerId, String network, BiConsumer<LoadPeer, String> onFrame) {
+    LoadPeer(String peerId, String network, BiConsumer<LoadPeer, byte[]> onFrame) {
         this.peerId = peerId;
         this.network = network;
         this.onFrame = onFrame;
@@ -64,23 +64,80 @@ final class LoadPeer {
         }
     }
 
-    /** The {@code type} of a frame without parsing it (both servers write {@code type} first). */
-    static String typeOf(String frame) {
-        int i = frame.indexOf("\"type\":\"");
-        if (i < 0) {
+    private static final byte[] TYPE = "{\"type\":\"".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /**
+     * The {@code type} of a frame without decoding it: both servers write {@code type} first. Returns ""
+     * for frames that do not start that way.
+     */
+    static String typeOf(byte[] frame) {
+        if (frame.length < TYPE.length + 1) {
             return "";
         }
-        int start = i + 8;
-        int end = frame.indexOf('"', start);
-        return end < 0 ? "" : frame.substring(start, end);
+        for (int i = 0; i < TYPE.length; i++) {
+            if (frame[i] != TYPE[i]) {
+                return "";
+            }
+        }
+        int end = TYPE.length;
+        while (end < frame.length && frame[end] != '"') {
+            end++;
+        }
+        return new String(frame, TYPE.length, end - TYPE.length, java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    /** The 40-hex value after {@code key} (e.g. "\"peerId\":\""). */
-    static String idAfter(String frame, String key) {
-        int i = frame.indexOf(key);
-        if (i < 0 || i + key.length() + 40 > frame.length()) {
+    /** True when the frame's type is exactly {@code type} (no allocation). */
+    static boolean typeIs(byte[] frame, String type) {
+        int n = TYPE.length + type.length();
+        if (frame.length <= n || frame[n] != '"') {
+            return false;
+        }
+        for (int i = 0; i < TYPE.length; i++) {
+            if (frame[i] != TYPE[i]) {
+                return false;
+            }
+        }
+        for (int i = 0; i < type.length(); i++) {
+            if (frame[TYPE.length + i] != type.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Index just after the first occurrence of {@code key} (ASCII), or -1. */
+    static int indexAfter(byte[] frame, String key) {
+        outer:
+        for (int i = 0; i + key.length() <= frame.length; i++) {
+            for (int k = 0; k < key.length(); k++) {
+                if (frame[i + k] != key.charAt(k)) {
+                    continue outer;
+                }
+            }
+            return i + key.length();
+        }
+        return -1;
+    }
+
+    /** The 40-hex value after {@code key} (e.g. "\"peerId\":\""), or null. */
+    static String idAfter(byte[] frame, String key) {
+        int i = indexAfter(frame, key);
+        if (i < 0 || i + 40 > frame.length) {
             return null;
         }
-        return frame.substring(i + key.length(), i + key.length() + 40);
+        return new String(frame, i, 40, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** The decimal number after {@code key}, or -1. */
+    static long longAfter(byte[] frame, String key) {
+        int i = indexAfter(frame, key);
+        if (i < 0) {
+            return -1;
+        }
+        long v = 0;
+        while (i < frame.length && frame[i] >= '0' && frame[i] <= '9') {
+            v = v * 10 + (frame[i++] - '0');
+        }
+        return v;
     }
 }

@@ -41,7 +41,7 @@ final class NioWsClient implements AutoCloseable {
         final SocketChannel ch;
         final String requestHead;
         final Consumer<Conn> onOpen;
-        final BiConsumer<Conn, String> onText;
+        final BiConsumer<Conn, byte[]> onText;
         final Consumer<Conn> onClosed;
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
         ByteBuffer in = ByteBuffer.allocate(8192);
@@ -51,7 +51,7 @@ final class NioWsClient implements AutoCloseable {
         long connectStartNanos;
         long openNanos;
 
-        Conn(SocketChannel ch, String requestHead, Consumer<Conn> onOpen, BiConsumer<Conn, String> onText, Consumer<Conn> onClosed) {
+        Conn(SocketChannel ch, String requestHead, Consumer<Conn> onOpen, BiConsumer<Conn, byte[]> onText, Consumer<Conn> onClosed) {
             this.ch = ch;
             this.requestHead = requestHead;
             this.onOpen = onOpen;
@@ -141,8 +141,8 @@ final class NioWsClient implements AutoCloseable {
         return b;
     }
 
-    /** Starts a connection; callbacks run on the loop thread. */
-    Conn connect(URI uri, Consumer<Conn> onOpen, BiConsumer<Conn, String> onText, Consumer<Conn> onClosed) {
+    /** Starts a connection; callbacks run on the loop thread and get text payloads as UTF-8 bytes. */
+    Conn connect(URI uri, Consumer<Conn> onOpen, BiConsumer<Conn, byte[]> onText, Consumer<Conn> onClosed) {
         String path = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
                 + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         String head = "GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
@@ -303,7 +303,7 @@ final class NioWsClient implements AutoCloseable {
             b.get(payload);
             int opcode = b0 & 0x0f;
             if (opcode == 0x1) {
-                c.onText.accept(c, new String(payload, StandardCharsets.UTF_8));
+                c.onText.accept(c, payload); // raw UTF-8: the generator decodes only what it reads
             } else if (opcode == 0x9) {
                 c.enqueue(frame(0xA, payload));
             } else if (opcode == 0x8) {

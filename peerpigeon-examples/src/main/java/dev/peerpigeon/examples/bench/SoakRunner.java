@@ -53,10 +53,10 @@ public final class SoakRunner {
                         String type = LoadPeer.typeOf(frame);
                         if (type.equals("offer")) {
                             signalsReceived.incrementAndGet();
-                        } else if (type.equals("error") && !frame.contains("is not connected")) {
+                        } else if (type.equals("error") && LoadPeer.indexAfter(frame, "is not connected") < 0) {
                             errorFrames.incrementAndGet(); // targets that just left are expected under churn
                             if (errorFrames.get() <= 5) {
-                                System.out.println("error frame: " + frame);
+                                System.out.println("error frame: " + new String(frame, java.nio.charset.StandardCharsets.UTF_8));
                             }
                         }
                     });
