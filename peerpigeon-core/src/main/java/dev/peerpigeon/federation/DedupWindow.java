@@ -32,8 +32,4 @@ final class DedupWindow {
         previous = current;
         current = ConcurrentHashMap.newKeySet();
     }
-
-    int size() {
-        return current.size() + previous.size();
-    }
 }

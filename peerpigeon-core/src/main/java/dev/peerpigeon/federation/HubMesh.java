@@ -173,10 +173,6 @@ public final class HubMesh implements Federation {
         return settings.hubId();
     }
 
-    public String namespace() {
-        return settings.namespace();
-    }
-
     /** Headers of every 101 response: lets a dialing Java hub check identity and namespace before it announces. */
     public Map<String, String> upgradeHeaders() {
         return Map.of(HUB_HEADER, settings.hubId() + " " + settings.namespace() + " " + CAPABILITY);

@@ -86,8 +86,4 @@ public final class IpLimiter {
             }
         });
     }
-
-    public int trackedAddresses() {
-        return states.size();
-    }
 }

@@ -13,7 +13,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
@@ -396,7 +395,4 @@ public final class WebSocketTransport<S> {
         return b;
     }
 
-    static boolean isBindFailure(Exception e) {
-        return e instanceof BindException || (e.getCause() instanceof BindException);
-    }
 }

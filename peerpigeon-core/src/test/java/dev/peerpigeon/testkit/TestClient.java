@@ -32,7 +32,6 @@ public final class TestClient implements AutoCloseable {
     private volatile int closeCode = -1;
     private volatile String closeReason;
     private volatile boolean everOpened;
-    private volatile int handshakeStatus = -1;
     private volatile String network = "global";
     private volatile boolean recording = true;
     private final java.util.concurrent.atomic.AtomicInteger pongs = new java.util.concurrent.atomic.AtomicInteger();
@@ -197,10 +196,6 @@ public final class TestClient implements AutoCloseable {
         ws.getConnection().closeConnection(1006, "killed by test");
     }
 
-    public boolean awaitClosedWithin(long millis) throws InterruptedException {
-        return closed.await(millis, TimeUnit.MILLISECONDS);
-    }
-
     private final class Client extends WebSocketClient {
         Client(URI uri) {
             super(uri);
@@ -210,7 +205,6 @@ public final class TestClient implements AutoCloseable {
         @Override
         public void onOpen(ServerHandshake handshake) {
             everOpened = true;
-            handshakeStatus = handshake.getHttpStatus();
             opened.countDown();
         }
 
