@@ -92,7 +92,7 @@ public final class ServerConfig {
      * Reads the reference server's environment variables: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
      * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT,
      * plus HUB_SECRET, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
-     * MAX_CONNECTIONS_PER_IP_PER_SECOND and MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables). Unset or empty variables keep the default.
+     * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables) and WORKER_THREADS. Unset or empty variables keep the default.
      *
      * @throws ConfigException naming the variable when a value is invalid
      */
@@ -119,6 +119,7 @@ public final class ServerConfig {
         r.integer("MAX_CONNECTIONS_PER_IP", b::maxConnectionsPerIp);
         r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);
         r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));
+        r.integer("WORKER_THREADS", b::workerThreads);
         return r.build(b);
     }
 
