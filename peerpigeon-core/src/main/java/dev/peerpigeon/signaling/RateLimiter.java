@@ -38,8 +38,8 @@ final class RateLimiter {
             droppedInWindow = 0;
         }
         droppedInWindow++;
-        if (droppedInWindow > 2 * burst) {
-            return Verdict.CLOSE; // still flooding after twice its burst was refused: not a bursty client
+        if (droppedInWindow > burst) {
+            return Verdict.CLOSE; // refused a whole burst's worth within 10 s and still sending: a flood
         }
         if (nowNanos - lastWarning >= 1_000_000_000L) {
             lastWarning = nowNanos;
