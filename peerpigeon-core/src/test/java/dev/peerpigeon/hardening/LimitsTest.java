@@ -61,7 +61,15 @@ class LimitsTest {
                         assertThat(e.reason()).isEqualTo("Rate limit exceeded");
                     });
             assertThat(flooder.closeCode()).isIn(1006, 1008);
-            assertThat(flooder.ofType("error")).anyMatch(e -> e.get("error").getAsString().startsWith("Rate limit exceeded"));
+            // A client that merely bursts past the limit gets the error reply and stays connected.
+            TestClient bursty = TestClient.connect(server.getPort()).announce("n1");
+            for (int i = 0; i < 120; i++) {
+                bursty.offer(b.peerId(), "v=0 burst " + i);
+            }
+            bursty.await("rate limit error", o -> isType(o, "error")
+                    && o.get("error").getAsString().startsWith("Rate limit exceeded"));
+            assertThat(bursty.isOpen()).isTrue();
+            bursty.close();
             // At most the burst (plus what refilled meanwhile) got through to b.
             assertThat(b.ofType("offer").size()).isLessThan(400);
             relayStillWorks(a, b);

@@ -182,10 +182,14 @@ public final class TestClient implements AutoCloseable {
         rawReceived.clear();
     }
 
+    /** Closes with a handshake, bounded: after 10 s without the server's answer the socket is dropped. */
     @Override
     public void close() {
+        ws.close();
         try {
-            ws.closeBlocking();
+            if (!closed.await(10, TimeUnit.SECONDS) && ws.getConnection() != null) {
+                ws.getConnection().closeConnection(1006, "close handshake timed out");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
