@@ -220,21 +220,27 @@ public final class SignalingService {
         if (previous != null) {
             departNetwork(s); // one network per peer: re-announcing moves it
         }
+        // Membership and the snapshot of the others are atomic (each pair learns of each other exactly once);
+        // the sends, which cost a syscall each, happen after the lock so join storms use every core.
+        List<PeerSession> snapshot = new ArrayList<>();
         boolean joined = registry.join(s, net, () -> s.announce(net, isHub, dataJson, discoveryJson, now), others -> {
+            snapshot.addAll(others);
+            federation.sendRemotePeers(s, net); // under the same lock as remote inserts: exactly once
+        });
+        if (joined && !snapshot.isEmpty()) {
             PreparedFrame aboutNewcomer = PreparedFrame.of(MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null));
-            for (PeerSession other : others) {
+            for (PeerSession other : snapshot) {
                 if (other.connection().isOpen()) {
                     other.connection().send(aboutNewcomer);
                 }
             }
-            for (PeerSession other : others) {
+            for (PeerSession other : snapshot) {
                 if (other.connection().isOpen()) {
                     s.connection().send(MessageCodec.notice("peer-discovered", other.discoveryData(), net,
                             s.peerId(), now, null));
                 }
             }
-            federation.sendRemotePeers(s, net); // under the same lock as remote inserts: exactly once
-        });
+        }
         if (!joined) {
             if (!s.isClosed()) {
                 throw new ProtocolException("Too many networks on this server; announce refused");

@@ -116,12 +116,21 @@ public final class WebSocketTransport<S> {
         return server.getConnections().size();
     }
 
-    /** Per-socket attachment: the request head until the upgrade completes, then the handler's state. */
+    /**
+     * Per-socket attachment: the request head until the upgrade completes, then the handler's state.
+     * The open callback (a worker) and the close callback (possibly the selector thread) can race; the
+     * volatile flags and {@code closeDelivered} make sure the handler hears of the close exactly once.
+     */
     private static final class Attachment<S> {
-        RequestHead head;
+        volatile RequestHead head;
         final boolean httpOnly;
-        Connection connection;
-        S state;
+        volatile Connection connection;
+        volatile S state;
+        volatile boolean socketClosed;
+        volatile int closeCode = 1006;
+        volatile String closeReason = "closed while opening";
+        volatile boolean closedRemotely = true;
+        final java.util.concurrent.atomic.AtomicBoolean closeDelivered = new java.util.concurrent.atomic.AtomicBoolean();
 
         Attachment(RequestHead head, boolean httpOnly) {
             this.head = head;
@@ -300,6 +309,19 @@ public final class WebSocketTransport<S> {
                 log.error("Open handler failed", e);
                 conn.close(1011, "Internal error");
             }
+            if (att.socketClosed) {
+                deliverClose(att); // the socket closed while the handler was registering it
+            }
+        }
+
+        private void deliverClose(Attachment<S> att) {
+            if (att.state != null && att.closeDelivered.compareAndSet(false, true)) {
+                try {
+                    handler.onClose(att.state, att.closeCode, att.closeReason, att.closedRemotely);
+                } catch (RuntimeException e) {
+                    log.error("Close handler failed", e);
+                }
+            }
         }
 
         @Override
@@ -345,14 +367,14 @@ public final class WebSocketTransport<S> {
         @Override
         public void onClose(WebSocket conn, int code, String reason, boolean remote) {
             Attachment<S> att = conn.getAttachment();
-            if (att == null || att.state == null) {
+            if (att == null) {
                 return;
             }
-            try {
-                handler.onClose(att.state, code, reason, remote);
-            } catch (RuntimeException e) {
-                log.error("Close handler failed", e);
-            }
+            att.closeCode = code;
+            att.closeReason = reason;
+            att.closedRemotely = remote;
+            att.socketClosed = true; // published after the details; read by onOpen if it is still running
+            deliverClose(att);
         }
 
         @Override
