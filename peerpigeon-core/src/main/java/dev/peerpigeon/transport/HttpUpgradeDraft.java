@@ -283,18 +283,8 @@ final class HttpUpgradeDraft extends Draft_6455 {
         }
         ByteBuffer data = f.getPayloadData();
         int len = data.remaining();
-        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
-        ByteBuffer out = ByteBuffer.allocate(header + 4 + len);
-        out.put((byte) ((f.isFin() ? 0x80 : 0) | 0x1));
-        if (len < 126) {
-            out.put((byte) (0x80 | len));
-        } else if (len < 65536) {
-            out.put((byte) (0x80 | 126));
-            out.putShort((short) len);
-        } else {
-            out.put((byte) (0x80 | 127));
-            out.putLong(len);
-        }
+        ByteBuffer out = ByteBuffer.allocate(WebSocketTransport.headerLength(len, true) + len);
+        WebSocketTransport.putHeader(out, (f.isFin() ? 0x80 : 0) | 0x1, len, true);
         int key = java.util.concurrent.ThreadLocalRandom.current().nextInt();
         out.putInt(key);
         byte[] mask = {(byte) (key >>> 24), (byte) (key >>> 16), (byte) (key >>> 8), (byte) key};

@@ -156,9 +156,19 @@ public final class WebSocketTransport<S> {
 
         @Override
         public void send(String text) {
-            if (!socket.isOpen()) {
-                return;
+            if (socket.isOpen()) {
+                enqueue(frame(0x1, text.getBytes(StandardCharsets.UTF_8)));
             }
+        }
+
+        @Override
+        public void send(PreparedFrame prepared) {
+            if (socket.isOpen()) {
+                enqueue(ByteBuffer.wrap(prepared.serverFrame())); // shared bytes, own position
+            }
+        }
+
+        private void enqueue(ByteBuffer frame) {
             WebSocketImpl impl = (WebSocketImpl) socket;
             if (overflowing(impl)) {
                 log.warn("Dropping {}: {} frames queued, it does not read fast enough", remoteAddress(),
@@ -167,22 +177,7 @@ public final class WebSocketTransport<S> {
                 abort(1008, "Send queue overflow (slow consumer)");
                 return;
             }
-            write(impl, frame(0x1, text.getBytes(StandardCharsets.UTF_8)));
-        }
-
-        @Override
-        public void send(PreparedFrame prepared) {
-            if (!socket.isOpen()) {
-                return;
-            }
-            WebSocketImpl impl = (WebSocketImpl) socket;
-            if (overflowing(impl)) {
-                log.warn("Dropping {}: {} frames queued, it does not read fast enough", remoteAddress(),
-                        impl.outQueue.size());
-                abort(1008, "Send queue overflow (slow consumer)");
-                return;
-            }
-            write(impl, ByteBuffer.wrap(prepared.serverFrame())); // shared bytes, own position
+            write(impl, frame);
         }
 
         private synchronized void write(WebSocketImpl impl, ByteBuffer frame) {
@@ -399,22 +394,30 @@ public final class WebSocketTransport<S> {
 
     /** An unmasked server frame. */
     static ByteBuffer frame(int opcode, byte[] payload) {
-        int len = payload.length;
-        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
-        ByteBuffer b = ByteBuffer.allocate(header + len);
-        b.put((byte) (0x80 | opcode));
-        if (len < 126) {
-            b.put((byte) len);
-        } else if (len < 65536) {
-            b.put((byte) 126);
-            b.putShort((short) len);
-        } else {
-            b.put((byte) 127);
-            b.putLong(len);
-        }
+        ByteBuffer b = ByteBuffer.allocate(headerLength(payload.length, false) + payload.length);
+        putHeader(b, 0x80 | opcode, payload.length, false);
         b.put(payload);
         b.flip();
         return b;
     }
 
+    /** Bytes of a frame header for this payload length (with the 4-byte mask key when masked). */
+    static int headerLength(int len, boolean masked) {
+        return (len < 126 ? 2 : len < 65536 ? 4 : 10) + (masked ? 4 : 0);
+    }
+
+    /** Writes the first byte, the mask bit and the payload length (not the mask key). */
+    static void putHeader(ByteBuffer b, int firstByte, int len, boolean masked) {
+        int maskBit = masked ? 0x80 : 0;
+        b.put((byte) firstByte);
+        if (len < 126) {
+            b.put((byte) (maskBit | len));
+        } else if (len < 65536) {
+            b.put((byte) (maskBit | 126));
+            b.putShort((short) len);
+        } else {
+            b.put((byte) (maskBit | 127));
+            b.putLong(len);
+        }
+    }
 }
