@@ -613,13 +613,7 @@ public final class HubMesh implements Federation {
         }
         long s = seq.incrementAndGet();
         localSeqs.put(key(networkName, session.peerId()), s);
-        String discovery = session.discoveryData();
-        String smartFrame = MessageCodec.notice("peer-discovered", discovery, networkName, null,
-                System.currentTimeMillis(), new RouteInfo(settings.hubId(), null, -1, s, null));
-        String plainFrame = MessageCodec.notice("peer-discovered", discovery, networkName, null, System.currentTimeMillis(), null);
-        for (Link l : links) {
-            sendOn(l, l.smart ? smartFrame : plainFrame);
-        }
+        floodUpdate("peer-discovered", session.discoveryData(), networkName, settings.hubId(), s, null);
     }
 
     @Override
@@ -628,24 +622,41 @@ public final class HubMesh implements Federation {
             return;
         }
         localSeqs.remove(key(networkName, session.peerId()));
-        long s = seq.incrementAndGet();
-        JsonObject data = new JsonObject();
-        data.addProperty("peerId", session.peerId());
-        data.addProperty("isHub", false);
-        data.addProperty("reason", goodbye ? "goodbye" : "disconnected");
-        String smartFrame = MessageCodec.notice("peer-disconnected", data.toString(), networkName, null,
-                System.currentTimeMillis(), new RouteInfo(settings.hubId(), null, -1, s, null));
-        String plainFrame = MessageCodec.notice("peer-disconnected", data.toString(), networkName, null,
-                System.currentTimeMillis(), null);
+        floodUpdate("peer-disconnected", departure(session.peerId(), goodbye), networkName, settings.hubId(),
+                seq.incrementAndGet(), null);
+    }
+
+    /**
+     * Sends a directory update to every link but {@code except}: with {@code originHub}/{@code seq} to Java
+     * hubs, plain to reference hubs. A reference hub handles {@code peer-disconnected} only on its outbound
+     * link (to us); on its inbound side it would answer "error" (PROTOCOL.md 6.3), so it gets none there.
+     */
+    private void floodUpdate(String type, String data, String net, String origin, long s, Link except) {
+        if (links.isEmpty()) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        String smartFrame = MessageCodec.notice(type, data, net, null, now, new RouteInfo(origin, null, -1, s, null));
+        String plainFrame = MessageCodec.notice(type, data, net, null, now, null);
+        boolean plainToOutbound = type.equals("peer-discovered");
         for (Link l : links) {
+            if (l == except) {
+                continue;
+            }
             if (l.smart) {
                 sendOn(l, smartFrame);
-            } else if (!l.outbound) {
-                // A reference hub handles peer-disconnected only on its outbound link (to us); on its
-                // inbound side it would answer "error" (PROTOCOL.md 6.3).
+            } else if (plainToOutbound || !l.outbound) {
                 sendOn(l, plainFrame);
             }
         }
+    }
+
+    private static String departure(String peerId, boolean goodbye) {
+        JsonObject data = new JsonObject();
+        data.addProperty("peerId", peerId);
+        data.addProperty("isHub", false);
+        data.addProperty("reason", goodbye ? "goodbye" : "disconnected");
+        return data.toString();
     }
 
     @Override
@@ -756,14 +767,7 @@ public final class HubMesh implements Federation {
             scheduleReferenceRefresh(from);
         }
         if (changed[0]) {
-            String smartFrame = MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(),
-                    new RouteInfo(origin, null, -1, s, null));
-            String plainFrame = MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(), null);
-            for (Link l : links) {
-                if (l != from) {
-                    sendOn(l, l.smart ? smartFrame : plainFrame);
-                }
-            }
+            floodUpdate("peer-discovered", discovery, net, origin, s, from);
         }
     }
 
@@ -775,24 +779,7 @@ public final class HubMesh implements Federation {
         }
         boolean removed = removeRemote(net, peerId, e -> e.originHub.equals(origin) && e.seq < s, goodbye);
         if (removed) {
-            JsonObject data = new JsonObject();
-            data.addProperty("peerId", peerId);
-            data.addProperty("isHub", false);
-            data.addProperty("reason", goodbye ? "goodbye" : "disconnected");
-            String smartFrame = MessageCodec.notice("peer-disconnected", data.toString(), net, null,
-                    System.currentTimeMillis(), new RouteInfo(origin, null, -1, s, null));
-            String plainFrame = MessageCodec.notice("peer-disconnected", data.toString(), net, null,
-                    System.currentTimeMillis(), null);
-            for (Link l : links) {
-                if (l == from) {
-                    continue;
-                }
-                if (l.smart) {
-                    sendOn(l, smartFrame);
-                } else if (!l.outbound) {
-                    sendOn(l, plainFrame);
-                }
-            }
+            floodUpdate("peer-disconnected", departure(peerId, goodbye), net, origin, s, from);
         }
     }
 
@@ -845,23 +832,8 @@ public final class HubMesh implements Federation {
             return;
         }
         links.add(link);
-        long now = System.currentTimeMillis();
         // Full directory exchange: our local peers and everything we know of other hubs.
-        for (PeerSession s : registry.sessions()) {
-            String net = s.networkName();
-            if (net == null || s.isHub() || s.hubLink() != null || !s.connection().isOpen()) {
-                continue;
-            }
-            Long ls = localSeqs.get(key(net, s.peerId()));
-            if (link.smart) {
-                sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net, null, now,
-                        new RouteInfo(settings.hubId(), null, -1, ls == null ? seq.incrementAndGet() : ls, null)));
-            } else {
-                sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net,
-                        link.outbound ? null : link.remoteHubId, now, null));
-            }
-        }
-        sendRemoteDump(link);
+        sendDirectory(link, System.currentTimeMillis());
         if (link.smart) {
             sendOn(link, routesFrame(routes));
         }
@@ -1035,18 +1007,31 @@ public final class HubMesh implements Federation {
         exec.schedule(() -> {
             link.refreshPending = false;
             if (links.contains(link)) {
-                refreshReferenceLink(link, System.currentTimeMillis());
+                sendDirectory(link, System.currentTimeMillis());
             }
         }, 250, TimeUnit.MILLISECONDS);
     }
 
-    private void refreshReferenceLink(Link l, long now) {
+    /**
+     * Our local peers and the remote directory, to one link: with origin and sequence numbers to a Java hub,
+     * as the reference's peer dump to a reference hub (with its id as target when it dialed us).
+     */
+    private void sendDirectory(Link link, long now) {
         for (PeerSession s : registry.sessions()) {
-            if (s.networkName() != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
-                sendOn(l, MessageCodec.notice("peer-discovered", s.discoveryData(), s.networkName(), null, now, null));
+            String net = s.networkName();
+            if (net == null || s.isHub() || s.hubLink() != null || !s.connection().isOpen()) {
+                continue;
+            }
+            if (link.smart) {
+                Long ls = localSeqs.get(key(net, s.peerId()));
+                sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net, null, now,
+                        new RouteInfo(settings.hubId(), null, -1, ls == null ? seq.incrementAndGet() : ls, null)));
+            } else {
+                sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net,
+                        link.outbound ? null : link.remoteHubId, now, null));
             }
         }
-        sendRemoteDump(l);
+        sendRemoteDump(link);
     }
 
     /** Periodic: expire orphaned entries and tombstones, refresh reference hubs' view of our peers. */
@@ -1067,7 +1052,7 @@ public final class HubMesh implements Federation {
             // Reference hubs do not cache what arrives on their inbound side: refresh it so their late joiners learn.
             for (Link l : links) {
                 if (!l.smart && l.outbound) {
-                    refreshReferenceLink(l, now);
+                    sendDirectory(l, now);
                 }
             }
         } catch (RuntimeException e) {

@@ -19,8 +19,4 @@ public record HttpResponse(int status, String reason, Map<String, String> header
         }
         return new HttpResponse(status, reason, headers, bytes);
     }
-
-    public String bodyText() {
-        return new String(body, StandardCharsets.UTF_8);
-    }
 }

@@ -305,8 +305,4 @@ final class HttpUpgradeDraft extends Draft_6455 {
         frame.setTransferemasked(mask);
         return Collections.singletonList(frame);
     }
-
-    boolean httpOnly() {
-        return httpOnly;
-    }
 }

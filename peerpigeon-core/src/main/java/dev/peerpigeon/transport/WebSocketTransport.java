@@ -111,11 +111,6 @@ public final class WebSocketTransport<S> {
         }
     }
 
-    /** Number of sockets the transport holds (including ones still in an HTTP exchange). */
-    public int openSockets() {
-        return server.getConnections().size();
-    }
-
     /**
      * Per-socket attachment: the request head until the upgrade completes, then the handler's state.
      * The open callback (a worker) and the close callback (possibly the selector thread) can race; the

@@ -10,7 +10,6 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Starts a local hub network in one JVM, like the reference's start-hub-network script: HUB_COUNT hubs
@@ -33,12 +32,7 @@ public final class HubNetworkLauncher {
             System.exit(2);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            hubs.forEach(PeerPigeonServer::stop);
-            stopped.countDown();
-        }, "hub-network-shutdown"));
-        stopped.await();
+        ServerLauncher.runUntilSignal(() -> hubs.forEach(PeerPigeonServer::stop));
     }
 
     /** Starts the hubs; closes the ones already started if one fails. */

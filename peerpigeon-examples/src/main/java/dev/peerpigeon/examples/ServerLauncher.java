@@ -29,10 +29,15 @@ public final class ServerLauncher {
             System.exit(2);
             return;
         }
+        runUntilSignal(server::stop);
+    }
+
+    /** Blocks until SIGINT/SIGTERM, then runs {@code stop} (graceful shutdown of what was launched). */
+    static void runUntilSignal(Runnable stop) throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             log.info("Shutting down...");
-            server.stop();
+            stop.run();
             stopped.countDown();
         }, "peerpigeon-shutdown"));
         stopped.await();
