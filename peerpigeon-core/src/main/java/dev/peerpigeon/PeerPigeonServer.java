@@ -562,6 +562,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
 
         @Override
+        public boolean onPing(PeerSession session) {
+            return signaling.onPing(session);
+        }
+
+        @Override
         public void onClose(PeerSession session, int code, String reason, boolean remote) {
             if (registry.isRegistered(session)) {
                 ipLimiter.closed(addressOf(session.connection()));

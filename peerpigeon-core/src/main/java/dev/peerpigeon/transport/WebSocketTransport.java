@@ -63,6 +63,7 @@ public final class WebSocketTransport<S> {
         server.setTcpNoDelay(true);
         server.setConnectionLostTimeout(0); // liveness is ours (pings + peerTimeout), see the signaling layer
         server.setDaemon(true);
+        server.setWebSocketFactory(new CountingFactory());
     }
 
     /** True when {@code host:port} can be bound right now (used to pick a port before starting). */
@@ -163,19 +164,13 @@ public final class WebSocketTransport<S> {
             }
         }
 
-        private void enqueue(ByteBuffer frame) {
+        /**
+         * Writes what the kernel takes at once; queues the rest, counted against the bounds. The frame
+         * count and the byte count are both checked on every enqueue (O(1) counters): a receiver that does
+         * not read is dropped as soon as either is exceeded, data frames, pings and pongs alike.
+         */
+        private synchronized void enqueue(ByteBuffer frame) {
             WebSocketImpl impl = (WebSocketImpl) socket;
-            if (overflowing(impl)) {
-                log.warn("Dropping {}: {} frames queued, it does not read fast enough", remoteAddress(),
-                        impl.outQueue.size());
-                // A close frame would queue behind data it never reads: drop the socket and its queue now.
-                abort(1008, "Send queue overflow (slow consumer)");
-                return;
-            }
-            write(impl, frame);
-        }
-
-        private synchronized void write(WebSocketImpl impl, ByteBuffer frame) {
             if (impl.outQueue.isEmpty()) {
                 try {
                     impl.getChannel().write(frame);
@@ -186,6 +181,18 @@ public final class WebSocketTransport<S> {
                     return;
                 }
             }
+            CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
+            long queuedBytes = counter == null ? 0 : counter.queued.get() + frame.remaining();
+            if (impl.outQueue.size() >= settings.maxQueuedFrames() || queuedBytes > settings.maxQueuedBytes()) {
+                log.warn("Dropping {}: {} frames / {} bytes queued, it does not read fast enough", remoteAddress(),
+                        impl.outQueue.size(), queuedBytes);
+                // A close frame would queue behind data it never reads: drop the socket and its queue now.
+                abort(1008, "Send queue overflow (slow consumer)");
+                return;
+            }
+            if (counter != null) {
+                counter.track(frame); // before the library's queue: the selector may write it at once
+            }
             impl.outQueue.add(frame);
             try {
                 impl.getWebSocketListener().onWriteDemand(impl);
@@ -193,20 +200,14 @@ public final class WebSocketTransport<S> {
                 // the key was cancelled concurrently: the connection is closing
             }
         }
-        /** Frame count is checked on every send (O(1)); bytes only every 32nd frame past 64 (O(queue)). */
-        private boolean overflowing(WebSocketImpl impl) {
-            int frames = impl.outQueue.size();
-            if (frames > settings.maxQueuedFrames()) {
-                return true;
+
+        /** Answers a received ping through the counted send path (the library would queue it unbounded). */
+        void pong(ByteBuffer pingPayload) {
+            if (socket.isOpen()) {
+                byte[] payload = new byte[pingPayload.remaining()];
+                pingPayload.duplicate().get(payload);
+                enqueue(frame(0xA, payload));
             }
-            if (frames > 64 && (frames & 31) == 0) {
-                long bytes = 0;
-                for (ByteBuffer b : impl.outQueue) {
-                    bytes += b.remaining();
-                }
-                return bytes > settings.maxQueuedBytes();
-            }
-            return false;
         }
 
         @Override
@@ -218,6 +219,9 @@ public final class WebSocketTransport<S> {
         public void abort(int code, String reason) {
             if (socket instanceof WebSocketImpl impl) {
                 impl.outQueue.clear();
+                if (impl.getChannel() instanceof CountingChannel c) {
+                    c.clear();
+                }
                 impl.closeConnection(code, reason);
             } else {
                 socket.close(code, reason);
@@ -232,7 +236,7 @@ public final class WebSocketTransport<S> {
         @Override
         public void sendPing() {
             if (socket.isOpen()) {
-                write((WebSocketImpl) socket, frame(0x9, new byte[0]));
+                enqueue(frame(0x9, new byte[0]));
             }
         }
 
@@ -347,6 +351,18 @@ public final class WebSocketTransport<S> {
         }
 
         @Override
+        public void onWebsocketPing(WebSocket conn, Framedata f) {
+            Attachment<S> att = conn.getAttachment();
+            if (att == null || att.state == null || att.connection == null) {
+                return;
+            }
+            // Counted against the message rate; answered through the bounded send path, never the library's.
+            if (handler.onPing(att.state)) {
+                ((WsConnection) att.connection).pong(f.getPayloadData()); // att.connection is always ours
+            }
+        }
+
+        @Override
         public void onWebsocketPong(WebSocket conn, Framedata f) {
             Attachment<S> att = conn.getAttachment();
             if (att != null && att.state != null) {
@@ -384,6 +400,89 @@ public final class WebSocketTransport<S> {
         @Override
         public void onStart() {
             started.countDown();
+        }
+    }
+
+    /** Wraps every accepted socket in a {@link CountingChannel}. */
+    private static final class CountingFactory implements org.java_websocket.WebSocketServerFactory {
+        @Override
+        public WebSocketImpl createWebSocket(org.java_websocket.WebSocketAdapter a, Draft d) {
+            return new WebSocketImpl(a, d);
+        }
+
+        @Override
+        public WebSocketImpl createWebSocket(org.java_websocket.WebSocketAdapter a, List<Draft> drafts) {
+            return new WebSocketImpl(a, drafts);
+        }
+
+        @Override
+        public java.nio.channels.ByteChannel wrapChannel(java.nio.channels.SocketChannel channel,
+                                                         java.nio.channels.SelectionKey key) {
+            return new CountingChannel(channel);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * The socket as Java-WebSocket sees it: it counts the bytes of our queued frames until they really
+     * leave. Every write to the socket passes here, the selector thread's writes from the library's queue
+     * and our direct writes alike; only buffers we queued ourselves ({@link #track}) are counted, so the
+     * library's own bounded writes (the 101 response, one close frame) never skew the count.
+     *
+     * <p>Threads: {@link #track} is called by senders holding the connection's monitor, {@link #write} by
+     * the selector thread or a sender; the FIFO and the counter are concurrent. Our buffers enter the
+     * FIFO in the order they enter the library's FIFO queue, so the oldest tracked buffer is the next of
+     * ours the selector writes.
+     */
+    static final class CountingChannel implements java.nio.channels.ByteChannel {
+        private final java.nio.channels.SocketChannel channel;
+        private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> tracked =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** Bytes of tracked buffers not yet written. */
+        final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingChannel(java.nio.channels.SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void track(ByteBuffer frame) {
+            queued.addAndGet(frame.remaining());
+            tracked.add(frame);
+        }
+
+        void clear() {
+            tracked.clear();
+            queued.set(0);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = channel.write(src);
+            if (tracked.peek() == src) {
+                queued.addAndGet(-n);
+                if (!src.hasRemaining()) {
+                    tracked.poll();
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return channel.read(dst);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
         }
     }
 
