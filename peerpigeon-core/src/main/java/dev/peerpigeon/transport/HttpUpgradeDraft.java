@@ -187,7 +187,10 @@ final class HttpUpgradeDraft extends Draft_6455 {
     private int messageOpcode = -1;
     private byte[] message;
     private int messageLength;
-    /** Set after a violation was reported: everything that follows is discarded. */
+    /**
+     * Set after a violation was reported: everything that follows is discarded. (No reset() override:
+     * the library resets drafts from other threads while closing, and it decodes nothing after a close.)
+     */
     private boolean failed;
 
     /** Initial allocation for a payload that has not fully arrived: memory follows bytes received. */
@@ -221,19 +224,6 @@ final class HttpUpgradeDraft extends Draft_6455 {
         super.processFrame(webSocketImpl, frame);
     }
 
-    @Override
-    public void reset() {
-        super.reset();
-        headerFill = 0;
-        frameLength = -1;
-        framePayload = null;
-        frameFill = 0;
-        messageOpcode = -1;
-        message = null;
-        messageLength = 0;
-        failed = false;
-    }
-
     /**
      * Decodes frames. Same checks as the base draft (opcodes, RSV bits, control frame rules, size
      * limit → 1009), plus: client frames must be masked (1002, RFC 6455 5.1), and a fragmented
@@ -254,6 +244,8 @@ final class HttpUpgradeDraft extends Draft_6455 {
             try {
                 f = decodeStep(in);
             } catch (org.java_websocket.exceptions.LimitExceededException e) {
+                failed = true;
+                in.position(in.limit());
                 throw e; // closed 1009 by the library, quietly
             } catch (InvalidDataException e) {
                 f = new Violation(e.getCloseCode(), e.getMessage());
