@@ -130,17 +130,21 @@ public final class RawWebSocket implements AutoCloseable {
 
     /**
      * Reads frames until the server's close frame and returns its code (-1 when the TCP connection ended
-     * without one). Frames before it are passed to {@code seen}.
+     * without one, 0 when nothing ended it within the timeout). Frames before it are passed to {@code seen}.
      */
     public int awaitCloseCode(int timeoutMillis, java.util.function.Consumer<Frame> seen) throws IOException {
         socket.setSoTimeout(timeoutMillis);
-        for (Frame f = readFrame(); f != null; f = readFrame()) {
-            if (f.opcode() == 8) {
-                return f.closeCode();
+        try {
+            for (Frame f = readFrame(); f != null; f = readFrame()) {
+                if (f.opcode() == 8) {
+                    return f.closeCode();
+                }
+                seen.accept(f);
             }
-            seen.accept(f);
+            return -1;
+        } catch (java.net.SocketTimeoutException e) {
+            return 0;
         }
-        return -1;
     }
 
     public void sendText(String text) throws IOException {
