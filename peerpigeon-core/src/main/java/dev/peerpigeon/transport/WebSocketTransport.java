@@ -142,9 +142,15 @@ public final class WebSocketTransport<S> {
      * That saves the selector wake-up, two epoll updates and a thread hop per message. It is safe because
      * Java-WebSocket keeps a buffer in its queue until fully written (so "queue empty" means no write in
      * progress) and every writer of this connection holds this object's monitor.
+     *
+     * <p>Bounds: what the kernel does not take is queued and counted exactly ({@link CountingChannel}), data
+     * frames, our pings and the pongs answering the client's pings alike. Not counted: the library's own
+     * close frame (one per connection, at most 127 bytes).
      */
     private final class WsConnection implements Connection {
         private final WebSocket socket;
+        /** Set (under the monitor) when a frame was refused: the connection is being dropped. */
+        private boolean dropping;
 
         WsConnection(WebSocket socket) {
             this.socket = socket;
@@ -169,26 +175,37 @@ public final class WebSocketTransport<S> {
          * count and the byte count are both checked on every enqueue (O(1) counters): a receiver that does
          * not read is dropped as soon as either is exceeded, data frames, pings and pongs alike.
          */
-        private synchronized void enqueue(ByteBuffer frame) {
+        private void enqueue(ByteBuffer frame) {
+            long refused = write(frame);
+            if (refused >= 0) {
+                log.warn("Dropping {}: {} bytes to queue, it does not read fast enough", remoteAddress(), refused);
+                // A close frame would queue behind data it never reads: drop the socket and its queue now.
+                // Outside the monitor: the close callbacks send to other connections.
+                abort(1008, "Send queue overflow (slow consumer)");
+            }
+        }
+
+        /** Writes or queues the frame and returns -1, or returns the bytes it would have queued (refused). */
+        private synchronized long write(ByteBuffer frame) {
+            if (dropping) {
+                return -1; // being aborted: nothing may follow a frame that was cut short
+            }
             WebSocketImpl impl = (WebSocketImpl) socket;
             if (impl.outQueue.isEmpty()) {
                 try {
                     impl.getChannel().write(frame);
                 } catch (IOException e) {
-                    return; // the socket is going away; the close callback cleans up
+                    return -1; // the socket is going away; the close callback cleans up
                 }
                 if (!frame.hasRemaining()) {
-                    return;
+                    return -1;
                 }
             }
             CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
             long queuedBytes = counter == null ? 0 : counter.queued.get() + frame.remaining();
             if (impl.outQueue.size() >= settings.maxQueuedFrames() || queuedBytes > settings.maxQueuedBytes()) {
-                log.warn("Dropping {}: {} frames / {} bytes queued, it does not read fast enough", remoteAddress(),
-                        impl.outQueue.size(), queuedBytes);
-                // A close frame would queue behind data it never reads: drop the socket and its queue now.
-                abort(1008, "Send queue overflow (slow consumer)");
-                return;
+                dropping = true;
+                return queuedBytes;
             }
             if (counter != null) {
                 counter.track(frame); // before the library's queue: the selector may write it at once
@@ -199,6 +216,7 @@ public final class WebSocketTransport<S> {
             } catch (RuntimeException e) {
                 // the key was cancelled concurrently: the connection is closing
             }
+            return -1;
         }
 
         /** Answers a received ping through the counted send path (the library would queue it unbounded). */

@@ -131,7 +131,8 @@ class FrameBoundsTest {
     void aPingFloodFromASocketThatNeverReadsIsDroppedLikeAnySlowConsumer() throws Exception {
         List<ServerEvent.PeerDisconnected> gone = new CopyOnWriteArrayList<>();
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
-                .maxQueuedBytes(64 * 1024).maxMessagesPerSecond(0, 0).build()) {
+                // rate off and no server pings during the test: only the pongs can fill its queue
+                .maxQueuedBytes(64 * 1024).maxMessagesPerSecond(0, 0).pingInterval(600_000).build()) {
             server.addListener(new ServerListener() {
                 @Override
                 public void peerDisconnected(ServerEvent.PeerDisconnected e) {
