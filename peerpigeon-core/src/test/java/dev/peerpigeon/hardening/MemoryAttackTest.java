@@ -137,7 +137,7 @@ class MemoryAttackTest {
             List<String> pausedIds = new ArrayList<>();
             try {
                 TestClient watcher = TestClient.connect(server.port()).announce("fanout").quiet();
-                for (int i = 0; i < 4; i++) {
+                for (int i = 0; i < 6; i++) {
                     String id = PeerId.generate();
                     RawWebSocket r = new RawWebSocket(server.port(), "/?peerId=" + id);
                     r.setReceiveBuffer(4096);
@@ -148,12 +148,12 @@ class MemoryAttackTest {
                 String senderId = PeerId.generate();
                 try (RawWebSocket sender = new RawWebSocket(server.port(), "/?peerId=" + senderId)) {
                     sender.sendText(announce("fanout"));
-                    Await.until("receivers announced", Duration.ofSeconds(10), () -> watcher.framesReceived() >= 5);
+                    Await.until("receivers announced", Duration.ofSeconds(10), () -> watcher.framesReceived() >= 7);
                     String sdp = "s".repeat(MIB - 400);
-                    java.util.concurrent.ScheduledFuture<?> watchdog = deadline(sender, 60);
+                    java.util.concurrent.ScheduledFuture<?> watchdog = deadline(sender, 120);
                     try {
-                        // 100 offers of 1 MiB to each of 4 receivers that never read: 400 MB to hold
-                        for (int round = 0; round < 100; round++) {
+                        // 30 offers of 1 MiB to each of 6 receivers that never read: 180 MB to hold
+                        for (int round = 0; round < 30; round++) {
                             for (String target : pausedIds) {
                                 sender.sendText("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"" + sdp
                                         + "\"},\"networkName\":\"fanout\",\"targetPeerId\":\"" + target + "\"}");
