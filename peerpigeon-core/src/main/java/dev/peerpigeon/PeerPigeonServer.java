@@ -20,6 +20,7 @@ import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.signaling.SignalingSettings;
 import dev.peerpigeon.transport.Connection;
 import dev.peerpigeon.transport.HttpResponse;
+import dev.peerpigeon.transport.LogThrottle;
 import dev.peerpigeon.transport.RequestHead;
 import dev.peerpigeon.transport.TransportHandler;
 import dev.peerpigeon.transport.WebSocketTransport;
@@ -128,14 +129,15 @@ public final class PeerPigeonServer implements AutoCloseable {
             registry = new PeerRegistry(cfg.maxConnections(), cfg.maxNetworks());
             signaling = new SignalingService(registry, new SignalingSettings(cfg.hubMeshNamespace(),
                     cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes(), cfg.maxMessagesPerSecond(), cfg.messageBurst()));
-            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond());
+            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond(), cfg.maxConnections());
             signaling.observer(new EventBridge());
             http = new HttpEndpoints(cfg.corsOrigin(), new Status());
             if (cfg.isHub()) {
                 hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
                         cfg.bootstrapHubs(), cfg.autoConnect(), cfg.defaultBootstrapPort(), cfg.reconnectIntervalMillis(),
                         cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
-                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers()),
+                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers(),
+                        cfg.handshakeTimeoutMillis()),
                         signaling, new MeshBridge());
                 signaling.federation(hubMesh);
             }
@@ -149,11 +151,18 @@ public final class PeerPigeonServer implements AutoCloseable {
             long ping = Math.min(cfg.pingIntervalMillis(), cfg.peerTimeoutMillis());
             maintenance.scheduleWithFixedDelay(this::checkLiveness, ping, ping, TimeUnit.MILLISECONDS);
             synchronized (lifecycle) {
+                if (state != State.STARTING) {
+                    // stop() (or a transport failure) came during the bind: it wins; release what was started since
+                    shutdownInternals();
+                    throw new StateException("Server was stopped while starting");
+                }
                 state = State.RUNNING;
+                if (hubMesh != null) {
+                    hubMesh.start(boundPort); // under the lock: a concurrent stop() sees a started mesh or none
+                }
             }
-            if (hubMesh != null) {
-                hubMesh.start(boundPort);
-            }
+        } catch (StateException e) {
+            throw e;
         } catch (RuntimeException e) {
             synchronized (lifecycle) {
                 state = State.STOPPED;
@@ -185,7 +194,8 @@ public final class PeerPigeonServer implements AutoCloseable {
                 continue;
             }
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
-                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes()),
+                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes(),
+                    cfg.handshakeTimeoutMillis()),
                     new Handler());
             try {
                 t.start(10_000);
@@ -219,6 +229,30 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             state = State.STOPPED;
         }
+        shutdown();
+        log.info("PeerPigeon server on port {} stopped", boundPort);
+        fire(new ServerEvent.Stopped());
+    }
+
+    /**
+     * The transport stopped on its own (fatal error, out of memory in a worker, a dead selector thread): stop
+     * everything and say why, so an embedding application or the launcher (which exits non-zero) can react
+     * instead of limping along with a process that serves nothing.
+     */
+    private void transportFailed(Throwable cause) {
+        synchronized (lifecycle) {
+            if (state != State.RUNNING && state != State.STARTING) {
+                return;
+            }
+            state = State.STOPPED;
+        }
+        log.error("PeerPigeon server on port {} stopped: its transport failed ({})", boundPort, cause.toString(), cause);
+        shutdown();
+        fire(new ServerEvent.Error(cause));
+        fire(new ServerEvent.Stopped(cause));
+    }
+
+    private void shutdown() {
         HubMesh mesh = hubMesh;
         if (mesh != null) {
             mesh.stop();
@@ -230,8 +264,6 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
         }
         shutdownInternals();
-        log.info("PeerPigeon server on port {} stopped", boundPort);
-        fire(new ServerEvent.Stopped());
     }
 
     private void shutdownInternals() {
@@ -403,11 +435,6 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
     }
 
-    private static java.net.InetAddress addressOf(Connection c) {
-        java.net.InetSocketAddress a = c.remoteAddress();
-        return a == null ? null : a.getAddress();
-    }
-
     private static String reasonPhrase(int status) {
         return switch (status) {
             case 400 -> "Bad Request";
@@ -459,6 +486,23 @@ public final class PeerPigeonServer implements AutoCloseable {
 
     /** Glue between the transport and the signaling core. Runs on transport threads. */
     private final class Handler implements TransportHandler<PeerSession> {
+        private final LogThrottle fullLog = LogThrottle.perSecond();
+
+        @Override
+        public boolean onAccepted(java.net.InetSocketAddress remote) {
+            return ipLimiter.accepted(remote == null ? null : remote.getAddress());
+        }
+
+        @Override
+        public void onDisconnected(java.net.InetSocketAddress remote) {
+            ipLimiter.released(remote == null ? null : remote.getAddress());
+        }
+
+        @Override
+        public void onTransportFailure(Throwable cause) {
+            transportFailed(cause);
+        }
+
         @Override
         public HttpResponse onRequest(RequestHead head) {
             if (!head.upgrade()) {
@@ -494,8 +538,11 @@ public final class PeerPigeonServer implements AutoCloseable {
                     yield http.refusal(409, "Conflict", "Peer already connected");
                 }
                 case FULL -> {
-                    log.warn("Refused upgrade of {}: maximum connections ({}) reached", PeerSession.shortId(peerId),
-                            config.maxConnections());
+                    int suppressed = fullLog.tryAcquire(); // clients can repeat this at will: one line a second
+                    if (suppressed >= 0) {
+                        log.warn("Refused upgrade of {}: maximum connections ({}) reached{}", PeerSession.shortId(peerId),
+                                config.maxConnections(), LogThrottle.suffix(suppressed));
+                    }
                     yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
                 }
                 case ACCEPT -> admissionHook(head, peerId);
@@ -528,9 +575,6 @@ public final class PeerPigeonServer implements AutoCloseable {
                 return null;
             }
             PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
-            if (session != null) {
-                ipLimiter.opened(addressOf(connection));
-            }
             if (session != null && config.hubSecret() != null) {
                 session.hubAuthorized(config.hubSecret().equals(presentedSecret(head)));
             }
@@ -563,9 +607,7 @@ public final class PeerPigeonServer implements AutoCloseable {
 
         @Override
         public void onClose(PeerSession session, int code, String reason, boolean remote) {
-            if (registry.isRegistered(session)) {
-                ipLimiter.closed(addressOf(session.connection()));
-            }
+            // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
             signaling.close(session, code, reason);
         }
     }

@@ -13,6 +13,7 @@ import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.transport.LogThrottle;
 import dev.peerpigeon.transport.OutboundLink;
 import dev.peerpigeon.transport.PreparedFrame;
 import org.slf4j.Logger;
@@ -91,6 +92,7 @@ public final class HubMesh implements Federation {
     private volatile Map<String, Route> routes = Map.of();
     private final AtomicInteger remoteCount = new AtomicInteger();
     private volatile long lastFullWarning;
+    private final LogThrottle taskFailureLog = LogThrottle.perSecond();
     private volatile int boundPort;
     private volatile boolean stopped;
 
@@ -242,7 +244,12 @@ public final class HubMesh implements Federation {
                 try {
                     r.run();
                 } catch (RuntimeException e) {
-                    log.error("Hub mesh task failed", e);
+                    // Tasks mostly apply what a link sent: one line a second, the stack trace at DEBUG.
+                    int suppressed = taskFailureLog.tryAcquire();
+                    if (suppressed >= 0) {
+                        log.warn("Hub mesh task failed: {}{}", e.toString(), LogThrottle.suffix(suppressed));
+                    }
+                    log.debug("Hub mesh task failure", e);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException ignored) {
@@ -260,7 +267,7 @@ public final class HubMesh implements Federation {
         d.lastAttempt = System.currentTimeMillis();
         URI target = dialUri(d.uri);
         log.debug("Dialing hub {} (attempt {})", d.uri, d.attemptNumber);
-        d.pending = OutboundLink.dial(target, settings.maxFrameSize(), (int) Math.max(1, settings.pingMillis() / 1000),
+        OutboundLink dialed = OutboundLink.dial(target, settings.maxFrameSize(), (int) Math.max(1, settings.pingMillis() / 1000),
                 settings.maxQueuedFrames(), new OutboundLink.Listener() {
                     private volatile Link link;
 
@@ -283,6 +290,17 @@ public final class HubMesh implements Federation {
                         post(() -> outboundClosed(d, l, code, reason));
                     }
                 });
+        d.pending = dialed;
+        // A hub that accepts TCP but never answers the upgrade must not hold this dialer forever: abandon the
+        // attempt (its onClose then redials with the usual backoff).
+        long timeout = settings.handshakeMillis();
+        exec.schedule(() -> {
+            if (d.pending == dialed && !dialed.isOpen() && d.link == null) {
+                log.info("Hub {} did not answer the upgrade within {} ms (attempt {}); redialing", d.uri, timeout,
+                        d.attemptNumber);
+                dialed.abortHandshake("Upgrade not answered within " + timeout + " ms");
+            }
+        }, timeout, TimeUnit.MILLISECONDS);
     }
 
     /** Called on the link's reader thread: identifies the remote hub, announces, then hands over to the mesh thread. */
