@@ -70,6 +70,11 @@ public final class WebSocketTransport<S> {
 
     /** Descriptors held back so that an accept never fails with EMFILE (which would close the listening socket). */
     static final int RESERVED_DESCRIPTORS = 2;
+    /**
+     * Descriptors left to the rest of the JVM when accepting pauses (class loading opens files, hub links open
+     * sockets): accepting stops this far from the limit instead of at it.
+     */
+    static final int DESCRIPTOR_HEADROOM = 16;
     static final long ACCEPT_BACKOFF_MIN_MILLIS = 10;
     static final long ACCEPT_BACKOFF_MAX_MILLIS = 1000;
 
@@ -93,6 +98,11 @@ public final class WebSocketTransport<S> {
     private volatile long acceptBackoffMillis;
     private volatile boolean acceptPaused;
     private final java.util.concurrent.atomic.AtomicLong refusedNoDescriptor = new java.util.concurrent.atomic.AtomicLong();
+    /** The process's descriptor limit (0: unknown), and its descriptors in use at start besides our sockets. */
+    private final long descriptorLimit = descriptorCount(true);
+    private volatile long descriptorBaseline;
+    /** Accepted sockets not closed yet (an O(1) estimate of our descriptors, with the baseline). */
+    private final java.util.concurrent.atomic.AtomicInteger openSockets = new java.util.concurrent.atomic.AtomicInteger();
 
     public WebSocketTransport(Settings settings, TransportHandler<S> handler) {
         this.settings = settings;
@@ -144,6 +154,7 @@ public final class WebSocketTransport<S> {
             }
             throw new IOException(error.getMessage(), error);
         }
+        descriptorBaseline = descriptorCount(false);
         reserve.refill();
         long sweep = Math.max(10, Math.min(1000, settings.handshakeTimeoutMillis() / 4));
         timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
@@ -200,9 +211,29 @@ public final class WebSocketTransport<S> {
     /** Counts the release of an accepted socket exactly once, whichever close path comes first. */
     private void release(Tracked t) {
         if (t.counted && t.released.compareAndSet(false, true)) {
+            openSockets.decrementAndGet();
             pending.remove(t);
             handler.onDisconnected(t.remote);
         }
+    }
+
+    /** The descriptor limit ({@code max}) or the descriptors open now, where the JVM tells (0 otherwise). */
+    private static long descriptorCount(boolean max) {
+        try {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+                return max ? os.getMaxFileDescriptorCount() : os.getOpenFileDescriptorCount();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not available on this JVM: the reserve alone protects the accept
+        }
+        return 0;
+    }
+
+    /** True when accepting one more socket would leave less than the headroom to the rest of the JVM. O(1). */
+    private boolean nearDescriptorLimit() {
+        return descriptorLimit > 0
+                && descriptorBaseline + openSockets.get() + RESERVED_DESCRIPTORS + DESCRIPTOR_HEADROOM >= descriptorLimit;
     }
 
     /** The bound port (the real one after binding port 0). */
@@ -257,7 +288,7 @@ public final class WebSocketTransport<S> {
         @Override
         public java.nio.channels.ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
             // Closing the channel here (instead of throwing) keeps the library's accept loop on its normal path.
-            if (!reserve.refill()) {
+            if (!reserve.refill() || nearDescriptorLimit()) {
                 closeQuietly(channel);
                 pauseAccepting();
                 return channel;
@@ -280,6 +311,7 @@ public final class WebSocketTransport<S> {
             }
             t.remote = remote;
             t.counted = true;
+            openSockets.incrementAndGet();
             pending.add(t);
             return channel;
         }
@@ -306,9 +338,10 @@ public final class WebSocketTransport<S> {
         acceptBackoffMillis = backoff;
         int suppressed = descriptorLog.tryAcquire();
         if (suppressed >= 0) {
-            log.warn("Out of file descriptors (ulimit -n): not accepting connections for {} ms; the listening socket "
-                    + "stays open and accepting resumes when descriptors free up ({} connections refused so far)",
-                    backoff, refusedNoDescriptor.get());
+            log.warn("Out of file descriptors (ulimit -n {}): not accepting connections for {} ms; the listening socket "
+                    + "stays open and accepting resumes when descriptors free up ({} connections refused so far){}",
+                    descriptorLimit > 0 ? descriptorLimit : "?", backoff, refusedNoDescriptor.get(),
+                    LogThrottle.suffix(suppressed));
         }
         if (key == null) {
             return;
@@ -329,7 +362,7 @@ public final class WebSocketTransport<S> {
             return;
         }
         try {
-            if (reserve.refill() && reserve.probe()) {
+            if (!nearDescriptorLimit() && reserve.refill() && reserve.probe()) {
                 acceptPaused = false;
                 key.interestOps(SelectionKey.OP_ACCEPT);
                 key.selector().wakeup();
@@ -541,6 +574,16 @@ public final class WebSocketTransport<S> {
             boolean removed = super.removeConnection(ws);
             if (ws instanceof Tracked t) {
                 release(t);
+                if (!removed && ws.getAttachment() instanceof Attachment<?> any && !any.httpOnly) {
+                    // Closed after the 101 went out but before Java-WebSocket listed the socket as open (a client
+                    // that resets right after reading the 101): no onClose will come, and the open callback may
+                    // still register the peer. Same hand-off as onClose/onOpen, so the peer never stays behind.
+                    @SuppressWarnings("unchecked")
+                    Attachment<S> att = (Attachment<S>) any;
+                    att.socketClosed = true;
+                    deliverClose(att);
+                    super.removeConnection(ws); // in case the open callback listed it meanwhile
+                }
             }
             return removed;
         }
@@ -593,6 +636,9 @@ public final class WebSocketTransport<S> {
             if (att == null || att.httpOnly) {
                 // The response is queued; close once it is flushed, without a WebSocket close frame.
                 ((WebSocketImpl) conn).flushAndClose(1000, "HTTP response sent", false);
+                if (conn instanceof Tracked t && t.released.get()) {
+                    removeConnection(conn); // it closed before Java-WebSocket listed it: don't leave it listed
+                }
                 return;
             }
             if (conn instanceof Tracked t) {
@@ -608,6 +654,7 @@ public final class WebSocketTransport<S> {
             }
             if (att.socketClosed) {
                 deliverClose(att); // the socket closed while the handler was registering it
+                removeConnection(conn); // it may have closed before Java-WebSocket listed it
             }
         }
 
