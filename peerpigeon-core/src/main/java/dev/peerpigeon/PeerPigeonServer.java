@@ -487,6 +487,7 @@ public final class PeerPigeonServer implements AutoCloseable {
     /** Glue between the transport and the signaling core. Runs on transport threads. */
     private final class Handler implements TransportHandler<PeerSession> {
         private final LogThrottle fullLog = LogThrottle.perSecond();
+        private final LogThrottle hookLog = LogThrottle.perSecond();
 
         @Override
         public boolean onAccepted(java.net.InetSocketAddress remote) {
@@ -563,7 +564,12 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
                 return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
             } catch (RuntimeException e) {
-                log.error("Admission hook failed for {}", head.remote(), e);
+                // A bug in the application's hook, but each client request can repeat it: one line a second.
+                int suppressed = hookLog.tryAcquire();
+                if (suppressed >= 0) {
+                    log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
+                }
+                log.debug("Admission hook failure", e);
                 return http.refusal(500, "Internal Server Error", "Admission check failed");
             }
         }

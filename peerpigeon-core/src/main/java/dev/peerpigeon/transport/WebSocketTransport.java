@@ -96,7 +96,6 @@ public final class WebSocketTransport<S> {
     private volatile SelectionKey acceptKey;
     /** Current pause after running out of descriptors; 0 while accepting normally. Selector + timer threads. */
     private volatile long acceptBackoffMillis;
-    private volatile boolean acceptPaused;
     private final java.util.concurrent.atomic.AtomicLong refusedNoDescriptor = new java.util.concurrent.atomic.AtomicLong();
     /** The process's descriptor limit (0: unknown), and its descriptors in use at start besides our sockets. */
     private final long descriptorLimit = descriptorCount(true);
@@ -203,11 +202,6 @@ public final class WebSocketTransport<S> {
         }
     }
 
-    /** Number of accepted sockets not upgraded yet (for tests and diagnostics). */
-    public int pendingHandshakes() {
-        return pending.size();
-    }
-
     /** Counts the release of an accepted socket exactly once, whichever close path comes first. */
     private void release(Tracked t) {
         if (t.counted && t.released.compareAndSet(false, true)) {
@@ -258,7 +252,11 @@ public final class WebSocketTransport<S> {
         reserve.release();
     }
 
-    /** A socket as Java-WebSocket sees it, plus what we track from accept to close. */
+    /**
+     * A socket as Java-WebSocket sees it, plus what we track from accept to close. {@code remote} and
+     * {@code counted} are written by the selector thread before the socket enters {@code pending} (and before any
+     * byte of it is read); {@code released} is claimed by whichever close path comes first (any thread).
+     */
     private static final class Tracked extends WebSocketImpl {
         final long acceptedAt = System.nanoTime();
         volatile InetSocketAddress remote;
@@ -348,7 +346,6 @@ public final class WebSocketTransport<S> {
         }
         try {
             key.interestOps(0);
-            acceptPaused = true;
             timer.schedule(this::resumeAccepting, backoff, TimeUnit.MILLISECONDS);
         } catch (CancelledKeyException | RejectedExecutionException e) {
             // stopping
@@ -363,7 +360,6 @@ public final class WebSocketTransport<S> {
         }
         try {
             if (!nearDescriptorLimit() && reserve.refill() && reserve.probe()) {
-                acceptPaused = false;
                 key.interestOps(SelectionKey.OP_ACCEPT);
                 key.selector().wakeup();
                 log.info("File descriptors available again: accepting connections");
@@ -379,11 +375,6 @@ public final class WebSocketTransport<S> {
         } catch (CancelledKeyException | RejectedExecutionException e) {
             // stopping
         }
-    }
-
-    /** True while accepting is paused because descriptors ran out (for tests and diagnostics). */
-    public boolean acceptPaused() {
-        return acceptPaused;
     }
 
     /**
