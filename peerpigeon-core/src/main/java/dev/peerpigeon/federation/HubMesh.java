@@ -294,13 +294,17 @@ public final class HubMesh implements Federation {
         // A hub that accepts TCP but never answers the upgrade must not hold this dialer forever: abandon the
         // attempt (its onClose then redials with the usual backoff).
         long timeout = settings.handshakeMillis();
-        exec.schedule(() -> {
-            if (d.pending == dialed && !dialed.isOpen() && d.link == null) {
-                log.info("Hub {} did not answer the upgrade within {} ms (attempt {}); redialing", d.uri, timeout,
-                        d.attemptNumber);
-                dialed.abortHandshake("Upgrade not answered within " + timeout + " ms");
-            }
-        }, timeout, TimeUnit.MILLISECONDS);
+        try {
+            exec.schedule(() -> {
+                if (d.pending == dialed && !dialed.isOpen() && d.link == null) {
+                    log.info("Hub {} did not answer the upgrade within {} ms (attempt {}); redialing", d.uri, timeout,
+                            d.attemptNumber);
+                    dialed.abortHandshake("Upgrade not answered within " + timeout + " ms");
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            dialed.abortHandshake("Hub shutting down");
+        }
     }
 
     /** Called on the link's reader thread: identifies the remote hub, announces, then hands over to the mesh thread. */
