@@ -50,6 +50,8 @@ public final class PeerSession {
 
     /** Inbound frame budget; confined to the connection's worker thread. Null when unlimited. */
     RateLimiter rateLimiter;
+    /** Announce budget (created on the first announce); confined to the connection's worker thread. */
+    RateLimiter announceLimiter;
     /** True when the upgrade request presented the hub mesh secret (or none is configured). */
     private volatile boolean hubAuthorized = true;
 
