@@ -175,7 +175,7 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
         if (hubAccess.open()) {
             log.warn("Hub mesh access: {}", hubAccess.describeMode());
-        } else if (cfg.isHub() || cfg.hubSecret() == null) {
+        } else {
             log.info("Hub mesh access: {}", hubAccess.describeMode());
         }
         if (cfg.hubSecret() != null && cfg.allowUnauthenticatedHubs()) {
