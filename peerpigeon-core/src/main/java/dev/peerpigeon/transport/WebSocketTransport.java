@@ -260,7 +260,7 @@ public final class WebSocketTransport<S> {
             try {
                 response = handler.onRequest(head);
             } catch (RuntimeException e) {
-                log.error("Request handler failed for {} {}", head.method(), head.target(), e);
+                log.error("Request handler failed for {} {}", head.method(), Redaction.target(head.target()), e);
                 response = HttpResponse.of(500, "Internal Server Error", "text/plain", "Internal Server Error", Map.of());
             }
             if (response == null && !upgrade) {

@@ -12,7 +12,7 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Standalone server configured by the reference's environment variables (see README): PORT, HOST,
  * MAX_CONNECTIONS, CORS_ORIGIN, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS, HUB_ID,
- * AUTO_CONNECT, HUB_SECRET. Stops gracefully on SIGINT / SIGTERM.
+ * AUTO_CONNECT, HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS. Stops gracefully on SIGINT / SIGTERM.
  */
 public final class ServerLauncher {
     private static final Logger log = LoggerFactory.getLogger(ServerLauncher.class);
