@@ -12,6 +12,7 @@ import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.http.StatusSource;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.signaling.HubAccess;
 import dev.peerpigeon.signaling.IpLimiter;
 import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
@@ -21,6 +22,7 @@ import dev.peerpigeon.signaling.SignalingSettings;
 import dev.peerpigeon.transport.Connection;
 import dev.peerpigeon.transport.HttpResponse;
 import dev.peerpigeon.transport.LogThrottle;
+import dev.peerpigeon.transport.Redaction;
 import dev.peerpigeon.transport.RequestHead;
 import dev.peerpigeon.transport.TransportHandler;
 import dev.peerpigeon.transport.WebSocketTransport;
@@ -77,6 +79,7 @@ public final class PeerPigeonServer implements AutoCloseable {
     private volatile HttpEndpoints http;
     private volatile HubMesh hubMesh;          // null unless isHub
     private volatile IpLimiter ipLimiter;
+    private volatile HubAccess hubAccess;
 
     PeerPigeonServer(ServerConfig config) {
         this.config = config;
@@ -131,6 +134,8 @@ public final class PeerPigeonServer implements AutoCloseable {
                     cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes(), cfg.maxMessagesPerSecond(), cfg.messageBurst()));
             ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond(), cfg.maxConnections());
             signaling.observer(new EventBridge());
+            hubAccess = new HubAccess(cfg.hubSecret(), cfg.allowUnauthenticatedHubs());
+            signaling.hubAccess(hubAccess);
             http = new HttpEndpoints(cfg.corsOrigin(), new Status());
             if (cfg.isHub()) {
                 hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
@@ -176,6 +181,14 @@ public final class PeerPigeonServer implements AutoCloseable {
         if (cfg.isHub()) {
             log.info("Hub mesh namespace: {}", cfg.hubMeshNamespace());
             log.info("Hub peer id: {}", cfg.hubPeerId());
+        }
+        if (hubAccess.open()) {
+            log.warn("Hub mesh access: {}", hubAccess.describeMode());
+        } else {
+            log.info("Hub mesh access: {}", hubAccess.describeMode());
+        }
+        if (cfg.hubSecret() != null && cfg.allowUnauthenticatedHubs()) {
+            log.warn("allowUnauthenticatedHubs (ALLOW_UNAUTHENTICATED_HUBS) is ignored: HUB_SECRET is set");
         }
         log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.maxConnections(),
                 cfg.peerTimeoutMillis(), cfg.pingIntervalMillis());
@@ -435,6 +448,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
     }
 
+    private static java.net.InetAddress addressOf(Connection c) {
+        java.net.InetSocketAddress a = c.remoteAddress();
+        return a == null ? null : a.getAddress();
+    }
+
     private static String reasonPhrase(int status) {
         return switch (status) {
             case 400 -> "Bad Request";
@@ -448,15 +466,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         };
     }
 
-    /** A request claims hub access when it carries a hubSecret parameter or dials a /hub path. */
-    private static boolean claimsHubAccess(RequestHead head) {
-        return queryParam(head.query(), "hubSecret") != null || head.path().startsWith("/hub");
-    }
-
     /**
-     * The hub secret a request presents: the {@code hubSecret} query parameter, else the last path segment
-     * (a reference JS hub only appends {@code ?peerId=} to its configured URI, so operators give it
-     * {@code ws://host:port/hub/<secret>}).
+     * The hub secret a request presents, or null: the {@code hubSecret} query parameter, else the segment of the
+     * exact path form {@code /hub/<secret>} (a reference JS hub only appends {@code ?peerId=} to its configured
+     * URI, so operators give it {@code ws://host:port/hub/<secret>}). Any other path ({@code /}, {@code /hub},
+     * {@code /hubba}, {@code /a/hub/x}) is no credential: an ordinary client may use it.
      */
     private static String presentedSecret(RequestHead head) {
         String q = queryParam(head.query(), "hubSecret");
@@ -464,8 +478,7 @@ public final class PeerPigeonServer implements AutoCloseable {
             return q;
         }
         String path = head.path();
-        int slash = path.lastIndexOf('/');
-        return slash < 0 ? path : path.substring(slash + 1);
+        return Redaction.isHubSecretPath(path) ? path.substring(5) : null;
     }
 
     static String queryParam(String query, String name) {
@@ -523,10 +536,18 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", head.remote());
                 return http.refusal(508, "Loop Detected", "Self connection");
             }
-            String secret = config.hubSecret();
-            if (secret != null && claimsHubAccess(head) && !secret.equals(presentedSecret(head))) {
-                log.warn("Refused hub upgrade from {}: wrong hub secret", head.remote());
+            HubAccess access = hubAccess;
+            String presented = presentedSecret(head);
+            // A credential that does not match is refused whoever presents it; a dialer that says it is a hub
+            // (Java hubs send X-PeerPigeon-Hub) and is not authorized is refused here, before the upgrade.
+            if (access.hasSecret() && presented != null && !access.secretMatches(presented)) {
+                access.logRefusal(head.remote(), "hub upgrade (wrong hub secret)");
                 return http.refusal(403, "Forbidden", "Invalid hub secret");
+            }
+            if (head.header(HubMesh.HUB_HEADER) != null
+                    && !access.authorized(head.remote() == null ? null : head.remote().getAddress(), presented)) {
+                access.logRefusal(head.remote(), "hub upgrade");
+                return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
             }
             String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
             if (limited != null) {
@@ -581,8 +602,8 @@ public final class PeerPigeonServer implements AutoCloseable {
                 return null;
             }
             PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
-            if (session != null && config.hubSecret() != null) {
-                session.hubAuthorized(config.hubSecret().equals(presentedSecret(head)));
+            if (session != null) {
+                session.hubAuthorized(hubAccess.authorized(addressOf(connection), presentedSecret(head)));
             }
             return session;
         }

@@ -16,6 +16,7 @@ import dev.peerpigeon.transport.Connection;
 import dev.peerpigeon.transport.LogThrottle;
 import dev.peerpigeon.transport.OutboundLink;
 import dev.peerpigeon.transport.PreparedFrame;
+import dev.peerpigeon.transport.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -145,6 +146,10 @@ public final class HubMesh implements Federation {
     /** Redial state of one outbound URI. Mesh thread only, except the volatile fields read by stats. */
     final class Dialer {
         final URI uri;
+        /** The URI as logs, stats and events show it (credentials masked). */
+        final URI shown;
+        /** False for the implicit default bootstrap: the secret goes only to hubs the operator named. */
+        final boolean explicit;
         volatile int failures;
         volatile int attemptNumber;
         volatile long lastAttempt;
@@ -153,9 +158,13 @@ public final class HubMesh implements Federation {
         volatile boolean abandoned;
         volatile boolean self;
         volatile OutboundLink pending;
+        /** The refusal for missing hub authentication was logged once. */
+        volatile boolean warnedAuth;
 
-        Dialer(URI uri) {
+        Dialer(URI uri, boolean explicit) {
             this.uri = uri;
+            this.shown = Redaction.uri(uri);
+            this.explicit = explicit;
         }
     }
 
@@ -192,13 +201,14 @@ public final class HubMesh implements Federation {
             log.info("No bootstrap hubs specified, trying default: {}", def);
             targets.add(def);
         }
+        boolean explicit = !settings.bootstrap().isEmpty();
         if (settings.autoConnect()) {
             for (URI uri : targets) {
                 if (isSelf(uri)) {
-                    log.info("Skipping bootstrap hub {}: it is this hub", uri);
+                    log.info("Skipping bootstrap hub {}: it is this hub", Redaction.uri(uri));
                     continue;
                 }
-                Dialer d = new Dialer(uri);
+                Dialer d = new Dialer(uri, explicit);
                 dialers.add(d);
                 exec.execute(() -> dial(d));
             }
@@ -230,7 +240,7 @@ public final class HubMesh implements Federation {
 
     /** Dials {@code uri} now (in addition to the bootstrap list), with the same redial policy. */
     public void connectToHub(URI uri) {
-        Dialer d = new Dialer(uri);
+        Dialer d = new Dialer(uri, true);
         dialers.add(d);
         exec.execute(() -> dial(d));
     }
@@ -265,9 +275,9 @@ public final class HubMesh implements Federation {
         }
         d.attemptNumber++;
         d.lastAttempt = System.currentTimeMillis();
-        URI target = dialUri(d.uri);
-        log.debug("Dialing hub {} (attempt {})", d.uri, d.attemptNumber);
-        OutboundLink dialed = OutboundLink.dial(target, settings.maxFrameSize(), (int) Math.max(1, settings.pingMillis() / 1000),
+        URI target = dialUri(d.uri, d.explicit);
+        log.debug("Dialing hub {} (attempt {})", d.shown, d.attemptNumber);
+        OutboundLink dialed = OutboundLink.dial(target, upgradeHeaders(), settings.maxFrameSize(), (int) Math.max(1, settings.pingMillis() / 1000),
                 settings.maxQueuedFrames(), new OutboundLink.Listener() {
                     private volatile Link link;
 
@@ -297,7 +307,7 @@ public final class HubMesh implements Federation {
         try {
             exec.schedule(() -> {
                 if (d.pending == dialed && !dialed.isOpen() && d.link == null) {
-                    log.info("Hub {} did not answer the upgrade within {} ms (attempt {}); redialing", d.uri, timeout,
+                    log.info("Hub {} did not answer the upgrade within {} ms (attempt {}); redialing", d.shown, timeout,
                             d.attemptNumber);
                     dialed.abortHandshake("Upgrade not answered within " + timeout + " ms");
                 }
@@ -318,14 +328,14 @@ public final class HubMesh implements Federation {
             String remoteNs = parts.length > 1 ? parts[1] : "";
             smart = header.contains(CAPABILITY) && PeerId.isValid(remoteId);
             if (remoteId.equals(settings.hubId())) {
-                log.info("Bootstrap hub {} is this hub itself; not dialing it again", d.uri);
+                log.info("Bootstrap hub {} is this hub itself; not dialing it again", d.shown);
                 d.self = true;
                 conn.close(1000, "Self connection");
                 return null;
             }
             if (!remoteNs.equals(settings.namespace())) {
                 log.warn("Refusing hub link to {}: it is in hub mesh namespace '{}', this hub is in '{}'",
-                        d.uri, remoteNs, settings.namespace());
+                        d.shown, remoteNs, settings.namespace());
                 conn.close(1008, "Hub namespace mismatch");
                 return null;
             }
@@ -334,13 +344,13 @@ public final class HubMesh implements Federation {
             remoteId = PeerId.generate();
             smart = false;
         }
-        Link link = new Link(conn, true, d.uri, remoteId, smart, null);
+        Link link = new Link(conn, true, d.shown, remoteId, smart, null);
         conn.send(announceFrame());
         post(() -> {
             d.link = link;
             linkUp(link);
-            log.info("Connected to bootstrap hub {}{}", d.uri, smart ? "" : " (reference hub)");
-            observer.bootstrapConnected(d.uri);
+            log.info("Connected to bootstrap hub {}{}", d.shown, smart ? "" : " (reference hub)");
+            observer.bootstrapConnected(d.shown);
         });
         return link;
     }
@@ -350,40 +360,53 @@ public final class HubMesh implements Federation {
         if (link != null) {
             d.link = null;
             linkDown(link);
-            log.info("Disconnected from bootstrap hub {}: {} {}", d.uri, code, reason);
-            observer.bootstrapDisconnected(d.uri, code, reason);
+            log.info("Disconnected from bootstrap hub {}: {} {}", d.shown, code, reason);
+            observer.bootstrapDisconnected(d.shown, code, reason);
             if (System.currentTimeMillis() - link.connectedAt >= HEALTHY_MILLIS) {
                 d.failures = 0;
             }
+        } else if (reason != null && reason.contains("403") && !d.warnedAuth) {
+            d.warnedAuth = true; // once per dialer: it keeps redialing with backoff
+            log.warn("Hub {} refused the link (HTTP 403, hub authentication required): set the same HUB_SECRET on"
+                    + " every hub and list this one in the bootstrap hubs (the implicit default bootstrap never carries"
+                    + " the secret), or ALLOW_UNAUTHENTICATED_HUBS=true on a hub in protected mode", d.shown);
         } else {
-            log.debug("Could not connect to hub {}: {} {}", d.uri, code, reason);
+            log.debug("Could not connect to hub {}: {} {}", d.shown, code, reason);
         }
         if (stopped || d.self) {
             return;
         }
         if (reason != null && reason.contains("508")) {
-            log.info("Bootstrap hub {} refused us as its own connection; not dialing it again", d.uri);
+            log.info("Bootstrap hub {} refused us as its own connection; not dialing it again", d.shown);
             d.self = true;
             return;
         }
         d.failures++;
         if (settings.maxReconnectAttempts() > 0 && d.failures > settings.maxReconnectAttempts()) {
             d.abandoned = true;
-            log.warn("Giving up on hub {} after {} failed attempts in a row (maxReconnectAttempts)", d.uri,
+            log.warn("Giving up on hub {} after {} failed attempts in a row (maxReconnectAttempts)", d.shown,
                     settings.maxReconnectAttempts());
-            observer.bootstrapAbandoned(d.uri, d.failures - 1);
+            observer.bootstrapAbandoned(d.shown, d.failures - 1);
             return;
         }
         long base = settings.reconnectBaseMillis();
         long delay = Math.min(settings.reconnectMaxMillis(), base << Math.min(20, Math.max(0, d.failures - 1)));
         delay = (long) (delay * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble()));
         d.nextAttemptAt = System.currentTimeMillis() + delay;
-        log.debug("Redialing hub {} in {} ms", d.uri, delay);
+        log.debug("Redialing hub {} in {} ms", d.shown, delay);
         exec.schedule(() -> dial(d), delay, TimeUnit.MILLISECONDS);
     }
 
-    /** ws(s) URI with {@code peerId} (and {@code hubSecret}) set in the query, whatever query it already has. */
+    /** {@link #dialUri(URI, boolean)} of an explicitly configured hub (it carries the secret). */
     URI dialUri(URI uri) {
+        return dialUri(uri, true);
+    }
+
+    /**
+     * ws(s) URI with {@code peerId} (and, when {@code withSecret} and one is configured, {@code hubSecret}) set in
+     * the query, whatever query it already has.
+     */
+    URI dialUri(URI uri, boolean withSecret) {
         String scheme = uri.getScheme().toLowerCase();
         scheme = scheme.equals("http") ? "ws" : scheme.equals("https") ? "wss" : scheme;
         StringBuilder query = new StringBuilder();
@@ -395,7 +418,7 @@ public final class HubMesh implements Federation {
             }
         }
         query.append(query.length() == 0 ? "" : "&").append("peerId=").append(settings.hubId());
-        if (settings.secret() != null) {
+        if (withSecret && settings.secret() != null) {
             query.append("&hubSecret=").append(URLEncoder.encode(settings.secret(), StandardCharsets.UTF_8));
         }
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
@@ -448,23 +471,22 @@ public final class HubMesh implements Federation {
 
     @Override
     public boolean onHubAnnounce(PeerSession session, String networkName, boolean dataIsHub, String data) {
-        if (!networkName.equals(settings.namespace())) {
-            if (!dataIsHub) {
-                return false;
-            }
+        boolean inNamespace = networkName.equals(settings.namespace());
+        if (!inNamespace && !dataIsHub) {
+            return false;
+        }
+        if (!session.hubAuthorized()) {
+            // Before the namespace check: an unauthorized dialer learns nothing about this mesh.
+            signaling.hubAccess().refuse(session, networkName);
+            return true;
+        }
+        if (!inNamespace) {
             log.warn("Refused hub link from {} ({}): it announced hub mesh namespace '{}', this hub is in '{}'",
                     PeerSession.shortId(session.peerId()), session.connection().remoteAddress(), networkName,
                     settings.namespace());
             session.connection().send(MessageCodec.error("Hub namespace mismatch: this hub is in namespace '"
                     + settings.namespace() + "', you announced '" + networkName + "'", networkName, System.currentTimeMillis()));
             session.connection().close(1008, "Hub namespace mismatch");
-            return true;
-        }
-        if (!session.hubAuthorized()) {
-            log.warn("Refused hub link from {} ({}): no valid hub secret", PeerSession.shortId(session.peerId()),
-                    session.connection().remoteAddress());
-            session.connection().send(MessageCodec.error("Hub authentication required", networkName, System.currentTimeMillis()));
-            session.connection().close(1008, "Hub authentication required");
             return true;
         }
         if (session.hubLink() != null) {
@@ -1153,7 +1175,7 @@ public final class HubMesh implements Federation {
         List<DialerInfo> out = new ArrayList<>();
         for (Dialer d : dialers) {
             Link l = d.link;
-            out.add(new DialerInfo(d.uri, l != null, d.lastAttempt, d.attemptNumber, d.nextAttemptAt,
+            out.add(new DialerInfo(d.shown, l != null, d.lastAttempt, d.attemptNumber, d.nextAttemptAt,
                     l == null ? null : l.remoteHubId, d.abandoned));
         }
         return out;

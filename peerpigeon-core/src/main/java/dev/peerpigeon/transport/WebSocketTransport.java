@@ -595,8 +595,8 @@ public final class WebSocketTransport<S> {
                 // Triggered by a client's request: one line a second without a stack trace (it is at DEBUG).
                 int suppressed = requestLog.tryAcquire();
                 if (suppressed >= 0) {
-                    log.info("Request handler failed for {} from {}: {}{}", head.method(), head.remote(), e.toString(),
-                            LogThrottle.suffix(suppressed));
+                    log.info("Request handler failed for {} {} from {}: {}{}", head.method(), Redaction.target(head.target()),
+                            head.remote(), e.toString(), LogThrottle.suffix(suppressed));
                 }
                 log.debug("Request handler failure", e);
                 response = HttpResponse.of(500, "Internal Server Error", "text/plain", "Internal Server Error", Map.of());

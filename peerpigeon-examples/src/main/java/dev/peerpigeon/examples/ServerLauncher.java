@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Standalone server configured by the reference's environment variables (see README): PORT, HOST,
  * MAX_CONNECTIONS, CORS_ORIGIN, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS, HUB_ID,
- * AUTO_CONNECT, HUB_SECRET. Stops gracefully on SIGINT / SIGTERM. When the server stops on its own (its
- * transport failed, e.g. out of memory) the process exits with status 1, so a supervisor restarts it.
+ * AUTO_CONNECT, HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS. Stops gracefully on SIGINT / SIGTERM. When the server
+ * stops on its own (its transport failed, e.g. out of memory) the process exits with status 1, so a supervisor
+ * restarts it.
  */
 public final class ServerLauncher {
     private static final Logger log = LoggerFactory.getLogger(ServerLauncher.class);
