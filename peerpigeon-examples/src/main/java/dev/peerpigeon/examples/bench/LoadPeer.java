@@ -16,6 +16,8 @@ final class LoadPeer {
     volatile boolean opened;
     /** Touched only by the client loop thread. */
     int discovered;
+    /** The other peer of its relay pair (W2/W4/W6); set before {@link #connect}. */
+    String partnerId;
 
     LoadPeer(String peerId, String network, BiConsumer<LoadPeer, byte[]> onFrame) {
         this.peerId = peerId;
