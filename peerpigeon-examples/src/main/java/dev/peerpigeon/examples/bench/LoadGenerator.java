@@ -393,11 +393,28 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Sends a signal whose latency is measured from {@code tsNanos} (System.nanoTime of this JVM). */
     static void sendSignal(LoadPeer from, String type, String to, long tsNanos) {
-        String sdp = "ts=" + tsNanos + " " + SDP;
+        from.send(signalText(from, type, to, Long.toString(tsNanos)));
+    }
+
+    /** The signal frame's text, with {@code ts} as its timestamp. */
+    static String signalText(LoadPeer from, String type, String to, String ts) {
+        String sdp = "ts=" + ts + " " + SDP;
         String data = type.equals("ice-candidate")
                 ? "{\"candidate\":\"" + sdp + "\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"
                 : "{\"type\":\"" + type + "\",\"sdp\":\"" + sdp + "\"}";
-        from.signal(type, data, to);
+        return from.signalText(type, data, to);
+    }
+
+    /**
+     * The signal frame's UTF-8 bytes before and after its timestamp digits: the same frame as
+     * {@link #sendSignal}, for {@link NioWsClient.Conn#sendText(byte[], long, byte[])}.
+     */
+    static byte[][] signalTemplate(LoadPeer from, String type, String to) {
+        String marker = "#TS#";
+        String text = signalText(from, type, to, marker);
+        int at = text.indexOf(marker);
+        return new byte[][]{text.substring(0, at).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                text.substring(at + marker.length()).getBytes(java.nio.charset.StandardCharsets.UTF_8)};
     }
 
     // ------------------------------------------------------------------ W5

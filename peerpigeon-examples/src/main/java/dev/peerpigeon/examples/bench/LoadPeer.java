@@ -48,8 +48,13 @@ final class LoadPeer {
     }
 
     void signal(String type, String dataJson, String target) {
-        send("{\"type\":\"" + type + "\",\"data\":" + dataJson + ",\"maxPeers\":3,\"networkName\":\"" + network
-                + "\",\"targetPeerId\":\"" + target + "\"}");
+        send(signalText(type, dataJson, target));
+    }
+
+    /** The text of a signal frame from this peer. */
+    String signalText(String type, String dataJson, String target) {
+        return "{\"type\":\"" + type + "\",\"data\":" + dataJson + ",\"maxPeers\":3,\"networkName\":\"" + network
+                + "\",\"targetPeerId\":\"" + target + "\"}";
     }
 
     void send(String text) {

@@ -31,6 +31,8 @@ final class NioWsClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
     private final ByteBuffer readBuf = ByteBuffer.allocateDirect(256 * 1024);
+    /** Loop thread only: where {@link Conn#sendText(byte[], long, byte[])} builds frames. */
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(64 * 1024);
     /** Loop thread only. */
     private Ticker ticker;
     /** Loop thread only: when {@link #ticker} wants to run next (System.nanoTime), Long.MAX_VALUE for never. */
@@ -81,6 +83,67 @@ final class NioWsClient implements AutoCloseable {
                 ByteBuffer f = frame(text);
                 tasks.add(() -> enqueue(f));
                 selector.wakeup();
+            }
+        }
+
+        /**
+         * Loop thread only: sends {@code prefix}, {@code value} in decimal and {@code suffix} as one text frame
+         * without allocating when the socket takes it whole (the open-loop sender's path: its garbage would
+         * otherwise become GC pauses, i.e. sender lag). Only what the socket does not take is copied and queued.
+         */
+        void sendText(byte[] prefix, long value, byte[] suffix) {
+            if (closed) {
+                return;
+            }
+            long v = Math.max(0, value);
+            int digits = 1;
+            for (long x = v; x >= 10; x /= 10) {
+                digits++;
+            }
+            int len = prefix.length + digits + suffix.length;
+            int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+            if (scratch.capacity() < header + 4 + len) {
+                scratch = ByteBuffer.allocateDirect(header + 4 + len);
+            }
+            ByteBuffer b = scratch;
+            b.clear();
+            b.put((byte) 0x81);
+            if (len < 126) {
+                b.put((byte) (0x80 | len));
+            } else if (len < 65536) {
+                b.put((byte) (0x80 | 126));
+                b.putShort((short) len);
+            } else {
+                b.put((byte) (0x80 | 127));
+                b.putLong(len);
+            }
+            b.putInt(0); // zero mask key
+            b.put(prefix);
+            int end = b.position() + digits;
+            for (int i = end - 1; i >= end - digits; i--) {
+                b.put(i, (byte) ('0' + v % 10));
+                v /= 10;
+            }
+            b.position(end);
+            b.put(suffix);
+            b.flip();
+            if (open && out.isEmpty()) {
+                try {
+                    ch.write(b);
+                } catch (IOException | RuntimeException e) {
+                    fail();
+                    return;
+                }
+                if (!b.hasRemaining()) {
+                    return;
+                }
+            }
+            ByteBuffer rest = ByteBuffer.allocate(b.remaining());
+            rest.put(b).flip();
+            out.add(rest);
+            queuedBytes += rest.remaining();
+            if (open) {
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
             }
         }
 

@@ -43,6 +43,8 @@ final class OpenLoop implements NioWsClient.Ticker {
     /** Per pair: the index k of its next message; its global index is {@code k * pairs + p}. */
     private final long[] nextK;
     private final boolean[] dead;
+    /** Per pair, direction (0: A to B) and type: the frame's bytes around its timestamp. */
+    private final byte[][][][][] templates;
 
     private final Histogram latency = new Histogram(MAX_MICROS, 3);
     private final Histogram lag = new Histogram(MAX_MICROS, 3);
@@ -82,6 +84,13 @@ final class OpenLoop implements NioWsClient.Ticker {
         this.lateNanos = (long) (lateMs * 1_000_000);
         this.nextK = new long[pairs];
         this.dead = new boolean[pairs];
+        this.templates = new byte[pairs][2][TYPES.length][][];
+        for (int p = 0; p < pairs; p++) {
+            for (int t = 0; t < TYPES.length; t++) {
+                templates[p][0][t] = LoadGenerator.signalTemplate(a[p], TYPES[t], b[p].peerId);
+                templates[p][1][t] = LoadGenerator.signalTemplate(b[p], TYPES[t], a[p].peerId);
+            }
+        }
     }
 
     long measureStartNanos() {
@@ -125,7 +134,6 @@ final class OpenLoop implements NioWsClient.Ticker {
                 }
                 boolean forward = (k & 1) == 0;
                 LoadPeer from = forward ? a[p] : b[p];
-                LoadPeer to = forward ? b[p] : a[p];
                 NioWsClient.Conn c = from.conn;
                 if (from.closed || c == null || c.closed) {
                     dead[p] = true; // counted by the caller as a closed connection; its messages as unsent
@@ -139,7 +147,8 @@ final class OpenLoop implements NioWsClient.Ticker {
                     break;
                 }
                 long sendAt = System.nanoTime();
-                LoadGenerator.sendSignal(from, TYPES[(int) (k % 3)], to.peerId, due);
+                byte[][] frame = templates[p][forward ? 0 : 1][(int) (k % 3)];
+                c.sendText(frame[0], due, frame[1]); // "ts=<due>": latency counts from the intended time
                 queuedBytesMax = Math.max(queuedBytesMax, c.queuedBytes);
                 nextK[p] = k + 1;
                 sentTotal++;
