@@ -54,8 +54,9 @@ final class OpenLoop implements NioWsClient.Ticker {
     private long receivedInWindow;
     private long lateSends;
     private long serverErrors;
-    private long queuedBytesMax;
 
+    /** The most unwritten bytes one connection held after a send (bounded by maxQueuedBytes + one frame). */
+    volatile long queuedBytesMax;
     volatile long sentTotal;
     volatile long receivedTotal;
     /** Every message of the schedule has been sent (or every pair has lost a connection). */
@@ -149,7 +150,9 @@ final class OpenLoop implements NioWsClient.Ticker {
                 long sendAt = System.nanoTime();
                 byte[][] frame = templates[p][forward ? 0 : 1][(int) (k % 3)];
                 c.sendText(frame[0], due, frame[1]); // "ts=<due>": latency counts from the intended time
-                queuedBytesMax = Math.max(queuedBytesMax, c.queuedBytes);
+                if (c.queuedBytes > queuedBytesMax) {
+                    queuedBytesMax = c.queuedBytes;
+                }
                 nextK[p] = k + 1;
                 sentTotal++;
                 if (i >= warmupMessages) {

@@ -3,6 +3,7 @@ package dev.peerpigeon.examples.bench;
 import com.google.gson.JsonObject;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.TcpProxy;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -91,6 +92,41 @@ class OpenLoopTest {
             assertThat(r.get("lateSends").getAsLong()).as(r.toString()).isGreaterThanOrEqualTo(100);
             assertThat(r.get("senderLagMaxMs").getAsDouble()).as(r.toString()).isGreaterThanOrEqualTo(290);
             assertThat(r.get("latencyMaxMs").getAsDouble()).as(r.toString()).isGreaterThanOrEqualTo(290);
+        }
+    }
+
+    /**
+     * Memory stays bounded when the server stops reading: the sender holds at most {@code maxQueuedBytes}
+     * (plus one frame) per connection and waits, late, instead of queueing without limit; after the server
+     * resumes, everything scheduled is sent and arrives.
+     */
+    @Test
+    void aServerThatStopsReadingHoldsTheSenderWithinItsQueueBound() throws Exception {
+        int cap = 64 * 1024;
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").maxMessagesPerSecond(0, 0)
+                .build().start();
+             TcpProxy proxy = new TcpProxy(server.getPort());
+             LoadGenerator g = new LoadGenerator(Map.of("rate", "20000", "drain", "30", "timeout", "30",
+                     "maxQueuedBytes", Integer.toString(cap)))) {
+            String url = "ws://127.0.0.1:" + proxy.port();
+            CompletableFuture<JsonObject> result = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return g.relay("W2", url, url, 2, 2, false);
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Await.until("open loop sending", Duration.ofSeconds(20), () -> g.current != null && g.current.sentTotal >= 1000);
+            proxy.stall();
+            Await.until("the sender held back by TCP", Duration.ofSeconds(20), () -> g.current.queuedBytesMax > 0);
+            proxy.resume();
+            JsonObject r = result.get(60, TimeUnit.SECONDS);
+
+            assertThat(r.get("errors").getAsLong()).as(r.toString()).isZero();
+            assertThat(r.get("sent").getAsLong()).isEqualTo(40_000);
+            assertThat(r.get("received").getAsLong()).isEqualTo(40_000);
+            assertThat(r.get("clientQueuedBytesMax").getAsLong()).as(r.toString()).isPositive().isLessThanOrEqualTo(cap + 2048);
+            assertThat(r.get("lateSends").getAsLong()).as(r.toString()).isPositive();
         }
     }
 }
