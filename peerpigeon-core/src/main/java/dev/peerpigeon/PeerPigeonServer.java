@@ -21,6 +21,7 @@ import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.signaling.SignalingSettings;
 import dev.peerpigeon.transport.Connection;
 import dev.peerpigeon.transport.HttpResponse;
+import dev.peerpigeon.transport.LogThrottle;
 import dev.peerpigeon.transport.Redaction;
 import dev.peerpigeon.transport.RequestHead;
 import dev.peerpigeon.transport.TransportHandler;
@@ -131,7 +132,7 @@ public final class PeerPigeonServer implements AutoCloseable {
             registry = new PeerRegistry(cfg.maxConnections(), cfg.maxNetworks());
             signaling = new SignalingService(registry, new SignalingSettings(cfg.hubMeshNamespace(),
                     cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes(), cfg.maxMessagesPerSecond(), cfg.messageBurst()));
-            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond());
+            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond(), cfg.maxConnections());
             signaling.observer(new EventBridge());
             hubAccess = new HubAccess(cfg.hubSecret(), cfg.allowUnauthenticatedHubs());
             signaling.hubAccess(hubAccess);
@@ -140,7 +141,8 @@ public final class PeerPigeonServer implements AutoCloseable {
                 hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
                         cfg.bootstrapHubs(), cfg.autoConnect(), cfg.defaultBootstrapPort(), cfg.reconnectIntervalMillis(),
                         cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
-                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers()),
+                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers(),
+                        cfg.handshakeTimeoutMillis()),
                         signaling, new MeshBridge());
                 signaling.federation(hubMesh);
             }
@@ -154,11 +156,18 @@ public final class PeerPigeonServer implements AutoCloseable {
             long ping = Math.min(cfg.pingIntervalMillis(), cfg.peerTimeoutMillis());
             maintenance.scheduleWithFixedDelay(this::checkLiveness, ping, ping, TimeUnit.MILLISECONDS);
             synchronized (lifecycle) {
+                if (state != State.STARTING) {
+                    // stop() (or a transport failure) came during the bind: it wins; release what was started since
+                    shutdownInternals();
+                    throw new StateException("Server was stopped while starting");
+                }
                 state = State.RUNNING;
+                if (hubMesh != null) {
+                    hubMesh.start(boundPort); // under the lock: a concurrent stop() sees a started mesh or none
+                }
             }
-            if (hubMesh != null) {
-                hubMesh.start(boundPort);
-            }
+        } catch (StateException e) {
+            throw e;
         } catch (RuntimeException e) {
             synchronized (lifecycle) {
                 state = State.STOPPED;
@@ -198,7 +207,8 @@ public final class PeerPigeonServer implements AutoCloseable {
                 continue;
             }
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
-                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes()),
+                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes(),
+                    cfg.handshakeTimeoutMillis()),
                     new Handler());
             try {
                 t.start(10_000);
@@ -232,6 +242,30 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             state = State.STOPPED;
         }
+        shutdown();
+        log.info("PeerPigeon server on port {} stopped", boundPort);
+        fire(new ServerEvent.Stopped());
+    }
+
+    /**
+     * The transport stopped on its own (fatal error, out of memory in a worker, a dead selector thread): stop
+     * everything and say why, so an embedding application or the launcher (which exits non-zero) can react
+     * instead of limping along with a process that serves nothing.
+     */
+    private void transportFailed(Throwable cause) {
+        synchronized (lifecycle) {
+            if (state != State.RUNNING && state != State.STARTING) {
+                return;
+            }
+            state = State.STOPPED;
+        }
+        log.error("PeerPigeon server on port {} stopped: its transport failed ({})", boundPort, cause.toString(), cause);
+        shutdown();
+        fire(new ServerEvent.Error(cause));
+        fire(new ServerEvent.Stopped(cause));
+    }
+
+    private void shutdown() {
         HubMesh mesh = hubMesh;
         if (mesh != null) {
             mesh.stop();
@@ -243,8 +277,6 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
         }
         shutdownInternals();
-        log.info("PeerPigeon server on port {} stopped", boundPort);
-        fire(new ServerEvent.Stopped());
     }
 
     private void shutdownInternals() {
@@ -467,6 +499,24 @@ public final class PeerPigeonServer implements AutoCloseable {
 
     /** Glue between the transport and the signaling core. Runs on transport threads. */
     private final class Handler implements TransportHandler<PeerSession> {
+        private final LogThrottle fullLog = LogThrottle.perSecond();
+        private final LogThrottle hookLog = LogThrottle.perSecond();
+
+        @Override
+        public boolean onAccepted(java.net.InetSocketAddress remote) {
+            return ipLimiter.accepted(remote == null ? null : remote.getAddress());
+        }
+
+        @Override
+        public void onDisconnected(java.net.InetSocketAddress remote) {
+            ipLimiter.released(remote == null ? null : remote.getAddress());
+        }
+
+        @Override
+        public void onTransportFailure(Throwable cause) {
+            transportFailed(cause);
+        }
+
         @Override
         public HttpResponse onRequest(RequestHead head) {
             if (!head.upgrade()) {
@@ -510,8 +560,11 @@ public final class PeerPigeonServer implements AutoCloseable {
                     yield http.refusal(409, "Conflict", "Peer already connected");
                 }
                 case FULL -> {
-                    log.warn("Refused upgrade of {}: maximum connections ({}) reached", PeerSession.shortId(peerId),
-                            config.maxConnections());
+                    int suppressed = fullLog.tryAcquire(); // clients can repeat this at will: one line a second
+                    if (suppressed >= 0) {
+                        log.warn("Refused upgrade of {}: maximum connections ({}) reached{}", PeerSession.shortId(peerId),
+                                config.maxConnections(), LogThrottle.suffix(suppressed));
+                    }
                     yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
                 }
                 case ACCEPT -> admissionHook(head, peerId);
@@ -532,7 +585,12 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
                 return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
             } catch (RuntimeException e) {
-                log.error("Admission hook failed for {}", head.remote(), e);
+                // A bug in the application's hook, but each client request can repeat it: one line a second.
+                int suppressed = hookLog.tryAcquire();
+                if (suppressed >= 0) {
+                    log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
+                }
+                log.debug("Admission hook failure", e);
                 return http.refusal(500, "Internal Server Error", "Admission check failed");
             }
         }
@@ -544,9 +602,6 @@ public final class PeerPigeonServer implements AutoCloseable {
                 return null;
             }
             PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
-            if (session != null) {
-                ipLimiter.opened(addressOf(connection));
-            }
             if (session != null) {
                 session.hubAuthorized(hubAccess.authorized(addressOf(connection), presentedSecret(head)));
             }
@@ -579,9 +634,7 @@ public final class PeerPigeonServer implements AutoCloseable {
 
         @Override
         public void onClose(PeerSession session, int code, String reason, boolean remote) {
-            if (registry.isRegistered(session)) {
-                ipLimiter.closed(addressOf(session.connection()));
-            }
+            // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
             signaling.close(session, code, reason);
         }
     }

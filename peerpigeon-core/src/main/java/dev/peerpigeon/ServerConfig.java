@@ -68,6 +68,7 @@ public final class ServerConfig {
     public int maxConnectionsPerIp() { return v.maxConnectionsPerIp; }
     public int maxConnectionsPerIpPerSecond() { return v.maxConnectionsPerIpPerSecond; }
     public int maxRemotePeers() { return v.maxRemotePeers; }
+    public long handshakeTimeoutMillis() { return v.handshakeTimeoutMillis; }
     /** The admission hook, or null. */
     public AdmissionHook admission() { return v.admission; }
 
@@ -95,7 +96,8 @@ public final class ServerConfig {
      * Reads the reference server's environment variables: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
      * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT,
      * plus HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
-     * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables) and WORKER_THREADS. Unset or empty variables keep the default.
+     * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
+     * HANDSHAKE_TIMEOUT (ms). Unset or empty variables keep the default.
      *
      * @throws ConfigException naming the variable when a value is invalid
      */
@@ -124,6 +126,7 @@ public final class ServerConfig {
         r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);
         r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));
         r.integer("WORKER_THREADS", b::workerThreads);
+        r.integer("HANDSHAKE_TIMEOUT", v -> b.handshakeTimeout(v));
         return r.build(b);
     }
 
@@ -261,9 +264,11 @@ public final class ServerConfig {
         int maxQueuedBytes = 8 * 1024 * 1024;
         int maxMessagesPerSecond = 1000;
         int messageBurst = 2000;
-        int maxConnectionsPerIp = 1000;
+        // Below maxConnections on purpose: one address must not be able to take every slot.
+        int maxConnectionsPerIp = 100;
         int maxConnectionsPerIpPerSecond = 200;
         int maxRemotePeers = 500_000;
+        long handshakeTimeoutMillis = 10_000;
         AdmissionHook admission;
 
         Builder() {
@@ -520,7 +525,11 @@ public final class ServerConfig {
             return this;
         }
 
-        /** Open WebSocket connections from one IP address; more are refused with HTTP 429. 0 disables. Default 1000. */
+        /**
+         * Open connections from one IP address, counted from the TCP accept (before the upgrade too); an upgrade
+         * beyond it is refused with HTTP 429, and a TCP connection beyond twice it is closed at once. 0 disables.
+         * Default 100 (below the default maxConnections, so one address cannot take every slot).
+         */
         public Builder maxConnectionsPerIp(int n) {
             if (n < 0) {
                 throw new ConfigException("maxConnectionsPerIp must be >= 0 (0 disables), got " + n);
@@ -535,6 +544,19 @@ public final class ServerConfig {
                 throw new ConfigException("maxConnectionsPerIpPerSecond must be >= 0 (0 disables), got " + n);
             }
             this.maxConnectionsPerIpPerSecond = n;
+            return this;
+        }
+
+        /**
+         * Time a client has to send its complete request head after the TCP accept, and an outbound hub link has
+         * to get its upgrade answered; then the connection is closed (an outbound link is redialed with the
+         * usual backoff). In ms. Default 10000.
+         */
+        public Builder handshakeTimeout(long millis) {
+            if (millis < 100 || millis > 600_000) {
+                throw new ConfigException("handshakeTimeout must be 100-600000 ms, got " + millis);
+            }
+            this.handshakeTimeoutMillis = millis;
             return this;
         }
 

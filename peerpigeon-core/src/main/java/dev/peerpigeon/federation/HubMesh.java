@@ -13,6 +13,7 @@ import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.transport.LogThrottle;
 import dev.peerpigeon.transport.OutboundLink;
 import dev.peerpigeon.transport.PreparedFrame;
 import dev.peerpigeon.transport.Redaction;
@@ -92,6 +93,7 @@ public final class HubMesh implements Federation {
     private volatile Map<String, Route> routes = Map.of();
     private final AtomicInteger remoteCount = new AtomicInteger();
     private volatile long lastFullWarning;
+    private final LogThrottle taskFailureLog = LogThrottle.perSecond();
     private volatile int boundPort;
     private volatile boolean stopped;
 
@@ -252,7 +254,12 @@ public final class HubMesh implements Federation {
                 try {
                     r.run();
                 } catch (RuntimeException e) {
-                    log.error("Hub mesh task failed", e);
+                    // Tasks mostly apply what a link sent: one line a second, the stack trace at DEBUG.
+                    int suppressed = taskFailureLog.tryAcquire();
+                    if (suppressed >= 0) {
+                        log.warn("Hub mesh task failed: {}{}", e.toString(), LogThrottle.suffix(suppressed));
+                    }
+                    log.debug("Hub mesh task failure", e);
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException ignored) {
@@ -270,7 +277,7 @@ public final class HubMesh implements Federation {
         d.lastAttempt = System.currentTimeMillis();
         URI target = dialUri(d.uri, d.explicit);
         log.debug("Dialing hub {} (attempt {})", d.shown, d.attemptNumber);
-        d.pending = OutboundLink.dial(target, upgradeHeaders(), settings.maxFrameSize(), (int) Math.max(1, settings.pingMillis() / 1000),
+        OutboundLink dialed = OutboundLink.dial(target, upgradeHeaders(), settings.maxFrameSize(), (int) Math.max(1, settings.pingMillis() / 1000),
                 settings.maxQueuedFrames(), new OutboundLink.Listener() {
                     private volatile Link link;
 
@@ -293,6 +300,21 @@ public final class HubMesh implements Federation {
                         post(() -> outboundClosed(d, l, code, reason));
                     }
                 });
+        d.pending = dialed;
+        // A hub that accepts TCP but never answers the upgrade must not hold this dialer forever: abandon the
+        // attempt (its onClose then redials with the usual backoff).
+        long timeout = settings.handshakeMillis();
+        try {
+            exec.schedule(() -> {
+                if (d.pending == dialed && !dialed.isOpen() && d.link == null) {
+                    log.info("Hub {} did not answer the upgrade within {} ms (attempt {}); redialing", d.shown, timeout,
+                            d.attemptNumber);
+                    dialed.abortHandshake("Upgrade not answered within " + timeout + " ms");
+                }
+            }, timeout, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            dialed.abortHandshake("Hub shutting down");
+        }
     }
 
     /** Called on the link's reader thread: identifies the remote hub, announces, then hands over to the mesh thread. */

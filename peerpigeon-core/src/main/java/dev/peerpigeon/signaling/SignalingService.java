@@ -155,7 +155,8 @@ public final class SignalingService {
                     return;
                 }
                 case CLOSE -> {
-                    log.warn("Closing {} ({}): it keeps flooding past the rate limit", session,
+                    // Client-caused and once per connection (it is closed): INFO, not a warning for the operator.
+                    log.info("Closing {} ({}): it keeps flooding past the rate limit", session,
                             session.connection().remoteAddress());
                     session.connection().close(1008, "Rate limit exceeded");
                     return;

@@ -89,6 +89,25 @@ public final class OutboundLink implements Connection {
         }
     }
 
+    /**
+     * Gives up a dial whose TCP connect or upgrade has not completed: the listener's onClose follows (1006 with
+     * {@code reason}) and the socket is closed, which also ends the blocked reader thread.
+     */
+    public void abortHandshake(String reason) {
+        if (client.isOpen()) {
+            return;
+        }
+        client.closeConnection(1006, reason);
+        java.net.Socket socket = client.getSocket();
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (java.io.IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
     @Override
     public boolean isOpen() {
         return client.isOpen();
