@@ -103,6 +103,9 @@ public final class HubMesh implements Federation {
     static final int MAX_HUBS_PER_LINK = 1024;
     /** Sustained directory updates per second per link (the burst adds {@code maxRemotePeers}: one full dump). */
     static final int DIRECTORY_RATE = 10_000;
+    /** Resync requests a link may send: per second, and burst. */
+    static final int SYNC_RATE = 10;
+    static final int SYNC_BURST = 50;
     /** Refusals are logged at most this often per link. */
     static final long REFUSAL_LOG_MILLIS = 60_000;
     /** A hub id stays reserved (no plain peer may use it) this long after its hub became unreachable. */
@@ -167,7 +170,7 @@ public final class HubMesh implements Federation {
                   long updatedAt) {
     }
 
-    record Tombstone(long seq, long at) {
+    record Tombstone(long seq, long at, String network) {
     }
 
     /** Best path to a hub: first hop and the full path from this hub. */
@@ -191,6 +194,8 @@ public final class HubMesh implements Federation {
         boolean refreshPending;
         /** Neighbour's advertised paths (hubId -> path starting at the neighbour). Mesh thread only. */
         Map<String, List<String>> advertised = Map.of();
+        /** Route adverts applied so far. Mesh thread only. */
+        int advertsApplied;
         /** Largest frame the remote hub accepts (what it advertised, else the defaults). */
         final int sendLimit;
         final AtomicLong refused = new AtomicLong();
@@ -212,6 +217,22 @@ public final class HubMesh implements Federation {
             this.smart = smart;
             this.announceData = announceData;
             this.sendLimit = sendLimit;
+        }
+
+        /** Resync-request token bucket; reader thread only. */
+        private double syncTokens = SYNC_BURST;
+        private long syncLastNanos = System.nanoTime();
+
+        /** One resync request's worth of budget (answering one costs a directory dump). Reader thread. */
+        boolean takeSyncToken() {
+            long now = System.nanoTime();
+            syncTokens = Math.min(SYNC_BURST, syncTokens + (now - syncLastNanos) * (SYNC_RATE / 1e9));
+            syncLastNanos = now;
+            if (syncTokens >= 1) {
+                syncTokens -= 1;
+                return true;
+            }
+            return false;
         }
 
         /** One directory update's worth of budget; false when the link exceeds its rate. Reader thread. */
@@ -670,6 +691,7 @@ public final class HubMesh implements Federation {
                     }
                 }
             }
+            case "hub-sync" -> onSyncRequest(link, msg);
             case "ping" -> sendOn(link, MessageCodec.pong(link.remoteHubId, System.currentTimeMillis()));
             case "goodbye" -> {
                 if (msg.targetPeerId() != null) {
@@ -688,6 +710,77 @@ public final class HubMesh implements Federation {
                 }
             }
         }
+    }
+
+    /**
+     * A neighbour's route toward some hubs moved to us: it asks for what we know of them (entries and recent
+     * withdrawals), since copies it received earlier over its old route may have been refused meanwhile.
+     */
+    private void onSyncRequest(Link link, Inbound msg) {
+        if (!link.smart) {
+            return;
+        }
+        if (!link.takeSyncToken()) {
+            refuse(link, Refusal.RATE_LIMITED, "more than " + SYNC_RATE + " resync requests per second");
+            return;
+        }
+        JsonObject data = parseObject(msg.data());
+        if (data == null || !data.has("origins") || !data.get("origins").isJsonArray()
+                || data.getAsJsonArray("origins").size() > MAX_HUBS_PER_LINK + 1) {
+            refuse(link, Refusal.BAD_ENTRY, "malformed hub-sync");
+            return;
+        }
+        Set<String> origins = new HashSet<>();
+        for (JsonElement e : data.getAsJsonArray("origins")) {
+            if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isString() && PeerId.isValid(e.getAsString())) {
+                origins.add(e.getAsString());
+            }
+        }
+        post(() -> answerSync(link, origins));
+    }
+
+    private void answerSync(Link link, Set<String> origins) {
+        if (!links.contains(link)) {
+            return;
+        }
+        long now = System.currentTimeMillis();
+        if (origins.contains(settings.hubId())) {
+            for (PeerSession s : registry.sessions()) {
+                String net = s.networkName();
+                Long ls = net == null ? null : localSeqs.get(key(net, s.peerId()));
+                if (ls != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
+                    sendOn(link, MessageCodec.notice("peer-discovered", s.discoveryData(), net, null, now,
+                            new RouteInfo(settings.hubId(), null, -1, ls, null)));
+                }
+            }
+        }
+        for (ConcurrentHashMap<String, Remote> net : directory.values()) {
+            for (Remote r : net.values()) {
+                if (r.learnedFrom != link && origins.contains(r.originHub)) {
+                    sendOn(link, MessageCodec.notice("peer-discovered", r.discovery, r.network, null, now,
+                            new RouteInfo(r.originHub, null, -1, r.seq, null)));
+                }
+            }
+        }
+        for (Map.Entry<String, Tombstone> t : tombstones.entrySet()) {
+            String k = t.getKey();
+            int bar = k.indexOf('|');
+            if (origins.contains(k.substring(0, bar))) {
+                sendOn(link, MessageCodec.notice("peer-disconnected", departure(k.substring(bar + 1), false),
+                        t.getValue().network(), null, now, new RouteInfo(k.substring(0, bar), null, -1, t.getValue().seq(), null)));
+            }
+        }
+    }
+
+    private static String syncFrame(List<String> origins) {
+        JsonArray arr = new JsonArray();
+        origins.forEach(arr::add);
+        JsonObject data = new JsonObject();
+        data.add("origins", arr);
+        JsonObject frame = new JsonObject();
+        frame.addProperty("type", "hub-sync");
+        frame.add("data", data);
+        return frame.toString();
     }
 
     private void onRemoteDiscovered(Link link, Inbound msg) {
@@ -1034,7 +1127,7 @@ public final class HubMesh implements Federation {
         String tkey = origin + "|" + peerId;
         Tombstone old = tombstones.get(tkey);
         if ((old == null && tombstones.size() < settings.maxRemotePeers()) || (old != null && old.seq < s)) {
-            tombstones.put(tkey, new Tombstone(s, System.currentTimeMillis()));
+            tombstones.put(tkey, new Tombstone(s, System.currentTimeMillis(), net));
         }
         boolean removed = removeRemote(net, peerId, e -> e.originHub.equals(origin) && e.seq < s, goodbye);
         if (removed) {
@@ -1184,7 +1277,8 @@ public final class HubMesh implements Federation {
             refuse(link, Refusal.TOO_MANY_HUBS, "advertised more than " + MAX_HUBS_PER_LINK + " hubs (" + excess + " ignored)");
         }
         link.advertised = adv;
-        recomputeRoutes();
+        // A Java hub sends its first advert right before its full directory: routes it moves need no resync.
+        recomputeRoutes(link.advertsApplied++ == 0 ? link : null);
     }
 
     /**
@@ -1217,8 +1311,15 @@ public final class HubMesh implements Federation {
         return path;
     }
 
-    /** Path-vector route selection; on change, tell the neighbours and drop peers of unreachable hubs. */
     private void recomputeRoutes() {
+        recomputeRoutes(null);
+    }
+
+    /**
+     * Path-vector route selection; on change, tell the neighbours and drop peers of unreachable hubs.
+     * {@code dumping} is a link whose full directory is about to arrive (null when none).
+     */
+    private void recomputeRoutes(Link dumping) {
         Map<String, Route> next = new HashMap<>();
         Set<String> direct = new HashSet<>();
         for (Link l : links) {
@@ -1254,6 +1355,17 @@ public final class HubMesh implements Federation {
                 sendOn(l, frame);
             }
         }
+        // Updates are accepted only from the route toward their origin: a route that moved to an established link
+        // asks it for those hubs' directory (a new link's full dump is on its way anyway).
+        Map<Link, List<String>> resync = new HashMap<>();
+        for (Map.Entry<String, Route> e : next.entrySet()) {
+            Route old = before.get(e.getKey());
+            Link l = e.getValue().link;
+            if (l.smart && (old == null || old.link != l) && l != dumping && l.advertsApplied > 0) {
+                resync.computeIfAbsent(l, k -> new ArrayList<>()).add(e.getKey());
+            }
+        }
+        resync.forEach((l, origins) -> sendOn(l, syncFrame(origins)));
         Set<String> lost = new HashSet<>(before.keySet());
         lost.removeAll(next.keySet());
         if (!lost.isEmpty()) {

@@ -278,6 +278,34 @@ class HubLinkTrustTest {
     }
 
     @Test
+    void aRouteThatMovesAsksItsNewLinkForWhatItRefusedMeanwhile() {
+        try (Setup s = new Setup()) {
+            String low = "0" + PeerId.generate().substring(1);
+            String high = "f" + PeerId.generate().substring(1);
+            String y = PeerId.generate();
+            String peer = PeerId.generate();
+            long seq = nowSeq();
+            try (FakeHub hi = new FakeHub(s.hub(0), high, "")) {
+                try (FakeHub lo = new FakeHub(s.hub(0), low, "")) {
+                    hi.routes("{\"" + y + "\":[\"" + high + "\",\"" + y + "\"]}");
+                    lo.routes("{\"" + y + "\":[\"" + low + "\",\"" + y + "\"]}");
+                    Await.until("y reachable", WAIT, () -> s.hub(0).hubMesh().pathLength(y) == 2);
+                    lo.sync(s.hub(0));
+                    hi.sync(s.hub(0));
+                    hi.discovered(peer, "n1", y, seq); // y's route is lo: refused
+                    Await.until("refused", WAIT, () -> s.refused(0, "notFromRoute") >= 1);
+                    assertThat(s.hub(0).hubMesh().knowsRemote("n1", peer)).isFalse();
+                }
+                // lo is gone: the route toward y moves to hi, which is asked for y's directory again.
+                hi.ws.await("a resync request for y", o -> isType(o, "hub-sync") && o.toString().contains(y), WAIT);
+                hi.discovered(peer, "n1", y, seq);
+                s.a.awaitDiscovered(peer);
+                s.bystandersRelay();
+            }
+        }
+    }
+
+    @Test
     void ourRouteAdvertNeverExceedsTheFrameLimit() {
         int limit = 8 * 1024;
         try (Setup s = new Setup(b -> b.maxMessageSize(limit)); FakeHub m = new FakeHub(s.hub(0))) {
