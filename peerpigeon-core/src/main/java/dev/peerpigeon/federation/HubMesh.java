@@ -852,6 +852,10 @@ public final class HubMesh implements Federation {
                 && "goodbye".equals(data.get("reason").getAsString());
         RouteInfo r = msg.route();
         String net = msg.networkName();
+        if (net != null && net.length() > signaling.settings().maxNetworkNameLength()) {
+            refuse(link, Refusal.BAD_ENTRY, "network name longer than " + signaling.settings().maxNetworkNameLength());
+            return; // also keeps tombstones (which remember the network) small
+        }
         if (link.smart && r != null && r.originHub() != null && r.seq() >= 0 && net != null) {
             if (!checkOriginAndSeq(link, r.originHub(), r.seq())) {
                 return;
