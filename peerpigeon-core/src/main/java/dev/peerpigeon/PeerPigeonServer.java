@@ -206,8 +206,11 @@ public final class PeerPigeonServer implements AutoCloseable {
                 lastError = new java.net.BindException("Address already in use");
                 continue;
             }
+            // A hub's links carry relayed client frames plus routing fields: they get headroom over the client
+            // limit, which Handler.onMessage enforces for client connections.
+            int frameLimit = cfg.isHub() ? HubMesh.linkFrameLimit(cfg.maxMessageSize()) : cfg.maxMessageSize();
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
-                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes(),
+                    cfg.host(), port, frameLimit, cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes(),
                     cfg.handshakeTimeoutMillis()),
                     new Handler());
             try {
@@ -549,10 +552,17 @@ public final class PeerPigeonServer implements AutoCloseable {
                 access.logRefusal(head.remote(), "hub upgrade");
                 return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
             }
+            boolean hubCredential = access.hasSecret() && presented != null; // it matched, checked just above
             String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
             if (limited != null) {
                 log.debug("Refused upgrade from {}: {}", head.remote(), limited);
                 return http.refusal(429, "Too Many Requests", limited);
+            }
+            if (mesh != null) {
+                HttpResponse refused = federationAdmission(mesh, peerId, hubCredential);
+                if (refused != null) {
+                    return refused;
+                }
             }
             return switch (registry.admit(peerId)) {
                 case DUPLICATE -> {
@@ -569,6 +579,28 @@ public final class PeerPigeonServer implements AutoCloseable {
                 }
                 case ACCEPT -> admissionHook(head, peerId);
             };
+        }
+
+        /**
+         * Ids are unique across the federation, and hub ids and peer ids never block each other: an id live on
+         * another hub is refused (409); with a hub secret, a plain peer using a known hub's id is refused (409);
+         * a hub entitled to its id (it presents the secret, or, without a secret, its id is a known hub's)
+         * displaces a plain peer holding it.
+         */
+        private HttpResponse federationAdmission(HubMesh mesh, String peerId, boolean hubCredential) {
+            if (!hubCredential && hubAccess.hasSecret() && mesh.isKnownHubId(peerId)) {
+                log.info("Refused upgrade of {}: the id belongs to a hub of this mesh", PeerSession.shortId(peerId));
+                return http.refusal(409, "Conflict", "Peer id belongs to a hub");
+            }
+            if (!hubCredential && mesh.isLiveElsewhere(peerId)) {
+                log.debug("Refused upgrade of {}: live on another hub", PeerSession.shortId(peerId));
+                return http.refusal(409, "Conflict", "Peer already connected on another hub");
+            }
+            if (registry.admit(peerId) == PeerRegistry.Admission.DUPLICATE
+                    && (hubCredential || (!hubAccess.hasSecret() && mesh.isKnownHubId(peerId)))) {
+                signaling.evictPlainPeer(peerId, "Peer id belongs to a hub");
+            }
+            return null;
         }
 
         private HttpResponse admissionHook(RequestHead head, String peerId) {
@@ -618,6 +650,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         public void onMessage(PeerSession session, String text) {
             if (config.verboseLogging()) {
                 log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
+            }
+            if (hubMesh != null && session.hubLink() == null && !MessageCodec.fitsUtf8(text, config.maxMessageSize())) {
+                // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
+                session.connection().close(1009, "Message too big");
+                return;
             }
             signaling.onMessage(session, text);
         }
@@ -832,6 +869,12 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             o.add("bootstrapHubs", arr);
             o.addProperty("remotePeers", hs.remotePeers());
+            HubMesh mesh = hubMesh;
+            if (mesh != null) {
+                JsonObject refused = new JsonObject();
+                mesh.refusalCounts().forEach(refused::addProperty);
+                o.add("refusedLinkFrames", refused);
+            }
             return o;
         }
 

@@ -112,6 +112,21 @@ public final class SignalingService {
         return session;
     }
 
+    /**
+     * Closes the plain peer holding {@code peerId} (not a hub, not a hub link) so that a hub entitled to the id
+     * can register it; the new registration replaces the closed one. False when there is no such peer.
+     */
+    public boolean evictPlainPeer(String peerId, String reason) {
+        PeerSession s = registry.get(peerId);
+        if (s == null || s.hubLink() != null || s.isHub()) {
+            return false;
+        }
+        log.info("Closing {} ({}): {}", s, s.connection().remoteAddress(), reason);
+        s.markClosed();
+        s.connection().close(1008, reason);
+        return true;
+    }
+
     private void cleanupStale(PeerSession stale) {
         log.debug("Replacing stale registration of {}", stale);
         stale.markClosed();
