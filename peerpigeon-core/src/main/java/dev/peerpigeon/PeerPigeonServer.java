@@ -12,6 +12,7 @@ import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.http.StatusSource;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.signaling.HubAccess;
 import dev.peerpigeon.signaling.IpLimiter;
 import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
@@ -20,6 +21,8 @@ import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.signaling.SignalingSettings;
 import dev.peerpigeon.transport.Connection;
 import dev.peerpigeon.transport.HttpResponse;
+import dev.peerpigeon.transport.LogThrottle;
+import dev.peerpigeon.transport.Redaction;
 import dev.peerpigeon.transport.RequestHead;
 import dev.peerpigeon.transport.TransportHandler;
 import dev.peerpigeon.transport.WebSocketTransport;
@@ -76,6 +79,7 @@ public final class PeerPigeonServer implements AutoCloseable {
     private volatile HttpEndpoints http;
     private volatile HubMesh hubMesh;          // null unless isHub
     private volatile IpLimiter ipLimiter;
+    private volatile HubAccess hubAccess;
 
     PeerPigeonServer(ServerConfig config) {
         this.config = config;
@@ -128,14 +132,17 @@ public final class PeerPigeonServer implements AutoCloseable {
             registry = new PeerRegistry(cfg.maxConnections(), cfg.maxNetworks());
             signaling = new SignalingService(registry, new SignalingSettings(cfg.hubMeshNamespace(),
                     cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes(), cfg.maxMessagesPerSecond(), cfg.messageBurst()));
-            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond());
+            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond(), cfg.maxConnections());
             signaling.observer(new EventBridge());
+            hubAccess = new HubAccess(cfg.hubSecret(), cfg.allowUnauthenticatedHubs());
+            signaling.hubAccess(hubAccess);
             http = new HttpEndpoints(cfg.corsOrigin(), new Status());
             if (cfg.isHub()) {
                 hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
                         cfg.bootstrapHubs(), cfg.autoConnect(), cfg.defaultBootstrapPort(), cfg.reconnectIntervalMillis(),
                         cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
-                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers()),
+                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers(),
+                        cfg.handshakeTimeoutMillis()),
                         signaling, new MeshBridge());
                 signaling.federation(hubMesh);
             }
@@ -149,11 +156,18 @@ public final class PeerPigeonServer implements AutoCloseable {
             long ping = Math.min(cfg.pingIntervalMillis(), cfg.peerTimeoutMillis());
             maintenance.scheduleWithFixedDelay(this::checkLiveness, ping, ping, TimeUnit.MILLISECONDS);
             synchronized (lifecycle) {
+                if (state != State.STARTING) {
+                    // stop() (or a transport failure) came during the bind: it wins; release what was started since
+                    shutdownInternals();
+                    throw new StateException("Server was stopped while starting");
+                }
                 state = State.RUNNING;
+                if (hubMesh != null) {
+                    hubMesh.start(boundPort); // under the lock: a concurrent stop() sees a started mesh or none
+                }
             }
-            if (hubMesh != null) {
-                hubMesh.start(boundPort);
-            }
+        } catch (StateException e) {
+            throw e;
         } catch (RuntimeException e) {
             synchronized (lifecycle) {
                 state = State.STOPPED;
@@ -167,6 +181,14 @@ public final class PeerPigeonServer implements AutoCloseable {
         if (cfg.isHub()) {
             log.info("Hub mesh namespace: {}", cfg.hubMeshNamespace());
             log.info("Hub peer id: {}", cfg.hubPeerId());
+        }
+        if (hubAccess.open()) {
+            log.warn("Hub mesh access: {}", hubAccess.describeMode());
+        } else {
+            log.info("Hub mesh access: {}", hubAccess.describeMode());
+        }
+        if (cfg.hubSecret() != null && cfg.allowUnauthenticatedHubs()) {
+            log.warn("allowUnauthenticatedHubs (ALLOW_UNAUTHENTICATED_HUBS) is ignored: HUB_SECRET is set");
         }
         log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.maxConnections(),
                 cfg.peerTimeoutMillis(), cfg.pingIntervalMillis());
@@ -184,8 +206,12 @@ public final class PeerPigeonServer implements AutoCloseable {
                 lastError = new java.net.BindException("Address already in use");
                 continue;
             }
+            // A hub's links carry relayed client frames plus routing fields: they get headroom over the client
+            // limit, which Handler.onMessage enforces for client connections.
+            int frameLimit = cfg.isHub() ? HubMesh.linkFrameLimit(cfg.maxMessageSize()) : cfg.maxMessageSize();
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
-                    cfg.host(), port, cfg.maxMessageSize(), cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes()),
+                    cfg.host(), port, frameLimit, cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes(),
+                    cfg.handshakeTimeoutMillis()),
                     new Handler());
             try {
                 t.start(10_000);
@@ -219,6 +245,30 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             state = State.STOPPED;
         }
+        shutdown();
+        log.info("PeerPigeon server on port {} stopped", boundPort);
+        fire(new ServerEvent.Stopped());
+    }
+
+    /**
+     * The transport stopped on its own (fatal error, out of memory in a worker, a dead selector thread): stop
+     * everything and say why, so an embedding application or the launcher (which exits non-zero) can react
+     * instead of limping along with a process that serves nothing.
+     */
+    private void transportFailed(Throwable cause) {
+        synchronized (lifecycle) {
+            if (state != State.RUNNING && state != State.STARTING) {
+                return;
+            }
+            state = State.STOPPED;
+        }
+        log.error("PeerPigeon server on port {} stopped: its transport failed ({})", boundPort, cause.toString(), cause);
+        shutdown();
+        fire(new ServerEvent.Error(cause));
+        fire(new ServerEvent.Stopped(cause));
+    }
+
+    private void shutdown() {
         HubMesh mesh = hubMesh;
         if (mesh != null) {
             mesh.stop();
@@ -230,8 +280,6 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
         }
         shutdownInternals();
-        log.info("PeerPigeon server on port {} stopped", boundPort);
-        fire(new ServerEvent.Stopped());
     }
 
     private void shutdownInternals() {
@@ -421,15 +469,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         };
     }
 
-    /** A request claims hub access when it carries a hubSecret parameter or dials a /hub path. */
-    private static boolean claimsHubAccess(RequestHead head) {
-        return queryParam(head.query(), "hubSecret") != null || head.path().startsWith("/hub");
-    }
-
     /**
-     * The hub secret a request presents: the {@code hubSecret} query parameter, else the last path segment
-     * (a reference JS hub only appends {@code ?peerId=} to its configured URI, so operators give it
-     * {@code ws://host:port/hub/<secret>}).
+     * The hub secret a request presents, or null: the {@code hubSecret} query parameter, else the segment of the
+     * exact path form {@code /hub/<secret>} (a reference JS hub only appends {@code ?peerId=} to its configured
+     * URI, so operators give it {@code ws://host:port/hub/<secret>}). Any other path ({@code /}, {@code /hub},
+     * {@code /hubba}, {@code /a/hub/x}) is no credential: an ordinary client may use it.
      */
     private static String presentedSecret(RequestHead head) {
         String q = queryParam(head.query(), "hubSecret");
@@ -437,8 +481,7 @@ public final class PeerPigeonServer implements AutoCloseable {
             return q;
         }
         String path = head.path();
-        int slash = path.lastIndexOf('/');
-        return slash < 0 ? path : path.substring(slash + 1);
+        return Redaction.isHubSecretPath(path) ? path.substring(5) : null;
     }
 
     static String queryParam(String query, String name) {
@@ -459,6 +502,24 @@ public final class PeerPigeonServer implements AutoCloseable {
 
     /** Glue between the transport and the signaling core. Runs on transport threads. */
     private final class Handler implements TransportHandler<PeerSession> {
+        private final LogThrottle fullLog = LogThrottle.perSecond();
+        private final LogThrottle hookLog = LogThrottle.perSecond();
+
+        @Override
+        public boolean onAccepted(java.net.InetSocketAddress remote) {
+            return ipLimiter.accepted(remote == null ? null : remote.getAddress());
+        }
+
+        @Override
+        public void onDisconnected(java.net.InetSocketAddress remote) {
+            ipLimiter.released(remote == null ? null : remote.getAddress());
+        }
+
+        @Override
+        public void onTransportFailure(Throwable cause) {
+            transportFailed(cause);
+        }
+
         @Override
         public HttpResponse onRequest(RequestHead head) {
             if (!head.upgrade()) {
@@ -478,15 +539,30 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", head.remote());
                 return http.refusal(508, "Loop Detected", "Self connection");
             }
-            String secret = config.hubSecret();
-            if (secret != null && claimsHubAccess(head) && !secret.equals(presentedSecret(head))) {
-                log.warn("Refused hub upgrade from {}: wrong hub secret", head.remote());
+            HubAccess access = hubAccess;
+            String presented = presentedSecret(head);
+            // A credential that does not match is refused whoever presents it; a dialer that says it is a hub
+            // (Java hubs send X-PeerPigeon-Hub) and is not authorized is refused here, before the upgrade.
+            if (access.hasSecret() && presented != null && !access.secretMatches(presented)) {
+                access.logRefusal(head.remote(), "hub upgrade (wrong hub secret)");
                 return http.refusal(403, "Forbidden", "Invalid hub secret");
             }
+            if (head.header(HubMesh.HUB_HEADER) != null
+                    && !access.authorized(head.remote() == null ? null : head.remote().getAddress(), presented)) {
+                access.logRefusal(head.remote(), "hub upgrade");
+                return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
+            }
+            boolean hubCredential = access.hasSecret() && presented != null; // it matched, checked just above
             String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
             if (limited != null) {
                 log.debug("Refused upgrade from {}: {}", head.remote(), limited);
                 return http.refusal(429, "Too Many Requests", limited);
+            }
+            if (mesh != null) {
+                HttpResponse refused = federationAdmission(mesh, peerId, hubCredential);
+                if (refused != null) {
+                    return refused;
+                }
             }
             return switch (registry.admit(peerId)) {
                 case DUPLICATE -> {
@@ -494,12 +570,37 @@ public final class PeerPigeonServer implements AutoCloseable {
                     yield http.refusal(409, "Conflict", "Peer already connected");
                 }
                 case FULL -> {
-                    log.warn("Refused upgrade of {}: maximum connections ({}) reached", PeerSession.shortId(peerId),
-                            config.maxConnections());
+                    int suppressed = fullLog.tryAcquire(); // clients can repeat this at will: one line a second
+                    if (suppressed >= 0) {
+                        log.warn("Refused upgrade of {}: maximum connections ({}) reached{}", PeerSession.shortId(peerId),
+                                config.maxConnections(), LogThrottle.suffix(suppressed));
+                    }
                     yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
                 }
                 case ACCEPT -> admissionHook(head, peerId);
             };
+        }
+
+        /**
+         * Ids are unique across the federation, and hub ids and peer ids never block each other: an id live on
+         * another hub is refused (409); with a hub secret, a plain peer using a known hub's id is refused (409);
+         * a hub entitled to its id (it presents the secret, or, without a secret, its id is a known hub's)
+         * displaces a plain peer holding it.
+         */
+        private HttpResponse federationAdmission(HubMesh mesh, String peerId, boolean hubCredential) {
+            if (!hubCredential && hubAccess.hasSecret() && mesh.isKnownHubId(peerId)) {
+                log.info("Refused upgrade of {}: the id belongs to a hub of this mesh", PeerSession.shortId(peerId));
+                return http.refusal(409, "Conflict", "Peer id belongs to a hub");
+            }
+            if (!hubCredential && mesh.isLiveElsewhere(peerId)) {
+                log.debug("Refused upgrade of {}: live on another hub", PeerSession.shortId(peerId));
+                return http.refusal(409, "Conflict", "Peer already connected on another hub");
+            }
+            if (registry.admit(peerId) == PeerRegistry.Admission.DUPLICATE
+                    && (hubCredential || (!hubAccess.hasSecret() && mesh.isKnownHubId(peerId)))) {
+                signaling.evictPlainPeer(peerId, "Peer id belongs to a hub");
+            }
+            return null;
         }
 
         private HttpResponse admissionHook(RequestHead head, String peerId) {
@@ -516,7 +617,12 @@ public final class PeerPigeonServer implements AutoCloseable {
                 log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
                 return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
             } catch (RuntimeException e) {
-                log.error("Admission hook failed for {}", head.remote(), e);
+                // A bug in the application's hook, but each client request can repeat it: one line a second.
+                int suppressed = hookLog.tryAcquire();
+                if (suppressed >= 0) {
+                    log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
+                }
+                log.debug("Admission hook failure", e);
                 return http.refusal(500, "Internal Server Error", "Admission check failed");
             }
         }
@@ -529,10 +635,7 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
             if (session != null) {
-                ipLimiter.opened(addressOf(connection));
-            }
-            if (session != null && config.hubSecret() != null) {
-                session.hubAuthorized(config.hubSecret().equals(presentedSecret(head)));
+                session.hubAuthorized(hubAccess.authorized(addressOf(connection), presentedSecret(head)));
             }
             return session;
         }
@@ -547,6 +650,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         public void onMessage(PeerSession session, String text) {
             if (config.verboseLogging()) {
                 log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
+            }
+            if (hubMesh != null && session.hubLink() == null && !MessageCodec.fitsUtf8(text, config.maxMessageSize())) {
+                // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
+                session.connection().close(1009, "Message too big");
+                return;
             }
             signaling.onMessage(session, text);
         }
@@ -568,9 +676,7 @@ public final class PeerPigeonServer implements AutoCloseable {
 
         @Override
         public void onClose(PeerSession session, int code, String reason, boolean remote) {
-            if (registry.isRegistered(session)) {
-                ipLimiter.closed(addressOf(session.connection()));
-            }
+            // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
             signaling.close(session, code, reason);
         }
     }
@@ -768,6 +874,12 @@ public final class PeerPigeonServer implements AutoCloseable {
             }
             o.add("bootstrapHubs", arr);
             o.addProperty("remotePeers", hs.remotePeers());
+            HubMesh mesh = hubMesh;
+            if (mesh != null) {
+                JsonObject refused = new JsonObject();
+                mesh.refusalCounts().forEach(refused::addProperty);
+                o.add("refusedLinkFrames", refused);
+            }
             return o;
         }
 

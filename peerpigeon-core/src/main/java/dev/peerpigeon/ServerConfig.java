@@ -2,6 +2,7 @@ package dev.peerpigeon;
 
 import dev.peerpigeon.PeerPigeonException.ConfigException;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.transport.Redaction;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -54,6 +55,8 @@ public final class ServerConfig {
     public int hubMeshMinPeers() { return v.hubMeshMinPeers; }
     public int defaultBootstrapPort() { return v.defaultBootstrapPort; }
     public String hubSecret() { return v.hubSecret; }
+    /** Without a hub secret, accept hub links and hub announces from any address (not only loopback). */
+    public boolean allowUnauthenticatedHubs() { return v.allowUnauthenticatedHubs; }
     public int maxNetworks() { return v.maxNetworks; }
     public int maxNetworkNameLength() { return v.maxNetworkNameLength; }
     public int maxAnnounceDataBytes() { return v.maxAnnounceDataBytes; }
@@ -65,6 +68,7 @@ public final class ServerConfig {
     public int maxConnectionsPerIp() { return v.maxConnectionsPerIp; }
     public int maxConnectionsPerIpPerSecond() { return v.maxConnectionsPerIpPerSecond; }
     public int maxRemotePeers() { return v.maxRemotePeers; }
+    public long handshakeTimeoutMillis() { return v.handshakeTimeoutMillis; }
     /** The admission hook, or null. */
     public AdmissionHook admission() { return v.admission; }
 
@@ -91,8 +95,9 @@ public final class ServerConfig {
     /**
      * Reads the reference server's environment variables: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
      * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT,
-     * plus HUB_SECRET, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
-     * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables) and WORKER_THREADS. Unset or empty variables keep the default.
+     * plus HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
+     * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
+     * HANDSHAKE_TIMEOUT (ms). Unset or empty variables keep the default.
      *
      * @throws ConfigException naming the variable when a value is invalid
      */
@@ -114,12 +119,14 @@ public final class ServerConfig {
         r.string("HUB_ID", b::hubPeerId);
         r.bool("AUTO_CONNECT", b::autoConnect);
         r.string("HUB_SECRET", b::hubSecret);
+        r.bool("ALLOW_UNAUTHENTICATED_HUBS", b::allowUnauthenticatedHubs);
         r.bool("VERBOSE_LOGGING", b::verboseLogging);
         r.integer("PEER_TIMEOUT", v -> b.peerTimeout(v));
         r.integer("MAX_CONNECTIONS_PER_IP", b::maxConnectionsPerIp);
         r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);
         r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));
         r.integer("WORKER_THREADS", b::workerThreads);
+        r.integer("HANDSHAKE_TIMEOUT", v -> b.handshakeTimeout(v));
         return r.build(b);
     }
 
@@ -183,15 +190,26 @@ public final class ServerConfig {
             if (v == null) {
                 return;
             }
+            int index = 0;
             for (String part : v.split(",")) {
                 String s = part.trim();
+                index++;
                 if (s.isEmpty()) {
                     continue;
                 }
+                URI uri;
                 try {
-                    out.add(checkHubUri(URI.create(s)));
+                    uri = URI.create(s);
                 } catch (IllegalArgumentException e) {
-                    throw new ConfigException("Environment variable " + name + ": '" + s
+                    // Not echoed: the text may hold a password or a secret.
+                    throw new ConfigException("Environment variable " + name + ": entry " + index
+                            + " is not a valid URI (at index " + (e.getCause() instanceof java.net.URISyntaxException u
+                            ? u.getIndex() : -1) + ")");
+                }
+                try {
+                    out.add(checkHubUri(uri));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("Environment variable " + name + ": '" + Redaction.toString(uri)
                             + "' is not a ws:// or wss:// URI (" + e.getMessage() + ")");
                 }
             }
@@ -237,6 +255,7 @@ public final class ServerConfig {
         int hubMeshMinPeers = 2;
         int defaultBootstrapPort = DEFAULT_PORT;
         String hubSecret;
+        boolean allowUnauthenticatedHubs;
         int maxNetworks = 10_000;
         int maxNetworkNameLength = 256;
         int maxAnnounceDataBytes = 8 * 1024;
@@ -245,9 +264,11 @@ public final class ServerConfig {
         int maxQueuedBytes = 8 * 1024 * 1024;
         int maxMessagesPerSecond = 1000;
         int messageBurst = 2000;
-        int maxConnectionsPerIp = 1000;
+        // Below maxConnections on purpose: one address must not be able to take every slot.
+        int maxConnectionsPerIp = 100;
         int maxConnectionsPerIpPerSecond = 200;
         int maxRemotePeers = 500_000;
+        long handshakeTimeoutMillis = 10_000;
         AdmissionHook admission;
 
         Builder() {
@@ -366,7 +387,8 @@ public final class ServerConfig {
                 try {
                     list.add(checkHubUri(u));
                 } catch (IllegalArgumentException | NullPointerException e) {
-                    throw new ConfigException("bootstrap hub '" + u + "' is invalid: " + e.getMessage());
+                    throw new ConfigException("bootstrap hub '" + (u == null ? null : Redaction.toString(u))
+                            + "' is invalid: " + e.getMessage());
                 }
             }
             this.bootstrapHubs = list;
@@ -428,14 +450,27 @@ public final class ServerConfig {
         }
 
         /**
-         * Shared secret of the hub mesh. When set, hub links must present it (as a {@code secret} query
-         * parameter, or as the last path segment for reference hubs) or they are refused before the upgrade.
+         * Shared secret of the hub mesh. When set, hub links must present it (as a {@code hubSecret} query
+         * parameter, or in the path {@code /hub/<secret>} for reference hubs) or they are refused (403 before the
+         * upgrade, or close 1008 on their hub announce). Without it the server is in protected mode: see
+         * {@link #allowUnauthenticatedHubs(boolean)}.
          */
         public Builder hubSecret(String secret) {
             if (secret != null && (secret.isEmpty() || !secret.matches("[A-Za-z0-9._~-]{8,128}"))) {
                 throw new ConfigException("hubSecret must be 8-128 characters of [A-Za-z0-9._~-]");
             }
             this.hubSecret = secret;
+            return this;
+        }
+
+        /**
+         * Without a {@link #hubSecret(String) hub secret}, hub links and hub announces (the hub mesh namespace or
+         * {@code data.isHub}) are accepted from loopback addresses only (protected mode, like Redis's). {@code true}
+         * accepts them from every address without authentication (logged at WARN at start). Ignored when a secret
+         * is set. Default false.
+         */
+        public Builder allowUnauthenticatedHubs(boolean on) {
+            this.allowUnauthenticatedHubs = on;
             return this;
         }
 
@@ -490,7 +525,11 @@ public final class ServerConfig {
             return this;
         }
 
-        /** Open WebSocket connections from one IP address; more are refused with HTTP 429. 0 disables. Default 1000. */
+        /**
+         * Open connections from one IP address, counted from the TCP accept (before the upgrade too); an upgrade
+         * beyond it is refused with HTTP 429, and a TCP connection beyond twice it is closed at once. 0 disables.
+         * Default 100 (below the default maxConnections, so one address cannot take every slot).
+         */
         public Builder maxConnectionsPerIp(int n) {
             if (n < 0) {
                 throw new ConfigException("maxConnectionsPerIp must be >= 0 (0 disables), got " + n);
@@ -505,6 +544,19 @@ public final class ServerConfig {
                 throw new ConfigException("maxConnectionsPerIpPerSecond must be >= 0 (0 disables), got " + n);
             }
             this.maxConnectionsPerIpPerSecond = n;
+            return this;
+        }
+
+        /**
+         * Time a client has to send its complete request head after the TCP accept, and an outbound hub link has
+         * to get its upgrade answered; then the connection is closed (an outbound link is redialed with the
+         * usual backoff). In ms. Default 10000.
+         */
+        public Builder handshakeTimeout(long millis) {
+            if (millis < 100 || millis > 600_000) {
+                throw new ConfigException("handshakeTimeout must be 100-600000 ms, got " + millis);
+            }
+            this.handshakeTimeoutMillis = millis;
             return this;
         }
 

@@ -7,7 +7,20 @@ public sealed interface ServerEvent {
     record Started(String host, int port) implements ServerEvent {
     }
 
-    record Stopped() implements ServerEvent {
+    /**
+     * The server stopped. {@code cause} is null after {@link PeerPigeonServer#stop()}, else what stopped it on its
+     * own (its transport failed: out of memory, a fatal error); the server then serves nothing any more.
+     */
+    record Stopped(Throwable cause) implements ServerEvent {
+        /** A stop through {@link PeerPigeonServer#stop()}. */
+        public Stopped() {
+            this(null);
+        }
+
+        /** True when the server stopped on its own, not through {@code stop()}. */
+        public boolean failed() {
+            return cause != null;
+        }
     }
 
     record Error(Throwable error) implements ServerEvent {

@@ -104,6 +104,20 @@ class LifecycleAndConfigTest {
     }
 
     @Test
+    void handshakeTimeoutAndPerIpDefaults() {
+        ServerConfig defaults = PeerPigeonServer.builder().buildConfig();
+        assertThat(defaults.handshakeTimeoutMillis()).isEqualTo(10_000);
+        assertThat(defaults.maxConnectionsPerIp()).as("one address cannot take every slot")
+                .isLessThan(defaults.maxConnections());
+        assertThat(ServerConfig.fromEnvironment(Map.of("HANDSHAKE_TIMEOUT", "2500")).handshakeTimeoutMillis()).isEqualTo(2500);
+        assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("HANDSHAKE_TIMEOUT", "5")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("HANDSHAKE_TIMEOUT")
+                .hasMessageContaining("handshakeTimeout must be 100-600000 ms");
+        assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("HANDSHAKE_TIMEOUT", "soon")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("HANDSHAKE_TIMEOUT must be an integer");
+    }
+
+    @Test
     void hubsGetASecureRandomIdUnlessOneIsGiven() {
         ServerConfig hub = PeerPigeonServer.builder().isHub(true).buildConfig();
         assertThat(hub.hubPeerId()).matches("[0-9a-f]{40}");

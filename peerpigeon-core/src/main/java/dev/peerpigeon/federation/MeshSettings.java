@@ -21,9 +21,10 @@ import java.util.List;
  * @param maxQueuedFrames      per-link send queue bound
  * @param sweepMillis          interval of cache sweeps and reference-hub refreshes
  * @param maxRemotePeers       most remote peers kept in the directory
+ * @param handshakeMillis      an outbound dial whose upgrade is not answered within this is abandoned and redialed
  */
 public record MeshSettings(String hubId, String namespace, String host, String secret, List<URI> bootstrap,
                            boolean autoConnect, int defaultBootstrapPort, long reconnectBaseMillis,
                            long reconnectMaxMillis, int maxReconnectAttempts, int maxFrameSize, long pingMillis,
-                           int maxQueuedFrames, long sweepMillis, int maxRemotePeers) {
+                           int maxQueuedFrames, long sweepMillis, int maxRemotePeers, long handshakeMillis) {
 }

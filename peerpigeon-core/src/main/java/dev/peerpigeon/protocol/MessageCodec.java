@@ -144,6 +144,26 @@ public final class MessageCodec {
         return sb.toString();
     }
 
+    /** True when {@code s} encoded as UTF-8 takes at most {@code maxBytes} bytes. O(1) for short strings. */
+    public static boolean fitsUtf8(String s, long maxBytes) {
+        int n = s.length();
+        if (n * 3L <= maxBytes) {
+            return true; // a UTF-16 unit never takes more than 3 bytes
+        }
+        if (n > maxBytes) {
+            return false;
+        }
+        long bytes = 0;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3; // a surrogate pair is 4
+            if (bytes > maxBytes) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void appendRoute(StringBuilder sb, RouteInfo route) {
         if (route == null) {
             return;

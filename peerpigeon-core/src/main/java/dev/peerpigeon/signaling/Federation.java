@@ -1,6 +1,7 @@
 package dev.peerpigeon.signaling;
 
 import dev.peerpigeon.protocol.Inbound;
+import dev.peerpigeon.protocol.ProtocolException;
 
 /**
  * What the signaling core asks of the hub mesh. A plain (non-hub) server uses {@link #NONE}.
@@ -35,9 +36,12 @@ public interface Federation {
     /**
      * Routes a client signal whose target is not connected here. Returns true when the target is
      * known elsewhere and the signal was sent on its way.
+     *
+     * @throws ProtocolException when the signal cannot be relayed (e.g. too large for the hub link); the
+     *                           sender gets it as an {@code error}
      */
     default boolean routeSignal(String type, String data, String fromPeerId, String targetPeerId,
-                                String networkName) {
+                                String networkName) throws ProtocolException {
         return false;
     }
 

@@ -50,8 +50,13 @@ public final class PeerSession {
 
     /** Inbound frame budget; confined to the connection's worker thread. Null when unlimited. */
     RateLimiter rateLimiter;
-    /** True when the upgrade request presented the hub mesh secret (or none is configured). */
-    private volatile boolean hubAuthorized = true;
+    /** Announce budget (created on the first announce); confined to the connection's worker thread. */
+    RateLimiter announceLimiter;
+    /**
+     * May this connection act as a hub ({@link HubAccess}, decided from its upgrade request before its first
+     * frame)? False until decided: a path that forgot to decide refuses hubs rather than admitting them.
+     */
+    private volatile boolean hubAuthorized;
 
     public PeerSession(String peerId, Connection connection, long now) {
         this.peerId = peerId;

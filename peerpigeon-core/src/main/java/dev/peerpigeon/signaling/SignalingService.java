@@ -46,6 +46,15 @@ public final class SignalingService {
     private final SignalingSettings settings;
     private volatile Federation federation = Federation.NONE;
     private volatile SignalingObserver observer = SignalingObserver.NONE;
+    private volatile HubAccess hubAccess = new HubAccess(null, false);
+
+    /**
+     * Announces one peer may make: sustained per second, and burst. Each announce that changes anything fans out
+     * to every member of the network (and over the hub mesh), so without this bound one peer could fill every
+     * receiver's queue at the general message rate.
+     */
+    static final int ANNOUNCES_PER_SECOND = 2;
+    static final int ANNOUNCE_BURST = 10;
 
     public SignalingService(PeerRegistry registry, SignalingSettings settings) {
         this.registry = registry;
@@ -58,6 +67,15 @@ public final class SignalingService {
 
     public void observer(SignalingObserver observer) {
         this.observer = observer;
+    }
+
+    /** Who may announce as a hub (see {@link HubAccess}); sessions carry the decision made at upgrade time. */
+    public void hubAccess(HubAccess access) {
+        this.hubAccess = access;
+    }
+
+    public HubAccess hubAccess() {
+        return hubAccess;
     }
 
     public PeerRegistry registry() {
@@ -92,6 +110,21 @@ public final class SignalingService {
         observer.peerConnected(session, total);
         connection.send(MessageCodec.connected(peerId, now));
         return session;
+    }
+
+    /**
+     * Closes the plain peer holding {@code peerId} (not a hub, not a hub link) so that a hub entitled to the id
+     * can register it; the new registration replaces the closed one. False when there is no such peer.
+     */
+    public boolean evictPlainPeer(String peerId, String reason) {
+        PeerSession s = registry.get(peerId);
+        if (s == null || s.hubLink() != null || s.isHub()) {
+            return false;
+        }
+        log.info("Closing {} ({}): {}", s, s.connection().remoteAddress(), reason);
+        s.markClosed();
+        s.connection().close(1008, reason);
+        return true;
     }
 
     private void cleanupStale(PeerSession stale) {
@@ -173,7 +206,8 @@ public final class SignalingService {
                 return false;
             }
             default -> {
-                log.warn("Closing {} ({}): it keeps flooding past the rate limit", session,
+                // Client-caused and once per connection (it is closed): INFO, not a warning for the operator.
+                log.info("Closing {} ({}): it keeps flooding past the rate limit", session,
                         session.connection().remoteAddress());
                 session.connection().close(1008, "Rate limit exceeded");
                 return false;
@@ -214,6 +248,13 @@ public final class SignalingService {
     // ------------------------------------------------------------------ announce
 
     private void announce(PeerSession s, Inbound msg, long now) throws ProtocolException {
+        if (s.announceLimiter == null) {
+            s.announceLimiter = new RateLimiter(ANNOUNCES_PER_SECOND, ANNOUNCE_BURST, System.nanoTime());
+        }
+        if (s.announceLimiter.acquire(System.nanoTime()) != RateLimiter.Verdict.PASS) {
+            throw new ProtocolException("Announce rate limit exceeded: at most " + ANNOUNCES_PER_SECOND
+                    + " announces per second (burst " + ANNOUNCE_BURST + "); announce dropped");
+        }
         String net = networkOf(msg);
         JsonObject data = announceData(msg.data());
         boolean dataIsHub = data.has("isHub") && data.get("isHub").isJsonPrimitive()
@@ -223,6 +264,10 @@ public final class SignalingService {
             return;
         }
         boolean isHub = dataIsHub || net.equals(settings.hubMeshNamespace());
+        if (isHub && !s.hubAuthorized()) {
+            hubAccess.refuse(s, net); // a plain server: data.isHub and the namespace follow the hub mesh rule
+            return;
+        }
         // The server's values win: data cannot override the announcer's id or hub flag.
         JsonObject discovery = new JsonObject();
         discovery.addProperty("peerId", s.peerId());
@@ -236,6 +281,10 @@ public final class SignalingService {
 
         String previous = s.networkName();
         boolean wasHub = s.isHub();
+        if (net.equals(previous) && isHub == wasHub && discoveryJson.equals(s.discoveryData())) {
+            log.debug("{} re-announced in '{}' with the same data: nothing to tell anyone", s, net);
+            return;
+        }
         if (previous != null) {
             departNetwork(s); // one network per peer: re-announcing moves it
         }

@@ -37,17 +37,20 @@ public final class OutboundLink implements Connection {
     private final Listener listener;
     private final int maxQueuedFrames;
 
-    private OutboundLink(URI uri, int maxFrameSize, int pingSeconds, int maxQueuedFrames, Listener listener) {
+    private OutboundLink(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds, int maxQueuedFrames,
+                         Listener listener) {
         this.listener = listener;
         this.maxQueuedFrames = maxQueuedFrames;
         this.client = new Client(uri, maxFrameSize);
+        headers.forEach(client::addHeader);
         client.setConnectionLostTimeout(pingSeconds);
         client.setTcpNoDelay(true);
     }
 
-    /** Starts dialing {@code uri}; returns at once. */
-    public static OutboundLink dial(URI uri, int maxFrameSize, int pingSeconds, int maxQueuedFrames, Listener listener) {
-        OutboundLink link = new OutboundLink(uri, maxFrameSize, pingSeconds, maxQueuedFrames, listener);
+    /** Starts dialing {@code uri}, with these extra upgrade request {@code headers}; returns at once. */
+    public static OutboundLink dial(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds,
+                                    int maxQueuedFrames, Listener listener) {
+        OutboundLink link = new OutboundLink(uri, headers, maxFrameSize, pingSeconds, maxQueuedFrames, listener);
         link.client.connect();
         return link;
     }
@@ -62,7 +65,8 @@ public final class OutboundLink implements Connection {
             return;
         }
         if (client.getConnection() instanceof org.java_websocket.WebSocketImpl impl && impl.outQueue.size() > maxQueuedFrames) {
-            log.warn("Closing hub link {}: {} frames queued, the remote hub does not read", uri(), impl.outQueue.size());
+            log.warn("Closing hub link {}: {} frames queued, the remote hub does not read", Redaction.toString(uri()),
+                    impl.outQueue.size());
             close(1008, "Send queue overflow (slow consumer)");
             return;
         }
@@ -82,6 +86,25 @@ public final class OutboundLink implements Connection {
     public void abort() {
         if (client.getConnection() != null) {
             client.getConnection().closeConnection(1006, "aborted");
+        }
+    }
+
+    /**
+     * Gives up a dial whose TCP connect or upgrade has not completed: the listener's onClose follows (1006 with
+     * {@code reason}) and the socket is closed, which also ends the blocked reader thread.
+     */
+    public void abortHandshake(String reason) {
+        if (client.isOpen()) {
+            return;
+        }
+        client.closeConnection(1006, reason);
+        java.net.Socket socket = client.getSocket();
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (java.io.IOException ignored) {
+                // closing anyway
+            }
         }
     }
 
@@ -135,7 +158,7 @@ public final class OutboundLink implements Connection {
 
         @Override
         public void onError(Exception ex) {
-            log.debug("Hub link {} error: {}", getURI(), ex.toString());
+            log.debug("Hub link {} error: {}", Redaction.toString(getURI()), ex.toString());
         }
     }
 }

@@ -9,6 +9,25 @@ package dev.peerpigeon.transport;
 public interface TransportHandler<S> {
 
     /**
+     * A TCP connection was accepted, before any byte is read (selector thread: keep it O(1)). Return false
+     * to close it at once. Every connection accepted with true gets exactly one {@link #onDisconnected}.
+     */
+    default boolean onAccepted(java.net.InetSocketAddress remote) {
+        return true;
+    }
+
+    /** A connection accepted by {@link #onAccepted} closed, whatever the path (before or after the upgrade). */
+    default void onDisconnected(java.net.InetSocketAddress remote) {
+    }
+
+    /**
+     * The transport stopped on its own (a fatal error, a dead selector or worker thread), not through
+     * {@code stop()}: it serves nothing any more. Called at most once, on a transport-owned thread.
+     */
+    default void onTransportFailure(Throwable cause) {
+    }
+
+    /**
      * Decides what to do with a request before any upgrade: return a response to answer it over plain
      * HTTP (endpoints, refusals), or null to accept the WebSocket upgrade.
      */

@@ -1,7 +1,9 @@
 package dev.peerpigeon.transport;
 
 import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
+import org.java_websocket.WebSocketServerFactory;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.Framedata;
@@ -16,15 +18,26 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.Channel;
+import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -34,7 +47,16 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Threads: one selector thread accepts and writes; {@code workers} decoder threads parse frames.
  * All frames of one connection are delivered in order on the same worker. Close callbacks may come
- * from the selector thread. Single use: start once, stop once.
+ * from the selector thread. One "transport" thread of our own runs the handshake-timeout sweep, the
+ * accept resume after running out of file descriptors, and the failure report. Single use: start once,
+ * stop once.
+ *
+ * <p>What Java-WebSocket does not do, this class adds: every accepted socket is tracked until it closes
+ * ({@link TransportHandler#onAccepted}/{@link TransportHandler#onDisconnected}, exactly once each) and
+ * closed when its request head is not complete within the handshake timeout; running out of file
+ * descriptors pauses accepting instead of closing the listening socket (a few descriptors are held in
+ * reserve and released just before each accept); and a transport that dies on its own (fatal error,
+ * dead selector or worker thread) is reported once through {@link TransportHandler#onTransportFailure}.
  *
  * @param <S> the handler's per-connection state
  */
@@ -42,20 +64,56 @@ public final class WebSocketTransport<S> {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
     /** Options of the server socket. */
-    public record Settings(String host, int port, int maxFrameSize, int workers, int maxQueuedFrames, int maxQueuedBytes) {
+    public record Settings(String host, int port, int maxFrameSize, int workers, int maxQueuedFrames, int maxQueuedBytes,
+                           long handshakeTimeoutMillis) {
     }
+
+    /** Descriptors held back so that an accept never fails with EMFILE (which would close the listening socket). */
+    static final int RESERVED_DESCRIPTORS = 2;
+    /**
+     * Descriptors left to the rest of the JVM when accepting pauses (class loading opens files, hub links open
+     * sockets): accepting stops this far from the limit instead of at it.
+     */
+    static final int DESCRIPTOR_HEADROOM = 16;
+    static final long ACCEPT_BACKOFF_MIN_MILLIS = 10;
+    static final long ACCEPT_BACKOFF_MAX_MILLIS = 1000;
 
     private final Settings settings;
     private final TransportHandler<S> handler;
     private final Server server;
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicReference<Exception> startError = new AtomicReference<>();
+    /** Accepted sockets whose upgrade has not completed (HTTP-only answers stay here until closed). */
+    private final Set<Tracked> pending = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer;
+    private final Reserve reserve = new Reserve();
+    private final LogThrottle descriptorLog = LogThrottle.perSecond();
+    private final LogThrottle requestLog = LogThrottle.perSecond();
+    private final AtomicBoolean failed = new AtomicBoolean();
+    private volatile boolean stopping;
+    private volatile boolean running;
+    private volatile Thread selectorThread;
+    private volatile SelectionKey acceptKey;
+    /** Current pause after running out of descriptors; 0 while accepting normally. Selector + timer threads. */
+    private volatile long acceptBackoffMillis;
+    private final java.util.concurrent.atomic.AtomicLong refusedNoDescriptor = new java.util.concurrent.atomic.AtomicLong();
+    /** The process's descriptor limit (0: unknown), and its descriptors in use at start besides our sockets. */
+    private final long descriptorLimit = descriptorCount(true);
+    private volatile long descriptorBaseline;
+    /** Accepted sockets not closed yet (an O(1) estimate of our descriptors, with the baseline). */
+    private final java.util.concurrent.atomic.AtomicInteger openSockets = new java.util.concurrent.atomic.AtomicInteger();
 
     public WebSocketTransport(Settings settings, TransportHandler<S> handler) {
         this.settings = settings;
         this.handler = handler;
         this.server = new Server(new InetSocketAddress(settings.host(), settings.port()), settings.workers(),
                 List.of(new HttpUpgradeDraft(settings.maxFrameSize())));
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "peerpigeon-transport-" + settings.port());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setWebSocketFactory(new Factory());
         server.setReuseAddr(true);
         // The JDK's default accept backlog is 50: a crowd joining at once then loses SYNs and waits for
         // TCP's 1 s / 3 s / 7 s retransmits. The kernel caps this at net.core.somaxconn.
@@ -63,7 +121,6 @@ public final class WebSocketTransport<S> {
         server.setTcpNoDelay(true);
         server.setConnectionLostTimeout(0); // liveness is ours (pings + peerTimeout), see the signaling layer
         server.setDaemon(true);
-        server.setWebSocketFactory(new CountingFactory());
     }
 
     /** True when {@code host:port} can be bound right now (used to pick a port before starting). */
@@ -96,6 +153,81 @@ public final class WebSocketTransport<S> {
             }
             throw new IOException(error.getMessage(), error);
         }
+        descriptorBaseline = descriptorCount(false);
+        reserve.refill();
+        long sweep = Math.max(10, Math.min(1000, settings.handshakeTimeoutMillis() / 4));
+        timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Timer thread: closes sockets whose request head (or HTTP answer) did not complete in time, and notices a
+     * transport that died without telling (selector thread gone, listening socket closed). O(pending sockets).
+     */
+    private void sweep() {
+        try {
+            long now = System.nanoTime();
+            long timeout = TimeUnit.MILLISECONDS.toNanos(settings.handshakeTimeoutMillis());
+            for (Tracked t : pending) {
+                if (now - t.acceptedAt > timeout) {
+                    log.debug("Closing {}: request not complete within {} ms", t.remote, settings.handshakeTimeoutMillis());
+                    t.closeConnection(1002, "Handshake timeout");
+                    release(t); // also when the library considers it closed already
+                }
+            }
+            Thread selector = selectorThread;
+            SelectionKey key = acceptKey;
+            if (!stopping && selector != null && !selector.isAlive()) {
+                failed(new IllegalStateException("the WebSocket selector thread died"));
+            } else if (!stopping && key != null && !key.channel().isOpen()) {
+                failed(new IOException("the listening socket was closed"));
+            }
+        } catch (RuntimeException e) {
+            log.error("Transport sweep failed", e);
+        }
+    }
+
+    /** Reports a transport that stopped on its own, once, off the failing thread (stopping joins the selector). */
+    private void failed(Throwable cause) {
+        if (stopping || !running || !failed.compareAndSet(false, true)) {
+            return;
+        }
+        // A thread of its own: the report stops this transport, which joins the selector and ends the timer.
+        Runnable report = () -> handler.onTransportFailure(cause);
+        try {
+            Thread t = new Thread(report, "peerpigeon-transport-failure");
+            t.setDaemon(true);
+            t.start();
+        } catch (Throwable e) {
+            report.run(); // no thread to be had (out of memory): report from here
+        }
+    }
+
+    /** Counts the release of an accepted socket exactly once, whichever close path comes first. */
+    private void release(Tracked t) {
+        if (t.counted && t.released.compareAndSet(false, true)) {
+            openSockets.decrementAndGet();
+            pending.remove(t);
+            handler.onDisconnected(t.remote);
+        }
+    }
+
+    /** The descriptor limit ({@code max}) or the descriptors open now, where the JVM tells (0 otherwise). */
+    private static long descriptorCount(boolean max) {
+        try {
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+                return max ? os.getMaxFileDescriptorCount() : os.getOpenFileDescriptorCount();
+            }
+        } catch (RuntimeException | LinkageError e) {
+            // not available on this JVM: the reserve alone protects the accept
+        }
+        return 0;
+    }
+
+    /** True when accepting one more socket would leave less than the headroom to the rest of the JVM. O(1). */
+    private boolean nearDescriptorLimit() {
+        return descriptorLimit > 0
+                && descriptorBaseline + openSockets.get() + RESERVED_DESCRIPTORS + DESCRIPTOR_HEADROOM >= descriptorLimit;
     }
 
     /** The bound port (the real one after binding port 0). */
@@ -105,10 +237,179 @@ public final class WebSocketTransport<S> {
 
     /** Closes the listening socket and any connection still open, waiting at most {@code timeoutMillis}. */
     public void stop(int timeoutMillis) {
+        stopping = true;
         try {
             server.stop(Math.max(1, timeoutMillis), "Server shutting down");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        timer.shutdownNow();
+        // Java-WebSocket only closes upgraded connections on stop: close the ones still in their handshake.
+        for (Tracked t : new ArrayList<>(pending)) {
+            t.closeConnection(1001, "Server shutting down");
+            release(t);
+        }
+        reserve.release();
+    }
+
+    /**
+     * A socket as Java-WebSocket sees it, plus what we track from accept to close. {@code remote} and
+     * {@code counted} are written by the selector thread before the socket enters {@code pending} (and before any
+     * byte of it is read); {@code released} is claimed by whichever close path comes first (any thread).
+     */
+    private static final class Tracked extends WebSocketImpl {
+        final long acceptedAt = System.nanoTime();
+        volatile InetSocketAddress remote;
+        volatile boolean counted;
+        final AtomicBoolean released = new AtomicBoolean();
+
+        Tracked(WebSocketAdapter listener, List<Draft> drafts) {
+            super(listener, drafts);
+        }
+    }
+
+    /**
+     * Creates {@link Tracked} sockets and sees each accepted channel first (selector thread): refills the
+     * descriptor reserve (pausing accepts when that fails) and counts the socket.
+     */
+    private final class Factory implements WebSocketServerFactory {
+        @Override
+        public WebSocketImpl createWebSocket(WebSocketAdapter a, Draft d) {
+            return new Tracked(a, List.of(d));
+        }
+
+        @Override
+        public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> d) {
+            return new Tracked(a, d);
+        }
+
+        @Override
+        public java.nio.channels.ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
+            // Closing the channel here (instead of throwing) keeps the library's accept loop on its normal path.
+            if (!reserve.refill() || nearDescriptorLimit()) {
+                closeQuietly(channel);
+                pauseAccepting();
+                return channel;
+            }
+            acceptBackoffMillis = 0;
+            if (!(key.attachment() instanceof Tracked t)) {
+                return channel;
+            }
+            InetSocketAddress remote;
+            try {
+                remote = (InetSocketAddress) channel.getRemoteAddress();
+            } catch (IOException | RuntimeException e) {
+                closeQuietly(channel);
+                return channel;
+            }
+            if (!handler.onAccepted(remote)) {
+                log.debug("Closed {} at accept: connection limits", remote);
+                closeQuietly(channel);
+                return channel;
+            }
+            t.remote = remote;
+            t.counted = true;
+            openSockets.incrementAndGet();
+            pending.add(t);
+            return new CountingChannel(channel); // every write passes here: queued bytes are counted exactly
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static void closeQuietly(Channel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // nothing more to do
+        }
+    }
+
+    /** Selector thread: out of descriptors. Stop selecting the listening socket for a while (it stays open). */
+    private void pauseAccepting() {
+        SelectionKey key = acceptKey;
+        refusedNoDescriptor.incrementAndGet();
+        long backoff = acceptBackoffMillis == 0 ? ACCEPT_BACKOFF_MIN_MILLIS
+                : Math.min(ACCEPT_BACKOFF_MAX_MILLIS, acceptBackoffMillis * 2);
+        acceptBackoffMillis = backoff;
+        int suppressed = descriptorLog.tryAcquire();
+        if (suppressed >= 0) {
+            log.warn("Out of file descriptors (ulimit -n {}): not accepting connections for {} ms; the listening socket "
+                    + "stays open and accepting resumes when descriptors free up ({} connections refused so far){}",
+                    descriptorLimit > 0 ? descriptorLimit : "?", backoff, refusedNoDescriptor.get(),
+                    LogThrottle.suffix(suppressed));
+        }
+        if (key == null) {
+            return;
+        }
+        try {
+            key.interestOps(0);
+            timer.schedule(this::resumeAccepting, backoff, TimeUnit.MILLISECONDS);
+        } catch (CancelledKeyException | RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /** Timer thread: accept again once the reserve is full and one more descriptor is free; else back off more. */
+    private void resumeAccepting() {
+        SelectionKey key = acceptKey;
+        if (stopping || key == null) {
+            return;
+        }
+        try {
+            if (!nearDescriptorLimit() && reserve.refill() && reserve.probe()) {
+                key.interestOps(SelectionKey.OP_ACCEPT);
+                key.selector().wakeup();
+                log.info("File descriptors available again: accepting connections");
+                return;
+            }
+            long backoff = Math.min(ACCEPT_BACKOFF_MAX_MILLIS, Math.max(ACCEPT_BACKOFF_MIN_MILLIS, acceptBackoffMillis * 2));
+            acceptBackoffMillis = backoff;
+            int suppressed = descriptorLog.tryAcquire();
+            if (suppressed >= 0) {
+                log.warn("Still out of file descriptors: retrying in {} ms", backoff);
+            }
+            timer.schedule(this::resumeAccepting, backoff, TimeUnit.MILLISECONDS);
+        } catch (CancelledKeyException | RejectedExecutionException e) {
+            // stopping
+        }
+    }
+
+    /**
+     * A few open descriptors held back (unbound socket channels). Released just before each accept so the accept
+     * itself cannot fail with EMFILE, refilled right after; a failed refill means the process is at its limit.
+     * Selector and timer threads, hence synchronized.
+     */
+    private static final class Reserve {
+        private final List<Channel> held = new ArrayList<>(RESERVED_DESCRIPTORS);
+
+        synchronized void release() {
+            for (Channel c : held) {
+                closeQuietly(c);
+            }
+            held.clear();
+        }
+
+        synchronized boolean refill() {
+            try {
+                while (held.size() < RESERVED_DESCRIPTORS) {
+                    held.add(ServerSocketChannel.open());
+                }
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        /** True when one more descriptor could be opened right now. */
+        synchronized boolean probe() {
+            try (ServerSocketChannel c = ServerSocketChannel.open()) {
+                return c.isOpen();
+            } catch (IOException e) {
+                return false;
+            }
         }
     }
 
@@ -127,6 +428,8 @@ public final class WebSocketTransport<S> {
         volatile String closeReason = "closed while opening";
         volatile boolean closedRemotely = true;
         final java.util.concurrent.atomic.AtomicBoolean closeDelivered = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Handler failures of this connection are logged at most once a second (created on the first). */
+        volatile LogThrottle failures;
 
         Attachment(RequestHead head, boolean httpOnly) {
             this.head = head;
@@ -269,6 +572,34 @@ public final class WebSocketTransport<S> {
             super(address, workers, drafts);
         }
 
+        /** Selector thread, just before each accept: free the reserved descriptors for it. */
+        @Override
+        protected boolean onConnect(SelectionKey key) {
+            acceptKey = key;
+            reserve.release();
+            return true;
+        }
+
+        /** Every close of a socket ends here (Java-WebSocket calls it from onWebsocketClose), upgraded or not. */
+        @Override
+        protected boolean removeConnection(WebSocket ws) {
+            boolean removed = super.removeConnection(ws);
+            if (ws instanceof Tracked t) {
+                release(t);
+                if (!removed && ws.getAttachment() instanceof Attachment<?> any && !any.httpOnly) {
+                    // Closed after the 101 went out but before Java-WebSocket listed the socket as open (a client
+                    // that resets right after reading the 101): no onClose will come, and the open callback may
+                    // still register the peer. Same hand-off as onClose/onOpen, so the peer never stays behind.
+                    @SuppressWarnings("unchecked")
+                    Attachment<S> att = (Attachment<S>) any;
+                    att.socketClosed = true;
+                    deliverClose(att);
+                    super.removeConnection(ws); // in case the open callback listed it meanwhile
+                }
+            }
+            return removed;
+        }
+
         @Override
         public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn, Draft draft,
                                                                            ClientHandshake request)
@@ -282,7 +613,13 @@ public final class WebSocketTransport<S> {
             try {
                 response = handler.onRequest(head);
             } catch (RuntimeException e) {
-                log.error("Request handler failed for {} {}", head.method(), head.target(), e);
+                // Triggered by a client's request: one line a second without a stack trace (it is at DEBUG).
+                int suppressed = requestLog.tryAcquire();
+                if (suppressed >= 0) {
+                    log.info("Request handler failed for {} {} from {}: {}{}", head.method(), Redaction.target(head.target()),
+                            head.remote(), e.toString(), LogThrottle.suffix(suppressed));
+                }
+                log.debug("Request handler failure", e);
                 response = HttpResponse.of(500, "Internal Server Error", "text/plain", "Internal Server Error", Map.of());
             }
             if (response == null && !upgrade) {
@@ -311,7 +648,13 @@ public final class WebSocketTransport<S> {
             if (att == null || att.httpOnly) {
                 // The response is queued; close once it is flushed, without a WebSocket close frame.
                 ((WebSocketImpl) conn).flushAndClose(1000, "HTTP response sent", false);
+                if (conn instanceof Tracked t && t.released.get()) {
+                    removeConnection(conn); // it closed before Java-WebSocket listed it: don't leave it listed
+                }
                 return;
+            }
+            if (conn instanceof Tracked t) {
+                pending.remove(t); // upgraded: the handshake timeout no longer applies
             }
             att.connection = new WsConnection(conn);
             try {
@@ -323,6 +666,7 @@ public final class WebSocketTransport<S> {
             }
             if (att.socketClosed) {
                 deliverClose(att); // the socket closed while the handler was registering it
+                removeConnection(conn); // it may have closed before Java-WebSocket listed it
             }
         }
 
@@ -345,7 +689,19 @@ public final class WebSocketTransport<S> {
             try {
                 handler.onMessage(att.state, message);
             } catch (RuntimeException e) {
-                log.error("Message handler failed", e);
+                // Caused by what this client sent: at most one line per connection per second, no stack trace
+                // (that is at DEBUG), the rest counted.
+                LogThrottle throttle = att.failures;
+                if (throttle == null) {
+                    throttle = LogThrottle.perSecond();
+                    att.failures = throttle;
+                }
+                int suppressed = throttle.tryAcquire();
+                if (suppressed >= 0) {
+                    log.info("Frame from {} could not be handled: {}{}", conn.getRemoteSocketAddress(), e.toString(),
+                            LogThrottle.suffix(suppressed));
+                }
+                log.debug("Frame handler failure", e);
             }
         }
 
@@ -403,12 +759,16 @@ public final class WebSocketTransport<S> {
 
         @Override
         public void onError(WebSocket conn, Exception ex) {
-            if (conn == null) {
-                if (startError.compareAndSet(null, ex) && started.getCount() > 0) {
+            if (conn == null && started.getCount() > 0) {
+                if (startError.compareAndSet(null, ex)) {
                     started.countDown();
-                } else {
-                    log.error("WebSocket server error", ex);
                 }
+                return;
+            }
+            // After the start, a server-wide error means Java-WebSocket is shutting its server down; an Error
+            // wrapped by a worker means that worker died (its connections would never be read again).
+            if (conn == null || ex.getCause() instanceof Error) {
+                failed(ex.getCause() instanceof Error err ? err : ex);
                 return;
             }
             // Per-connection errors (oversize frame, bad UTF-8, I/O) are followed by onClose; log quietly.
@@ -417,30 +777,18 @@ public final class WebSocketTransport<S> {
 
         @Override
         public void onStart() {
+            Thread selector = Thread.currentThread();
+            selectorThread = selector;
+            // An Error on the selector thread ends its loop without any callback: report it from here.
+            Thread.UncaughtExceptionHandler previous = selector.getUncaughtExceptionHandler();
+            selector.setUncaughtExceptionHandler((t, e) -> {
+                failed(e);
+                if (previous != null) {
+                    previous.uncaughtException(t, e);
+                }
+            });
+            running = true;
             started.countDown();
-        }
-    }
-
-    /** Wraps every accepted socket in a {@link CountingChannel}. */
-    private static final class CountingFactory implements org.java_websocket.WebSocketServerFactory {
-        @Override
-        public WebSocketImpl createWebSocket(org.java_websocket.WebSocketAdapter a, Draft d) {
-            return new WebSocketImpl(a, d);
-        }
-
-        @Override
-        public WebSocketImpl createWebSocket(org.java_websocket.WebSocketAdapter a, List<Draft> drafts) {
-            return new WebSocketImpl(a, drafts);
-        }
-
-        @Override
-        public java.nio.channels.ByteChannel wrapChannel(java.nio.channels.SocketChannel channel,
-                                                         java.nio.channels.SelectionKey key) {
-            return new CountingChannel(channel);
-        }
-
-        @Override
-        public void close() {
         }
     }
 

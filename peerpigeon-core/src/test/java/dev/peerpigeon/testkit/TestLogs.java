@@ -28,6 +28,33 @@ public final class TestLogs {
         }
     }
 
+    /**
+     * The current end of the log: pass it to {@link #linesSince} to see only what was written after this point
+     * (the file holds the logs of every test of the fork).
+     */
+    public static long mark() {
+        try {
+            return Files.exists(file()) ? Files.size(file()) : 0;
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Lines written after {@code mark} (from {@link #mark()}). */
+    public static List<String> linesSince(long mark) {
+        try {
+            if (!Files.exists(file())) {
+                return List.of();
+            }
+            byte[] all = Files.readAllBytes(file());
+            int from = (int) Math.min(all.length, Math.max(0, mark));
+            String text = new String(all, from, all.length - from, StandardCharsets.UTF_8);
+            return text.isEmpty() ? List.of() : List.of(text.split("\r?\n"));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Waits until a log line contains every fragment, and returns it. */
     public static String awaitLine(Duration timeout, String... fragments) {
         String[] found = new String[1];

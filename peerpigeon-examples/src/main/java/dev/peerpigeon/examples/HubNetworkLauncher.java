@@ -15,7 +15,7 @@ import java.util.Map;
  * Starts a local hub network in one JVM, like the reference's start-hub-network script: HUB_COUNT hubs
  * (default 4) on START_PORT (default 3000), START_PORT+1, ...; hub 0 is the bootstrap of the others
  * (a star). Unlike the reference, every peer on any hub reaches every other. HOST and HUB_MESH_NAMESPACE
- * apply to all hubs.
+ * apply to all hubs. When any hub stops on its own (its transport failed) the process exits with status 1.
  */
 public final class HubNetworkLauncher {
     private static final Logger log = LoggerFactory.getLogger(HubNetworkLauncher.class);
@@ -32,7 +32,7 @@ public final class HubNetworkLauncher {
             System.exit(2);
             return;
         }
-        ServerLauncher.runUntilSignal(() -> hubs.forEach(PeerPigeonServer::stop));
+        ServerLauncher.exitOnFailure(ServerLauncher.runUntilSignal(hubs, () -> hubs.forEach(PeerPigeonServer::stop)));
     }
 
     /** Starts the hubs; closes the ones already started if one fails. */

@@ -26,7 +26,11 @@ import java.util.concurrent.TimeUnit;
  * the same parameters and a fresh server process each time, and prints both figures and the ratio.
  * Server CPU and RSS are read from /proc. See README "Performance".
  *
- * <pre>java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.Benchmark [quick|full] [only=W2,W3]</pre>
+ * <p>Open loop (W2O, run with W2): W2 at a fixed offered rate, 30 % and 70 % of the reference's closed-loop W2
+ * maximum from the same run (or {@code rates=A,B}), both servers at the same rates, latency from the
+ * intended send time ({@link OpenLoop}) after {@code warmup} seconds at that rate (default 2, both servers).
+ *
+ * <pre>java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.Benchmark [quick|full] [only=W2,W3] [rates=15000,35000] [warmup=2]</pre>
  */
 public final class Benchmark {
     private static final long TICKS_PER_SECOND = 100; // Linux USER_HZ
@@ -34,6 +38,13 @@ public final class Benchmark {
     private final Path reference;
     private final List<String[]> table = new ArrayList<>();
     private final Map<String, JsonObject> results = new LinkedHashMap<>();
+    private static final String W2_TITLE = "W2 relay 50 pairs, 1 KB SDP";
+    private static final List<String> CLOSED_LOOP_METRICS = List.of("fullDiscoverySeconds", "handshakeP99Ms",
+            "msgsPerSecond", "latencyP99Ms", "msgsPerServerCpuSecond", "deliveriesPerSecond", "duplicateDiscoveries",
+            "rssPerConnectionBytes", "errors", "clientCores", "flooderClosedByServer");
+    private static final List<String> OPEN_LOOP_METRICS = List.of("receivedPerSecond", "latencyP50Ms", "latencyP90Ms",
+            "latencyP99Ms", "latencyP999Ms", "latencyMaxMs", "senderLagP99Ms", "senderLagMaxMs", "lateSends",
+            "msgsPerServerCpuSecond", "errors", "clientCores");
 
     Benchmark(Path jar, Path reference) {
         this.jar = jar;
@@ -43,9 +54,15 @@ public final class Benchmark {
     public static void main(String[] args) throws Exception {
         String mode = args.length > 0 ? args[0] : "standard";
         String only = null;
+        String rates = null;
+        int warmup = 2;
         for (String a : args) {
             if (a.startsWith("only=")) {
                 only = a.substring(5);
+            } else if (a.startsWith("rates=")) {
+                rates = a.substring(6);
+            } else if (a.startsWith("warmup=")) {
+                warmup = Integer.parseInt(a.substring(7));
             }
         }
         Path jar = Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -63,7 +80,10 @@ public final class Benchmark {
         if (full) {
             runs.add(Map.entry("W1", () -> b.compare("W1", "W1 connect+announce 10000 peers / 10 networks", "peers=10000", "networks=10", "timeout=300")));
         }
-        runs.add(Map.entry("W2", () -> b.compare("W2", "W2 relay 50 pairs, 1 KB SDP", "pairs=50", "seconds=" + (quick ? 3 : 10))));
+        runs.add(Map.entry("W2", () -> b.compare("W2", W2_TITLE, "pairs=50", "seconds=" + (quick ? 3 : 10))));
+        String givenRates = rates;
+        int warmupSeconds = warmup;
+        runs.add(Map.entry("W2O", () -> b.openLoop(givenRates, quick ? 3 : 10, warmupSeconds)));
         runs.add(Map.entry("W3", () -> b.compare("W3", "W3 join storm 500 peers", "peers=500")));
         if (!quick) {
             runs.add(Map.entry("W3", () -> b.compare("W3", "W3 join storm 1000 peers", "peers=1000")));
@@ -75,7 +95,8 @@ public final class Benchmark {
         runs.add(Map.entry("W5", () -> b.compare("W5", "W5 idle connections", "peers=" + (quick ? 2000 : 19_500), "hold=2", "timeout=300")));
         runs.add(Map.entry("W6", () -> b.compare("W6", "W6 W2 with one flooding client", "pairs=50", "seconds=" + (quick ? 3 : 10))));
         for (Map.Entry<String, Runnable> r : runs) {
-            if (only == null || List.of(only.split(",")).contains(r.getKey())) {
+            List<String> selected = only == null ? null : List.of(only.split(","));
+            if (selected == null || selected.contains(r.getKey()) || (r.getKey().equals("W2O") && selected.contains("W2"))) {
                 r.getValue().run();
             }
         }
@@ -272,6 +293,58 @@ public final class Benchmark {
     }
 
     void compare(String workload, String title, String... params) {
+        compare(workload, title, CLOSED_LOOP_METRICS, params);
+    }
+
+    /**
+     * W2 open loop at 30 % and 70 % of the reference's closed-loop W2 maximum (from this run's W2 row, else
+     * measured now), or at {@code givenRates}; both servers at the same rate.
+     */
+    void openLoop(String givenRates, int seconds, int warmup) {
+        List<Long> rates = new ArrayList<>();
+        if (givenRates != null) {
+            for (String r : givenRates.split(",")) {
+                rates.add(Long.parseLong(r.trim()));
+            }
+            System.out.println("== W2 open-loop rates given: " + rates);
+        } else {
+            JsonObject ref = results.get(W2_TITLE + " / reference");
+            if (ref == null || !ref.has("msgsPerSecond")) {
+                System.out.println("== W2 closed loop, reference only (its maximum sets the open-loop rates)");
+                int port = freePort();
+                try (ServerProcess s = referenceServer(port)) {
+                    ref = generate(List.of(s), "W2", withUrl(new String[]{"pairs=50", "seconds=" + seconds}, "ws://127.0.0.1:" + port));
+                }
+                System.out.println("   reference: " + ref);
+                table.add(new String[]{W2_TITLE + " (reference only)", "msgsPerSecond", "-",
+                        ref.has("msgsPerSecond") ? ref.get("msgsPerSecond").getAsString() : "-", "-"});
+            }
+            if (!ref.has("msgsPerSecond") || ref.get("msgsPerSecond").getAsLong() <= 0) {
+                System.out.println("   no reference W2 maximum: open-loop rows skipped (give rates=A,B)");
+                return;
+            }
+            long max = ref.get("msgsPerSecond").getAsLong();
+            for (int pct : new int[]{30, 70}) {
+                rates.add(Math.max(100, Math.round(max * pct / 100.0 / 100) * 100)); // to the nearest 100/s
+            }
+            System.out.println("== W2 open-loop rates: 30 % / 70 % of the reference's closed-loop W2 max " + max
+                    + " msgs/s = " + rates);
+        }
+        for (long rate : rates) {
+            String title = "W2 open-loop " + rate + "/s, 50 pairs";
+            compare("W2", title, OPEN_LOOP_METRICS, "pairs=50", "seconds=" + seconds, "rate=" + rate,
+                    "warmup=" + warmup, "drain=5");
+            for (String side : List.of("ours", "reference")) {
+                JsonObject o = results.get(title + " / " + side);
+                if (o != null && o.has("senderLagP99Ms") && o.get("senderLagP99Ms").getAsDouble() > 1.0) {
+                    System.out.println("   note (" + side + "): the generator fell behind its schedule (sender lag p99 "
+                            + o.get("senderLagP99Ms").getAsString() + " ms); the latencies include that lag");
+                }
+            }
+        }
+    }
+
+    void compare(String workload, String title, List<String> metrics, String... params) {
         System.out.println("== " + title);
         int p1 = freePort();
         JsonObject o;
@@ -287,7 +360,7 @@ public final class Benchmark {
             r = generate(List.of(s), workload, withUrl(params, "ws://127.0.0.1:" + p2));
         }
         System.out.println("   reference: " + r);
-        record(title, o, r);
+        record(title, o, r, metrics);
     }
 
     void compareHubs(String title, String... params) {
@@ -307,7 +380,7 @@ public final class Benchmark {
             r = generate(List.of(h1, h2), "W4", withUrls(params, c, d));
         }
         System.out.println("   reference: " + r);
-        record(title, o, r);
+        record(title, o, r, CLOSED_LOOP_METRICS);
     }
 
     private static String[] withUrl(String[] params, String url) {
@@ -323,12 +396,10 @@ public final class Benchmark {
         return l.toArray(new String[0]);
     }
 
-    private void record(String title, JsonObject ours, JsonObject ref) {
+    private void record(String title, JsonObject ours, JsonObject ref, List<String> metrics) {
         results.put(title + " / ours", ours);
         results.put(title + " / reference", ref);
-        for (String metric : List.of("fullDiscoverySeconds", "handshakeP99Ms", "msgsPerSecond", "latencyP99Ms",
-                "msgsPerServerCpuSecond", "deliveriesPerSecond", "duplicateDiscoveries", "rssPerConnectionBytes",
-                "errors", "clientCores", "flooderClosedByServer")) {
+        for (String metric : metrics) {
             if (ours.has(metric) || ref.has(metric)) {
                 String o = ours.has(metric) ? ours.get(metric).getAsString() : "-";
                 String r = ref.has(metric) ? ref.get(metric).getAsString() : "-";

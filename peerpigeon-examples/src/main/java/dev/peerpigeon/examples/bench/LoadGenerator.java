@@ -24,13 +24,18 @@ import java.util.concurrent.locks.LockSupport;
  * java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.LoadGenerator W2 url=ws://127.0.0.1:3000 pairs=50 seconds=10
  * </pre>
  * Workloads: W1 (peers, networks), W2 (pairs, seconds, window), W3 (peers), W4 (url2, pairs, seconds),
- * W5 (peers, hold), W6 = W2 plus one flooding client.
+ * W5 (peers, hold), W6 = W2 plus one flooding client. W2 and W4 are closed loop ({@code window} messages
+ * in flight per pair) unless {@code rate=R} is given: then open loop at R msgs/s in all, latency from the
+ * intended send time ({@link OpenLoop}; also {@code warmup}, {@code drain}, {@code maxQueuedBytes},
+ * {@code lateMs}).
  */
-public final class LoadGenerator {
+public final class LoadGenerator implements AutoCloseable {
     private static final String SDP = "v=0 " + "a=candidate:x 1 udp 2122260223 198.18.0.1 5000 typ host ".repeat(16);
     private final Map<String, String> args;
-    private final NioWsClient client;
+    final NioWsClient client;
     private final long timeoutNanos;
+    /** The open-loop run in progress, for observers (tests); null before the first. */
+    volatile OpenLoop current;
 
     LoadGenerator(Map<String, String> args) {
         this.args = args;
@@ -40,6 +45,12 @@ public final class LoadGenerator {
             throw new java.io.UncheckedIOException(e);
         }
         this.timeoutNanos = TimeUnit.SECONDS.toNanos(Long.parseLong(args.getOrDefault("timeout", "120")));
+    }
+
+    /** Stops the client loop and closes its connections (main exits instead; tests call this). */
+    @Override
+    public void close() {
+        client.close();
     }
 
     public static void main(String[] argv) throws Exception {
@@ -169,17 +180,23 @@ public final class LoadGenerator {
 
     // ------------------------------------------------------------------ W2 / W4 / W6
 
-    JsonObject relay(String name, String urlA, String urlB, int pairs, int seconds, boolean abuse) throws InterruptedException {
-        int window = intArg("window", 8);
-        AtomicLong received = new AtomicLong();
-        AtomicLong duplicatesDiscovery = new AtomicLong();
-        LatencyRecorder latency = new LatencyRecorder(4_000_000);
-        Map<String, LoadPeer> byId = new ConcurrentHashMap<>();
-        Map<LoadPeer, String> partner = new ConcurrentHashMap<>();
+    /** Relay pairs, connected and announced; {@link #discovered} once every A saw its B (cross-hub in W4). */
+    private static final class Pairs {
+        final List<LoadPeer> peers = new ArrayList<>();
+        final AtomicLong duplicateDiscoveries = new AtomicLong();
+        int failures;
+        boolean discovered;
+    }
+
+    /** What a relay workload does with the signals it receives; runs on the client loop thread. */
+    private interface SignalHandler {
+        void onSignal(LoadPeer peer, String type, byte[] frame);
+    }
+
+    private Pairs connectPairs(String urlA, String urlB, int pairs, SignalHandler onSignal, Runnable onError)
+            throws InterruptedException {
+        Pairs result = new Pairs();
         Map<LoadPeer, Set<String>> seen = new ConcurrentHashMap<>();
-        volatileRunning = true;
-        List<LoadPeer> peers = new ArrayList<>();
-        List<String> urls = new ArrayList<>();
         java.util.function.BiConsumer<LoadPeer, byte[]> handler = (peer, frame) -> {
             String type = LoadPeer.typeOf(frame);
             switch (type) {
@@ -187,37 +204,29 @@ public final class LoadGenerator {
                     String id = LoadPeer.idAfter(frame, "\"peerId\":\"");
                     Set<String> s = seen.computeIfAbsent(peer, k -> ConcurrentHashMap.newKeySet());
                     if (id != null && !s.add(id)) {
-                        duplicatesDiscovery.incrementAndGet();
+                        result.duplicateDiscoveries.incrementAndGet();
                     }
                 }
-                case "offer", "answer", "ice-candidate" -> {
-                    received.incrementAndGet();
-                    long ts = LoadPeer.longAfter(frame, "ts=");
-                    if (ts > 0) {
-                        latency.record((System.nanoTime() - ts) / 1000);
-                    }
-                    if (volatileRunning) {
-                        String next = type.equals("offer") ? "answer" : type.equals("answer") ? "ice-candidate" : "offer";
-                        sendSignal(peer, next, partner.get(peer));
-                    }
-                }
+                case "offer", "answer", "ice-candidate" -> onSignal.onSignal(peer, type, frame);
+                case "error" -> onError.run();
                 default -> {
                 }
             }
         };
+        List<String> urls = new ArrayList<>();
         for (int i = 0; i < pairs; i++) {
             LoadPeer a = new LoadPeer(newId(2 * i), "relay", handler);
             LoadPeer b = new LoadPeer(newId(2 * i + 1), "relay", handler);
-            partner.put(a, b.peerId);
-            partner.put(b, a.peerId);
-            peers.add(a);
+            a.partnerId = b.peerId;
+            b.partnerId = a.peerId;
+            result.peers.add(a);
             urls.add(urlA);
-            peers.add(b);
+            result.peers.add(b);
             urls.add(urlB);
         }
-        int failures = connectAll(peers, urls, true);
-        // Wait until each A has discovered its partner (cross-hub in W4).
-        boolean discovered = waitUntil(() -> {
+        List<LoadPeer> peers = result.peers;
+        result.failures = connectAll(peers, urls, true);
+        result.discovered = waitUntil(() -> {
             for (int i = 0; i < peers.size(); i += 2) {
                 Set<String> s = seen.get(peers.get(i));
                 if (s == null || !s.contains(peers.get(i + 1).peerId)) {
@@ -226,6 +235,31 @@ public final class LoadGenerator {
             }
             return true;
         });
+        return result;
+    }
+
+    JsonObject relay(String name, String urlA, String urlB, int pairs, int seconds, boolean abuse) throws InterruptedException {
+        if (args.containsKey("rate") && !abuse) {
+            return openLoop(name, urlA, urlB, pairs, seconds, Long.parseLong(args.get("rate")));
+        }
+        int window = intArg("window", 8);
+        AtomicLong received = new AtomicLong();
+        LatencyRecorder latency = new LatencyRecorder(4_000_000);
+        volatileRunning = true;
+        Pairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
+            received.incrementAndGet();
+            long ts = LoadPeer.longAfter(frame, "ts=");
+            if (ts > 0) {
+                latency.record((System.nanoTime() - ts) / 1000);
+            }
+            if (volatileRunning) {
+                String next = type.equals("offer") ? "answer" : type.equals("answer") ? "ice-candidate" : "offer";
+                sendSignal(peer, next, peer.partnerId);
+            }
+        }, () -> { });
+        List<LoadPeer> peers = set.peers;
+        int failures = set.failures;
+        boolean discovered = set.discovered;
         LoadPeer flooder = null;
         Thread floodThread = null;
         AtomicLong flooded = new AtomicLong();
@@ -273,7 +307,7 @@ public final class LoadGenerator {
         r.addProperty("latencyP50Ms", pct(lat, 50) / 1000.0);
         r.addProperty("latencyP99Ms", pct(lat, 99) / 1000.0);
         r.addProperty("latencyMaxMs", (lat.length == 0 ? 0 : lat[lat.length - 1]) / 1000.0);
-        r.addProperty("duplicateDiscoveries", duplicatesDiscovery.get());
+        r.addProperty("duplicateDiscoveries", set.duplicateDiscoveries.get());
         r.addProperty("errors", failures);
         if (abuse) {
             r.addProperty("floodFramesSent", flooded.get());
@@ -284,14 +318,103 @@ public final class LoadGenerator {
         return r;
     }
 
+    /**
+     * W2/W4 open loop ({@code rate=R} msgs/s over all pairs; {@code warmup=S} seconds at that rate before the
+     * measured {@code seconds}, default 0; {@code drain=S} seconds to wait for messages still in flight,
+     * default 5; {@code maxQueuedBytes} of unwritten frames per connection, default 256 KiB; {@code lateMs},
+     * default 1): see {@link OpenLoop}. The run ends at the drain deadline at the latest.
+     */
+    JsonObject openLoop(String name, String urlA, String urlB, int pairs, int seconds, long rate) throws InterruptedException {
+        int warmup = intArg("warmup", 0);
+        int drain = intArg("drain", 5);
+        OpenLoop[] loop = new OpenLoop[1]; // set before any signal can arrive: nothing is sent before the ticker runs
+        Pairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
+            OpenLoop l = loop[0];
+            if (l != null) {
+                l.onSignal(frame);
+            }
+        }, () -> {
+            OpenLoop l = loop[0];
+            if (l != null) {
+                l.onError();
+            }
+        });
+        OpenLoop ol = new OpenLoop(set.peers, rate, System.nanoTime() + 20_000_000, warmup, seconds, drain,
+                Long.parseLong(args.getOrDefault("maxQueuedBytes", Integer.toString(256 * 1024))),
+                Double.parseDouble(args.getOrDefault("lateMs", "1")));
+        client.onLoop(() -> loop[0] = ol).join(); // published by the loop thread, which alone reads it
+        current = ol;
+        client.setTicker(ol);
+        parkUntil(ol.measureStartNanos());
+        System.out.println("{\"phase\":\"start\"}");
+        System.out.flush();
+        parkUntil(ol.endNanos());
+        System.out.println("{\"phase\":\"end\"}");
+        System.out.flush();
+        while (System.nanoTime() < ol.drainDeadlineNanos() && !(ol.sendingDone && ol.receivedTotal >= ol.sentTotal)) {
+            LockSupport.parkNanos(2_000_000);
+        }
+        client.setTicker(null);
+        JsonObject figures;
+        try {
+            figures = client.onLoop(() -> ol.result(seconds)).get(10, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("client loop did not answer", e);
+        }
+        long closed = set.peers.stream().filter(p -> p.closed).count();
+        JsonObject r = new JsonObject();
+        r.addProperty("workload", name);
+        r.addProperty("pairs", pairs);
+        r.addProperty("seconds", seconds);
+        r.addProperty("warmupSeconds", warmup);
+        r.addProperty("discovered", set.discovered);
+        figures.entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
+        r.addProperty("duplicateDiscoveries", set.duplicateDiscoveries.get());
+        r.addProperty("connectFailures", set.failures);
+        r.addProperty("closedConnections", closed);
+        r.addProperty("errors", set.failures + closed + figures.get("lost").getAsLong()
+                + figures.get("unsent").getAsLong() + figures.get("serverErrors").getAsLong());
+        set.peers.forEach(LoadPeer::close);
+        return r;
+    }
+
+    private static void parkUntil(long deadline) {
+        long wait;
+        while ((wait = deadline - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+        }
+    }
+
     private volatile boolean volatileRunning;
 
     private static void sendSignal(LoadPeer from, String type, String to) {
-        String sdp = "ts=" + System.nanoTime() + " " + SDP;
+        sendSignal(from, type, to, System.nanoTime());
+    }
+
+    /** Sends a signal whose latency is measured from {@code tsNanos} (System.nanoTime of this JVM). */
+    static void sendSignal(LoadPeer from, String type, String to, long tsNanos) {
+        from.send(signalText(from, type, to, Long.toString(tsNanos)));
+    }
+
+    /** The signal frame's text, with {@code ts} as its timestamp. */
+    static String signalText(LoadPeer from, String type, String to, String ts) {
+        String sdp = "ts=" + ts + " " + SDP;
         String data = type.equals("ice-candidate")
                 ? "{\"candidate\":\"" + sdp + "\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"
                 : "{\"type\":\"" + type + "\",\"sdp\":\"" + sdp + "\"}";
-        from.signal(type, data, to);
+        return from.signalText(type, data, to);
+    }
+
+    /**
+     * The signal frame's UTF-8 bytes before and after its timestamp digits: the same frame as
+     * {@link #sendSignal}, for {@link NioWsClient.Conn#sendText(byte[], long, byte[])}.
+     */
+    static byte[][] signalTemplate(LoadPeer from, String type, String to) {
+        String marker = "#TS#";
+        String text = signalText(from, type, to, marker);
+        int at = text.indexOf(marker);
+        return new byte[][]{text.substring(0, at).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                text.substring(at + marker.length()).getBytes(java.nio.charset.StandardCharsets.UTF_8)};
     }
 
     // ------------------------------------------------------------------ W5

@@ -16,6 +16,8 @@ final class LoadPeer {
     volatile boolean opened;
     /** Touched only by the client loop thread. */
     int discovered;
+    /** The other peer of its relay pair (W2/W4/W6); set before {@link #connect}. */
+    String partnerId;
 
     LoadPeer(String peerId, String network, BiConsumer<LoadPeer, byte[]> onFrame) {
         this.peerId = peerId;
@@ -46,8 +48,13 @@ final class LoadPeer {
     }
 
     void signal(String type, String dataJson, String target) {
-        send("{\"type\":\"" + type + "\",\"data\":" + dataJson + ",\"maxPeers\":3,\"networkName\":\"" + network
-                + "\",\"targetPeerId\":\"" + target + "\"}");
+        send(signalText(type, dataJson, target));
+    }
+
+    /** The text of a signal frame from this peer. */
+    String signalText(String type, String dataJson, String target) {
+        return "{\"type\":\"" + type + "\",\"data\":" + dataJson + ",\"maxPeers\":3,\"networkName\":\"" + network
+                + "\",\"targetPeerId\":\"" + target + "\"}";
     }
 
     void send(String text) {

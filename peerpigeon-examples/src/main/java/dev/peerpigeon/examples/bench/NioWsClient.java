@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Iterator;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
  * masks with a zero key (legal, and saves the XOR). Not a general-purpose client.
  *
  * <p>Threads: everything runs on the loop thread; {@link Conn#send} from other threads hands the frame
- * over through a queue and wakes the selector.
+ * over through a queue and wakes the selector. An optional {@link Ticker} (the open-loop sender) also runs
+ * on the loop thread, between reads, so sending and receiving share one thread and one core at most.
  */
 final class NioWsClient implements AutoCloseable {
     private final Selector selector;
@@ -29,6 +31,18 @@ final class NioWsClient implements AutoCloseable {
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
     private final ByteBuffer readBuf = ByteBuffer.allocateDirect(256 * 1024);
+    /** Loop thread only: where {@link Conn#sendText(byte[], long, byte[])} builds frames. */
+    private ByteBuffer scratch = ByteBuffer.allocateDirect(64 * 1024);
+    /** Loop thread only. */
+    private Ticker ticker;
+    /** Loop thread only: when {@link #ticker} wants to run next (System.nanoTime), Long.MAX_VALUE for never. */
+    private long nextTick = Long.MAX_VALUE;
+
+    /** Work scheduled by time on the loop thread. */
+    interface Ticker {
+        /** Does what is due at {@code nowNanos}; returns when it wants to be called next (System.nanoTime). */
+        long tick(long nowNanos);
+    }
 
     NioWsClient(String name) throws IOException {
         selector = Selector.open();
@@ -44,6 +58,8 @@ final class NioWsClient implements AutoCloseable {
         final BiConsumer<Conn, byte[]> onText;
         final Consumer<Conn> onClosed;
         final ArrayDeque<ByteBuffer> out = new ArrayDeque<>();
+        /** Bytes in {@link #out} not yet written to the socket (loop thread only). */
+        long queuedBytes;
         ByteBuffer in = ByteBuffer.allocate(8192);
         boolean open;
         volatile boolean closed;
@@ -70,11 +86,73 @@ final class NioWsClient implements AutoCloseable {
             }
         }
 
+        /**
+         * Loop thread only: sends {@code prefix}, {@code value} in decimal and {@code suffix} as one text frame
+         * without allocating when the socket takes it whole (the open-loop sender's path: its garbage would
+         * otherwise become GC pauses, i.e. sender lag). Only what the socket does not take is copied and queued.
+         */
+        void sendText(byte[] prefix, long value, byte[] suffix) {
+            if (closed) {
+                return;
+            }
+            long v = Math.max(0, value);
+            int digits = 1;
+            for (long x = v; x >= 10; x /= 10) {
+                digits++;
+            }
+            int len = prefix.length + digits + suffix.length;
+            int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+            if (scratch.capacity() < header + 4 + len) {
+                scratch = ByteBuffer.allocateDirect(header + 4 + len);
+            }
+            ByteBuffer b = scratch;
+            b.clear();
+            b.put((byte) 0x81);
+            if (len < 126) {
+                b.put((byte) (0x80 | len));
+            } else if (len < 65536) {
+                b.put((byte) (0x80 | 126));
+                b.putShort((short) len);
+            } else {
+                b.put((byte) (0x80 | 127));
+                b.putLong(len);
+            }
+            b.putInt(0); // zero mask key
+            b.put(prefix);
+            int end = b.position() + digits;
+            for (int i = end - 1; i >= end - digits; i--) {
+                b.put(i, (byte) ('0' + v % 10));
+                v /= 10;
+            }
+            b.position(end);
+            b.put(suffix);
+            b.flip();
+            if (open && out.isEmpty()) {
+                try {
+                    ch.write(b);
+                } catch (IOException | RuntimeException e) {
+                    fail();
+                    return;
+                }
+                if (!b.hasRemaining()) {
+                    return;
+                }
+            }
+            ByteBuffer rest = ByteBuffer.allocate(b.remaining());
+            rest.put(b).flip();
+            out.add(rest);
+            queuedBytes += rest.remaining();
+            if (open) {
+                key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
+        }
+
         private void enqueue(ByteBuffer f) {
             if (closed) {
                 return;
             }
             out.add(f);
+            queuedBytes += f.remaining();
             if (open) {
                 flush();
             }
@@ -84,7 +162,7 @@ final class NioWsClient implements AutoCloseable {
             try {
                 while (!out.isEmpty()) {
                     ByteBuffer b = out.peek();
-                    ch.write(b);
+                    queuedBytes -= ch.write(b);
                     if (b.hasRemaining()) {
                         key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
                         return;
@@ -169,10 +247,58 @@ final class NioWsClient implements AutoCloseable {
         }
     }
 
+    /** Installs (or with null removes) the ticker; it first runs at once. Thread-safe. */
+    void setTicker(Ticker t) {
+        tasks.add(() -> {
+            ticker = t;
+            nextTick = t == null ? Long.MAX_VALUE : System.nanoTime();
+        });
+        selector.wakeup();
+    }
+
+    /** Runs {@code work} on the loop thread (to read state the loop owns). Thread-safe. */
+    <T> java.util.concurrent.CompletableFuture<T> onLoop(java.util.function.Supplier<T> work) {
+        java.util.concurrent.CompletableFuture<T> f = new java.util.concurrent.CompletableFuture<>();
+        tasks.add(() -> {
+            try {
+                f.complete(work.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        selector.wakeup();
+        return f;
+    }
+
+    /**
+     * Waits for I/O but no later than the ticker's next deadline. epoll waits in whole milliseconds, so the
+     * last millisecond before a deadline is waited with short parks between non-blocking selects (reads are
+     * then delayed by at most ~0.1 ms) instead of oversleeping the deadline.
+     */
+    private void await() throws IOException {
+        long wait = nextTick == Long.MAX_VALUE ? Long.MAX_VALUE : nextTick - System.nanoTime();
+        if (wait <= 0) {
+            selector.selectNow();
+        } else if (wait >= 1_000_000) {
+            selector.select(Math.min(100, wait / 1_000_000));
+        } else if (selector.selectNow() == 0 && tasks.isEmpty()) {
+            LockSupport.parkNanos(Math.min(wait, 100_000));
+        }
+    }
+
+    private void tickIfDue() {
+        if (ticker != null) {
+            long now = System.nanoTime();
+            if (now >= nextTick) {
+                nextTick = ticker.tick(now);
+            }
+        }
+    }
+
     private void run() {
         while (running) {
             try {
-                selector.select(100);
+                await();
                 Runnable t;
                 while ((t = tasks.poll()) != null) {
                     t.run();
@@ -181,6 +307,7 @@ final class NioWsClient implements AutoCloseable {
                 while (it.hasNext()) {
                     SelectionKey k = it.next();
                     it.remove();
+                    tickIfDue(); // a long batch of reads must not hold back the schedule
                     Conn c = (Conn) k.attachment();
                     if (!k.isValid()) {
                         c.fail();
@@ -207,6 +334,7 @@ final class NioWsClient implements AutoCloseable {
                         c.fail();
                     }
                 }
+                tickIfDue();
             } catch (IOException e) {
                 return;
             }
