@@ -670,6 +670,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
 
         @Override
+        public boolean onPing(PeerSession session) {
+            return signaling.onPing(session);
+        }
+
+        @Override
         public void onClose(PeerSession session, int code, String reason, boolean remote) {
             // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
             signaling.close(session, code, reason);

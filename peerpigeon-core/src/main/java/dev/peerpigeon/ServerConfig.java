@@ -335,7 +335,10 @@ public final class ServerConfig {
             return this;
         }
 
-        /** Largest inbound frame in bytes; larger frames close the socket with 1009. Default 1048576. */
+        /**
+         * Largest inbound message in bytes, a single frame or all fragments of one message together
+         * (checked on every fragment); larger ones close the socket with 1009. Default 1048576.
+         */
         public Builder maxMessageSize(int bytes) {
             if (bytes < 1024) {
                 throw new ConfigException("maxMessageSize must be at least 1024 bytes, got " + bytes);
@@ -504,7 +507,10 @@ public final class ServerConfig {
             return this;
         }
 
-        /** Bytes queued for one slow receiver before it is closed (1008). Default 8 MiB. */
+        /**
+         * Bytes queued for one slow receiver (data frames, pings and pongs alike, counted exactly until they
+         * leave) before it is dropped (1008). Default 8 MiB.
+         */
         public Builder maxQueuedBytes(int bytes) {
             this.maxQueuedBytes = positive("maxQueuedBytes", bytes);
             return this;

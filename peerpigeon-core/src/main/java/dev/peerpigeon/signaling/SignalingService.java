@@ -156,27 +156,8 @@ public final class SignalingService {
     public void onMessage(PeerSession session, String text) {
         long now = System.currentTimeMillis();
         session.touch(now);
-        RateLimiter limiter = session.rateLimiter;
-        if (limiter != null && session.hubLink() == null) {
-            switch (limiter.acquire(System.nanoTime())) {
-                case PASS -> {
-                }
-                case DROP -> {
-                    return;
-                }
-                case DROP_AND_WARN -> {
-                    replyError(session, "Rate limit exceeded: at most " + settings.maxMessagesPerSecond()
-                            + " messages per second; messages are being dropped", now);
-                    return;
-                }
-                case CLOSE -> {
-                    // Client-caused and once per connection (it is closed): INFO, not a warning for the operator.
-                    log.info("Closing {} ({}): it keeps flooding past the rate limit", session,
-                            session.connection().remoteAddress());
-                    session.connection().close(1008, "Rate limit exceeded");
-                    return;
-                }
-            }
+        if (!withinRate(session, now)) {
+            return;
         }
         Inbound msg;
         try {
@@ -193,6 +174,44 @@ public final class SignalingService {
             dispatch(session, msg, now);
         } catch (ProtocolException e) {
             replyError(session, e.getMessage(), now);
+        }
+    }
+
+    /**
+     * A WebSocket ping of a registered session: liveness, and one message against its rate (a ping flood
+     * is refused like any other). Returns true when it is to be answered with a pong.
+     */
+    public boolean onPing(PeerSession session) {
+        long now = System.currentTimeMillis();
+        session.touch(now);
+        return withinRate(session, now);
+    }
+
+    /** Takes one frame from the session's rate budget; false when the frame is dropped (or the session closed). */
+    private boolean withinRate(PeerSession session, long now) {
+        RateLimiter limiter = session.rateLimiter;
+        if (limiter == null || session.hubLink() != null) {
+            return true;
+        }
+        switch (limiter.acquire(System.nanoTime())) {
+            case PASS -> {
+                return true;
+            }
+            case DROP -> {
+                return false;
+            }
+            case DROP_AND_WARN -> {
+                replyError(session, "Rate limit exceeded: at most " + settings.maxMessagesPerSecond()
+                        + " messages per second; messages are being dropped", now);
+                return false;
+            }
+            default -> {
+                // Client-caused and once per connection (it is closed): INFO, not a warning for the operator.
+                log.info("Closing {} ({}): it keeps flooding past the rate limit", session,
+                        session.connection().remoteAddress());
+                session.connection().close(1008, "Rate limit exceeded");
+                return false;
+            }
         }
     }
 

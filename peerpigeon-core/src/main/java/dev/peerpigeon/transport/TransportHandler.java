@@ -49,5 +49,14 @@ public interface TransportHandler<S> {
     /** Any pong or frame counts as liveness. */
     void onPong(S state);
 
+    /**
+     * A ping arrived (liveness, and counted like a message against the sender's rate). Returns true to
+     * answer it with a pong, false to drop it (rate limited).
+     */
+    default boolean onPing(S state) {
+        onPong(state);
+        return true;
+    }
+
     void onClose(S state, int code, String reason, boolean remote);
 }

@@ -311,7 +311,7 @@ public final class WebSocketTransport<S> {
             t.counted = true;
             openSockets.incrementAndGet();
             pending.add(t);
-            return channel;
+            return new CountingChannel(channel); // every write passes here: queued bytes are counted exactly
         }
 
         @Override
@@ -445,9 +445,15 @@ public final class WebSocketTransport<S> {
      * That saves the selector wake-up, two epoll updates and a thread hop per message. It is safe because
      * Java-WebSocket keeps a buffer in its queue until fully written (so "queue empty" means no write in
      * progress) and every writer of this connection holds this object's monitor.
+     *
+     * <p>Bounds: what the kernel does not take is queued and counted exactly ({@link CountingChannel}), data
+     * frames, our pings and the pongs answering the client's pings alike. Not counted: the library's own
+     * close frame (one per connection, at most 127 bytes).
      */
     private final class WsConnection implements Connection {
         private final WebSocket socket;
+        /** Set (under the monitor) when a frame was refused: the connection is being dropped. */
+        private boolean dropping;
 
         WsConnection(WebSocket socket) {
             this.socket = socket;
@@ -467,28 +473,45 @@ public final class WebSocketTransport<S> {
             }
         }
 
+        /**
+         * Writes what the kernel takes at once; queues the rest, counted against the bounds. The frame
+         * count and the byte count are both checked on every enqueue (O(1) counters): a receiver that does
+         * not read is dropped as soon as either is exceeded, data frames, pings and pongs alike.
+         */
         private void enqueue(ByteBuffer frame) {
-            WebSocketImpl impl = (WebSocketImpl) socket;
-            if (overflowing(impl)) {
-                log.warn("Dropping {}: {} frames queued, it does not read fast enough", remoteAddress(),
-                        impl.outQueue.size());
+            long refused = write(frame);
+            if (refused >= 0) {
+                log.warn("Dropping {}: {} bytes to queue, it does not read fast enough", remoteAddress(), refused);
                 // A close frame would queue behind data it never reads: drop the socket and its queue now.
+                // Outside the monitor: the close callbacks send to other connections.
                 abort(1008, "Send queue overflow (slow consumer)");
-                return;
             }
-            write(impl, frame);
         }
 
-        private synchronized void write(WebSocketImpl impl, ByteBuffer frame) {
+        /** Writes or queues the frame and returns -1, or returns the bytes it would have queued (refused). */
+        private synchronized long write(ByteBuffer frame) {
+            if (dropping) {
+                return -1; // being aborted: nothing may follow a frame that was cut short
+            }
+            WebSocketImpl impl = (WebSocketImpl) socket;
             if (impl.outQueue.isEmpty()) {
                 try {
                     impl.getChannel().write(frame);
                 } catch (IOException e) {
-                    return; // the socket is going away; the close callback cleans up
+                    return -1; // the socket is going away; the close callback cleans up
                 }
                 if (!frame.hasRemaining()) {
-                    return;
+                    return -1;
                 }
+            }
+            CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
+            long queuedBytes = counter == null ? 0 : counter.queued.get() + frame.remaining();
+            if (impl.outQueue.size() >= settings.maxQueuedFrames() || queuedBytes > settings.maxQueuedBytes()) {
+                dropping = true;
+                return queuedBytes;
+            }
+            if (counter != null) {
+                counter.track(frame); // before the library's queue: the selector may write it at once
             }
             impl.outQueue.add(frame);
             try {
@@ -496,21 +519,16 @@ public final class WebSocketTransport<S> {
             } catch (RuntimeException e) {
                 // the key was cancelled concurrently: the connection is closing
             }
+            return -1;
         }
-        /** Frame count is checked on every send (O(1)); bytes only every 32nd frame past 64 (O(queue)). */
-        private boolean overflowing(WebSocketImpl impl) {
-            int frames = impl.outQueue.size();
-            if (frames > settings.maxQueuedFrames()) {
-                return true;
+
+        /** Answers a received ping through the counted send path (the library would queue it unbounded). */
+        void pong(ByteBuffer pingPayload) {
+            if (socket.isOpen()) {
+                byte[] payload = new byte[pingPayload.remaining()];
+                pingPayload.duplicate().get(payload);
+                enqueue(frame(0xA, payload));
             }
-            if (frames > 64 && (frames & 31) == 0) {
-                long bytes = 0;
-                for (ByteBuffer b : impl.outQueue) {
-                    bytes += b.remaining();
-                }
-                return bytes > settings.maxQueuedBytes();
-            }
-            return false;
         }
 
         @Override
@@ -522,6 +540,9 @@ public final class WebSocketTransport<S> {
         public void abort(int code, String reason) {
             if (socket instanceof WebSocketImpl impl) {
                 impl.outQueue.clear();
+                if (impl.getChannel() instanceof CountingChannel c) {
+                    c.clear();
+                }
                 impl.closeConnection(code, reason);
             } else {
                 socket.close(code, reason);
@@ -536,7 +557,7 @@ public final class WebSocketTransport<S> {
         @Override
         public void sendPing() {
             if (socket.isOpen()) {
-                write((WebSocketImpl) socket, frame(0x9, new byte[0]));
+                enqueue(frame(0x9, new byte[0]));
             }
         }
 
@@ -704,6 +725,18 @@ public final class WebSocketTransport<S> {
         }
 
         @Override
+        public void onWebsocketPing(WebSocket conn, Framedata f) {
+            Attachment<S> att = conn.getAttachment();
+            if (att == null || att.state == null || att.connection == null) {
+                return;
+            }
+            // Counted against the message rate; answered through the bounded send path, never the library's.
+            if (handler.onPing(att.state)) {
+                ((WsConnection) att.connection).pong(f.getPayloadData()); // att.connection is always ours
+            }
+        }
+
+        @Override
         public void onWebsocketPong(WebSocket conn, Framedata f) {
             Attachment<S> att = conn.getAttachment();
             if (att != null && att.state != null) {
@@ -756,6 +789,66 @@ public final class WebSocketTransport<S> {
             });
             running = true;
             started.countDown();
+        }
+    }
+
+    /**
+     * The socket as Java-WebSocket sees it: it counts the bytes of our queued frames until they really
+     * leave. Every write to the socket passes here, the selector thread's writes from the library's queue
+     * and our direct writes alike; only buffers we queued ourselves ({@link #track}) are counted, so the
+     * library's own bounded writes (the 101 response, one close frame) never skew the count.
+     *
+     * <p>Threads: {@link #track} is called by senders holding the connection's monitor, {@link #write} by
+     * the selector thread or a sender; the FIFO and the counter are concurrent. Our buffers enter the
+     * FIFO in the order they enter the library's FIFO queue, so the oldest tracked buffer is the next of
+     * ours the selector writes.
+     */
+    static final class CountingChannel implements java.nio.channels.ByteChannel {
+        private final java.nio.channels.SocketChannel channel;
+        private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> tracked =
+                new java.util.concurrent.ConcurrentLinkedQueue<>();
+        /** Bytes of tracked buffers not yet written. */
+        final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+
+        CountingChannel(java.nio.channels.SocketChannel channel) {
+            this.channel = channel;
+        }
+
+        void track(ByteBuffer frame) {
+            queued.addAndGet(frame.remaining());
+            tracked.add(frame);
+        }
+
+        void clear() {
+            tracked.clear();
+            queued.set(0);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = channel.write(src);
+            if (tracked.peek() == src) {
+                queued.addAndGet(-n);
+                if (!src.hasRemaining()) {
+                    tracked.poll();
+                }
+            }
+            return n;
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return channel.read(dst);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
         }
     }
 

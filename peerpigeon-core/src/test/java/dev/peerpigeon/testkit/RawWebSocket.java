@@ -54,28 +54,97 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Sends one masked frame with the given opcode and FIN flag. */
     public void sendFrame(int opcode, boolean fin, byte[] payload) throws IOException {
-        java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+        sendRaw(encodeFrame(opcode, fin, payload, true));
+    }
+
+    /** The bytes of one frame, masked as a client must (or unmasked, to break that rule). */
+    public static byte[] encodeFrame(int opcode, boolean fin, byte[] payload, boolean masked) {
+        java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream(payload.length + 14);
         f.write((fin ? 0x80 : 0) | opcode);
+        int maskBit = masked ? 0x80 : 0;
         int len = payload.length;
         if (len < 126) {
-            f.write(0x80 | len);
+            f.write(maskBit | len);
         } else if (len < 65536) {
-            f.write(0x80 | 126);
+            f.write(maskBit | 126);
             f.write(len >> 8);
             f.write(len & 0xff);
         } else {
-            f.write(0x80 | 127);
+            f.write(maskBit | 127);
             for (int i = 7; i >= 0; i--) {
                 f.write((int) ((long) len >> (8 * i)) & 0xff);
             }
         }
         byte[] mask = {1, 2, 3, 4};
-        f.write(mask);
-        for (int i = 0; i < len; i++) {
-            f.write(payload[i] ^ mask[i % 4]);
+        if (masked) {
+            f.write(mask, 0, 4);
         }
-        out.write(f.toByteArray());
+        for (int i = 0; i < len; i++) {
+            f.write(masked ? payload[i] ^ mask[i % 4] : payload[i]);
+        }
+        return f.toByteArray();
+    }
+
+    /** Writes bytes as they are (a frame, part of one, or several). */
+    public void sendRaw(byte[] bytes) throws IOException {
+        out.write(bytes);
         out.flush();
+    }
+
+    /** Writes bytes in pieces of {@code chunk}, each flushed on its own segment (TCP_NODELAY), like a slow link. */
+    public void trickle(byte[] bytes, int chunk) throws IOException {
+        socket.setTcpNoDelay(true);
+        for (int i = 0; i < bytes.length; i += chunk) {
+            out.write(bytes, i, Math.min(chunk, bytes.length - i));
+            out.flush();
+        }
+    }
+
+    /** A frame from the server: its opcode and payload. */
+    public record Frame(int opcode, byte[] payload) {
+        /** The status code of a close frame (1005 when it has none). */
+        public int closeCode() {
+            return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
+        }
+    }
+
+    /** Reads the next (unmasked) server frame; null when the server closed the TCP connection first. */
+    public Frame readFrame() throws IOException {
+        java.io.DataInputStream d = new java.io.DataInputStream(in);
+        try {
+            int b1 = d.readUnsignedByte();
+            int b2 = d.readUnsignedByte();
+            long len = b2 & 0x7f;
+            if (len == 126) {
+                len = d.readUnsignedShort();
+            } else if (len == 127) {
+                len = d.readLong();
+            }
+            byte[] payload = new byte[(int) len];
+            d.readFully(payload);
+            return new Frame(b1 & 0x0f, payload);
+        } catch (java.io.EOFException | java.net.SocketException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Reads frames until the server's close frame and returns its code (-1 when the TCP connection ended
+     * without one, 0 when nothing ended it within the timeout). Frames before it are passed to {@code seen}.
+     */
+    public int awaitCloseCode(int timeoutMillis, java.util.function.Consumer<Frame> seen) throws IOException {
+        socket.setSoTimeout(timeoutMillis);
+        try {
+            for (Frame f = readFrame(); f != null; f = readFrame()) {
+                if (f.opcode() == 8) {
+                    return f.closeCode();
+                }
+                seen.accept(f);
+            }
+            return -1;
+        } catch (java.net.SocketTimeoutException e) {
+            return 0;
+        }
     }
 
     public void sendText(String text) throws IOException {
