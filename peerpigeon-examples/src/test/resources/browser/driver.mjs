@@ -179,9 +179,13 @@ const scenarios = {
   'mixed-reference-dials': async () => mixed(true),
 };
 
+// Hubs here link over 198.18.0.1, a non-loopback address: protected mode refuses them without a shared secret,
+// as it would refuse hubs on two machines.
+const HUB_SECRET = 'browser-suite-secret';
+
 async function crossHub(bFirst) {
-  const h1 = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false' });
-  const h2 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h1.url });
+  const h1 = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false', HUB_SECRET });
+  const h2 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h1.url, HUB_SECRET });
   await new Promise((r) => setTimeout(r, 500));
   const aId = hex('f'); // the higher id
   const bId = hex('1');
@@ -197,8 +201,8 @@ async function crossHub(bFirst) {
 async function mixed(referenceDials) {
   let ours; let ref;
   if (referenceDials) {
-    ours = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false' });
-    ref = await referenceHub(ours.url);
+    ours = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false', HUB_SECRET });
+    ref = await referenceHub(`${ours.url}/hub/${HUB_SECRET}`); // a reference hub presents the secret in the path
   } else {
     ref = await referenceHub(null);
     ours = await ourServer({ IS_HUB: 'true', BOOTSTRAP: ref.url });
