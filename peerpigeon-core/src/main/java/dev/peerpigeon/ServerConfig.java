@@ -2,7 +2,7 @@ package dev.peerpigeon;
 
 import dev.peerpigeon.PeerPigeonException.ConfigException;
 import dev.peerpigeon.protocol.PeerId;
-import dev.peerpigeon.transport.Redaction;
+import dev.peerpigeon.support.Redaction;
 
 import java.net.URI;
 import java.util.ArrayList;

@@ -13,11 +13,11 @@ import dev.peerpigeon.signaling.Federation;
 import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingService;
-import dev.peerpigeon.transport.Connection;
-import dev.peerpigeon.transport.LogThrottle;
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.support.LogThrottle;
 import dev.peerpigeon.transport.OutboundLink;
-import dev.peerpigeon.transport.PreparedFrame;
-import dev.peerpigeon.transport.Redaction;
+import dev.peerpigeon.signaling.SharedFrame;
+import dev.peerpigeon.support.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -1100,7 +1100,7 @@ public final class HubMesh implements Federation {
                 remoteIds.merge(peerId, 1, Integer::sum);
             }
             if (existing == null) {
-                PreparedFrame notice = PreparedFrame.of(
+                SharedFrame notice = SharedFrame.of(
                         MessageCodec.notice("peer-discovered", discovery, net, null, System.currentTimeMillis(), null));
                 for (PeerSession m : members) {
                     if (m.connection().isOpen() && m.hubLink() == null) {
@@ -1158,7 +1158,7 @@ public final class HubMesh implements Federation {
             JsonObject data = new JsonObject();
             data.addProperty("peerId", peerId);
             data.addProperty("isHub", false);
-            PreparedFrame notice = PreparedFrame.of(
+            SharedFrame notice = SharedFrame.of(
                     MessageCodec.notice("peer-disconnected", data.toString(), net, null, System.currentTimeMillis(), null));
             for (PeerSession m : members) {
                 if (m.connection().isOpen() && m.hubLink() == null) {

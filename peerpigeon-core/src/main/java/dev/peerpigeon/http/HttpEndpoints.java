@@ -1,7 +1,7 @@
 package dev.peerpigeon.http;
 
-import dev.peerpigeon.transport.HttpResponse;
-import dev.peerpigeon.transport.RequestHead;
+import dev.peerpigeon.http.HttpResponse;
+import dev.peerpigeon.http.RequestHead;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.peerpigeon.signaling;
 
-import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.signaling.Connection;
 
 import java.util.ArrayList;
 import java.util.Collection;

@@ -1,6 +1,6 @@
 package dev.peerpigeon.signaling;
 
-import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.signaling.Connection;
 
 /**
  * One accepted WebSocket and the peer id it registered. Identity of the session (not of the id) is

@@ -1,7 +1,7 @@
 package dev.peerpigeon.signaling;
 
-import dev.peerpigeon.transport.Connection;
-import dev.peerpigeon.transport.PreparedFrame;
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.signaling.SharedFrame;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -296,7 +296,7 @@ public final class SignalingService {
             federation.sendRemotePeers(s, net); // under the same lock as remote inserts: exactly once
         });
         if (joined && !snapshot.isEmpty()) {
-            PreparedFrame aboutNewcomer = PreparedFrame.of(MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null));
+            SharedFrame aboutNewcomer = SharedFrame.of(MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null));
             for (PeerSession other : snapshot) {
                 if (other.connection().isOpen()) {
                     other.connection().send(aboutNewcomer);
@@ -363,7 +363,7 @@ public final class SignalingService {
         JsonObject data = new JsonObject();
         data.addProperty("peerId", s.peerId());
         data.add("isHub", new JsonPrimitive(s.isHub()));
-        PreparedFrame notice = PreparedFrame.of(MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null));
+        SharedFrame notice = SharedFrame.of(MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null));
         boolean left = registry.leave(s, net, remaining -> {
             for (PeerSession other : remaining) {
                 if (other.connection().isOpen()) {

@@ -1,5 +1,8 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.support.Redaction;
+
 import org.java_websocket.client.WebSocketClient;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.handshake.ServerHandshake;

@@ -1,5 +1,9 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.http.RequestHead;
+import dev.peerpigeon.http.HttpResponse;
+
 /**
  * What the transport asks of the layers above. Methods for one connection are called in order
  * (open, messages, close) on transport threads; calls for different connections run concurrently.

@@ -1,5 +1,12 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.signaling.SharedFrame;
+import dev.peerpigeon.support.Redaction;
+import dev.peerpigeon.support.LogThrottle;
+import dev.peerpigeon.http.RequestHead;
+import dev.peerpigeon.http.HttpResponse;
+
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
@@ -467,9 +474,10 @@ public final class WebSocketTransport<S> {
         }
 
         @Override
-        public void send(PreparedFrame prepared) {
+        public void send(SharedFrame prepared) {
             if (socket.isOpen()) {
-                enqueue(ByteBuffer.wrap(prepared.serverFrame())); // shared bytes, own position
+                byte[] wire = prepared.wire(SERVER_TEXT_FRAME);
+                enqueue(ByteBuffer.wrap(wire)); // shared bytes, own position
             }
         }
 
@@ -853,6 +861,10 @@ public final class WebSocketTransport<S> {
     }
 
     /** An unmasked server frame. */
+    /** Encodes a shared frame once: the complete unmasked text frame, header and payload; never modified. */
+    private static final java.util.function.Function<String, byte[]> SERVER_TEXT_FRAME =
+            text -> frame(0x1, text.getBytes(StandardCharsets.UTF_8)).array();
+
     static ByteBuffer frame(int opcode, byte[] payload) {
         ByteBuffer b = ByteBuffer.allocate(headerLength(payload.length, false) + payload.length);
         putHeader(b, 0x80 | opcode, payload.length, false);

@@ -1,7 +1,7 @@
 package dev.peerpigeon.signaling;
 
 import dev.peerpigeon.protocol.PeerId;
-import dev.peerpigeon.transport.Connection;
+import dev.peerpigeon.signaling.Connection;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package dev.peerpigeon.transport;
+package dev.peerpigeon.support;
 
 import java.net.URI;
 import java.util.Locale;

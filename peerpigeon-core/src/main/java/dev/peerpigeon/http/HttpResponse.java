@@ -1,4 +1,4 @@
-package dev.peerpigeon.transport;
+package dev.peerpigeon.http;
 
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;

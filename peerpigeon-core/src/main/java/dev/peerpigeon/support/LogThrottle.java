@@ -1,4 +1,4 @@
-package dev.peerpigeon.transport;
+package dev.peerpigeon.support;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;

@@ -1,4 +1,4 @@
-package dev.peerpigeon.transport;
+package dev.peerpigeon.http;
 
 import java.net.InetSocketAddress;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.peerpigeon.transport;
+package dev.peerpigeon.signaling;
 
 import java.net.InetSocketAddress;
 
@@ -11,7 +11,7 @@ public interface Connection {
     void send(String text);
 
     /** Queues a frame prepared once for many receivers. */
-    default void send(PreparedFrame frame) {
+    default void send(SharedFrame frame) {
         send(frame.text());
     }
 
