@@ -187,10 +187,15 @@ class NamespaceAndLinkTest {
                 .hubMeshNamespace("test-mesh").defaultBootstrapPort(0)
                 .hubPeerId(self.config().hubPeerId()).bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + self.getPort())))
                 .build().start()) {
-            // Same hub id on another port (a misconfiguration): the dialed side refuses with 508 and the dialer stops.
-            Await.until("self link refused", () -> !again.hubMesh().dialerInfos().isEmpty()
-                    && again.hubMesh().dialerInfos().get(0).attemptNumber() >= 1);
-            assertThat(again.hubMesh().reachableHubCount()).isZero();
+            // Same hub id on another port (a misconfiguration): the dialed side refuses with 508 and the dialer
+            // marks the bootstrap as itself and stops (one attempt, never redialed, no link on either side).
+            TestLogs.awaitLine(WAIT, "Bootstrap hub ws://127.0.0.1:" + self.getPort(), "refused us as its own connection");
+            assertThat(again.getHubStats().bootstrapHubs()).singleElement().satisfies(b -> {
+                assertThat(b.attemptNumber()).isEqualTo(1);
+                assertThat(b.connected()).isFalse();
+            });
+            assertThat(again.getHubStats().hubs()).isEmpty();
+            assertThat(self.getHubStats().hubs()).isEmpty();
         } finally {
             self.stop();
         }

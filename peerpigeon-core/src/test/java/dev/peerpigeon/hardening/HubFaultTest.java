@@ -39,6 +39,14 @@ class HubFaultTest {
         return out;
     }
 
+    private static void offers(TestClient from, TestClient to, String phase, int n, List<String> sent) {
+        for (int i = 0; i < n; i++) {
+            String sdp = "v=0 " + phase + " " + i;
+            from.offer(to.peerId(), sdp);
+            sent.add(sdp);
+        }
+    }
+
     @Test
     void aStalledLinkDeliversEverythingOnceInOrderAfterItResumes() throws Exception {
         try (PeerPigeonServer h0 = hub(List.of())) {
@@ -50,17 +58,20 @@ class HubFaultTest {
                 a.awaitDiscovered(b.peerId());
                 b.awaitDiscovered(a.peerId());
                 List<String> sent = new ArrayList<>();
-                for (int i = 0; i < 300; i++) {
-                    if (i == 100) {
-                        proxy.stall();
-                    }
-                    if (i == 200) {
-                        proxy.resume();
-                    }
-                    String sdp = "v=0 seq " + i;
-                    a.offer(b.peerId(), sdp);
-                    sent.add(sdp);
-                }
+                offers(a, b, "before the stall", 100, sent);
+                Await.until("offers before the stall delivered", WAIT, () -> b.ofType("offer").size() == 100);
+                proxy.stall();
+                long heldBefore = proxy.heldBytes();
+                List<String> stalledBatch = new ArrayList<>();
+                offers(a, b, "during the stall", 100, stalledBatch);
+                sent.addAll(stalledBatch);
+                // The proxy has read the stalled offers (each frame carries its sdp) and forwarded none of them.
+                long atLeast = stalledBatch.stream().mapToLong(String::length).sum();
+                Await.until("stalled offers held by the proxy", WAIT, () -> proxy.heldBytes() - heldBefore >= atLeast,
+                        () -> "held " + proxy.heldBytes() + " bytes, b has " + b.ofType("offer").size() + " offers");
+                assertThat(b.ofType("offer")).as("nothing crosses a stalled link").hasSize(100);
+                proxy.resume();
+                offers(a, b, "after the stall", 100, sent);
                 Await.until("all offers delivered", WAIT, () -> b.ofType("offer").size() >= sent.size());
                 b.sync();
                 assertThat(sdpsOf(b)).containsExactlyElementsOf(sent);

@@ -1,5 +1,8 @@
 package dev.peerpigeon.testkit;
 
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,9 +10,25 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** Reads the library's log lines, which the surefire configuration sends to target/test-logs.txt. */
+/**
+ * Reads the library's log lines, which the surefire configuration sends to target/test-logs.txt. The file holds
+ * the logs of every test of the fork, so {@link #awaitLine} only sees what was written since the current test
+ * started: {@link Scope} (registered for every test by JUnit's extension autodetection, see
+ * src/test/resources/META-INF/services) takes that mark before each test.
+ */
 public final class TestLogs {
+    /** Where the current test's log starts; written before each test by {@link Scope}, read by the test thread. */
+    private static volatile long testMark;
+
     private TestLogs() {
+    }
+
+    /** Takes the log mark before each test so log assertions are scoped to it. */
+    public static final class Scope implements BeforeEachCallback {
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            testMark = mark();
+        }
     }
 
     public static Path file() {
@@ -55,11 +74,12 @@ public final class TestLogs {
         }
     }
 
-    /** Waits until a log line contains every fragment, and returns it. */
+    /** Waits until a log line written during the current test contains every fragment, and returns it. */
     public static String awaitLine(Duration timeout, String... fragments) {
         String[] found = new String[1];
+        long since = testMark;
         Await.until("a log line containing " + String.join(" + ", fragments), timeout, () -> {
-            for (String line : lines()) {
+            for (String line : linesSince(since)) {
                 boolean all = true;
                 for (String f : fragments) {
                     all &= line.contains(f);
