@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
