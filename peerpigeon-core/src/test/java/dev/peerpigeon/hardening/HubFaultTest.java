@@ -2,7 +2,9 @@ package dev.peerpigeon.hardening;
 
 import com.google.gson.JsonObject;
 import dev.peerpigeon.PeerPigeonServer;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.TcpProxy;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,7 @@ class HubFaultTest {
     static final Duration WAIT = Duration.ofSeconds(20);
 
     private static PeerPigeonServer hub(List<URI> bootstrap) {
-        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("fault-mesh")
-                .defaultBootstrapPort(0).bootstrapHubs(bootstrap).reconnectInterval(100).maxReconnectInterval(400)
+        return HubCluster.testHub("fault-mesh").bootstrapHubs(bootstrap).maxReconnectInterval(400)
                 .pingInterval(1000).cleanupInterval(1000).maxMessagesPerSecond(0, 0).build().start();
     }
 
@@ -52,7 +53,7 @@ class HubFaultTest {
         try (PeerPigeonServer h0 = hub(List.of())) {
             try (TcpProxy proxy = new TcpProxy(h0.getPort());
                  PeerPigeonServer h1 = hub(List.of(URI.create("ws://127.0.0.1:" + proxy.port())))) {
-                Await.until("linked", WAIT, () -> h0.hubMesh().reachableHubCount() == 1 && h1.hubMesh().reachableHubCount() == 1);
+                Await.until("linked", WAIT, () -> MeshView.reachableHubCount(h0) == 1 && MeshView.reachableHubCount(h1) == 1);
                 TestClient a = TestClient.connect(h0.getPort()).announce("n1");
                 TestClient b = TestClient.connect(h1.getPort()).announce("n1");
                 a.awaitDiscovered(b.peerId());
@@ -86,7 +87,7 @@ class HubFaultTest {
         try (PeerPigeonServer h0 = hub(List.of())) {
             try (TcpProxy proxy = new TcpProxy(h0.getPort());
                  PeerPigeonServer h1 = hub(List.of(URI.create("ws://127.0.0.1:" + proxy.port())))) {
-                Await.until("linked", WAIT, () -> h0.hubMesh().reachableHubCount() == 1);
+                Await.until("linked", WAIT, () -> MeshView.reachableHubCount(h0) == 1);
                 TestClient a = TestClient.connect(h0.getPort()).announce("n1");
                 TestClient b = TestClient.connect(h1.getPort()).announce("n1");
                 TestClient leaver = TestClient.connect(h1.getPort()).announce("n1");
@@ -94,8 +95,8 @@ class HubFaultTest {
                 a.awaitDiscovered(leaver.peerId());
 
                 proxy.partition(true);
-                Await.until("far peers dropped on h0", WAIT, () -> !h0.hubMesh().knowsRemote("n1", b.peerId())
-                        && !h0.hubMesh().knowsRemote("n1", leaver.peerId()));
+                Await.until("far peers dropped on h0", WAIT, () -> !MeshView.knowsRemote(h0, "n1", b.peerId())
+                        && !MeshView.knowsRemote(h0, "n1", leaver.peerId()));
                 a.offer(b.peerId(), "v=0 during the partition");
                 a.await("error while partitioned", o -> isType(o, "error"), WAIT);
                 leaver.close(); // departs while the hubs cannot talk
@@ -118,7 +119,7 @@ class HubFaultTest {
                 assertThat(a.ofType("peer-discovered").stream()
                         .filter(o -> o.getAsJsonObject("data").get("peerId").getAsString().equals(leaver.peerId())).count())
                         .isEqualTo(1);
-                assertThat(h0.hubMesh().knowsRemote("n1", leaver.peerId())).isFalse();
+                assertThat(MeshView.knowsRemote(h0, "n1", leaver.peerId())).isFalse();
                 a.close();
                 b.close();
             }
@@ -132,8 +133,8 @@ class HubFaultTest {
         PeerPigeonServer h2 = hub(List.of(URI.create("ws://127.0.0.1:" + h0.getPort()),
                 URI.create("ws://127.0.0.1:" + h1.getPort())));
         try {
-            Await.until("triangle", WAIT, () -> h0.hubMesh().reachableHubCount() == 2 && h1.hubMesh().reachableHubCount() == 2
-                    && h2.hubMesh().reachableHubCount() == 2);
+            Await.until("triangle", WAIT, () -> MeshView.reachableHubCount(h0) == 2 && MeshView.reachableHubCount(h1) == 2
+                    && MeshView.reachableHubCount(h2) == 2);
             TestClient a = TestClient.connect(h0.getPort()).announce("n1");
             TestClient c = TestClient.connect(h2.getPort()).announce("n1");
             TestClient victim = TestClient.connect(h1.getPort()).announce("n1");

@@ -3,7 +3,9 @@ package dev.peerpigeon.hardening;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.TestClient;
 import dev.peerpigeon.testkit.TestLogs;
 
@@ -46,8 +48,7 @@ public final class ProtectedModeNetnsMain {
     }
 
     private static ServerConfig.Builder hub(String host) {
-        return PeerPigeonServer.builder().port(0).host(host).isHub(true).hubMeshNamespace(NS).defaultBootstrapPort(0)
-                .reconnectInterval(100).maxReconnectInterval(500);
+        return HubCluster.testHub(NS).host(host);
     }
 
     private static URI far(int port, String peerId) {
@@ -97,11 +98,11 @@ public final class ProtectedModeNetnsMain {
             try (PeerPigeonServer intruder = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://" + FAR + ":" + port)))
                     .build().start()) {
                 Await.until("intruder redialed after refusals", WAIT,
-                        () -> intruder.hubMesh().dialerInfos().get(0).attemptNumber() >= 3);
-                assertThat(intruder.hubMesh().reachableHubCount()).isZero();
+                        () -> MeshView.attempts(intruder) >= 3);
+                assertThat(MeshView.reachableHubCount(intruder)).isZero();
                 TestLogs.awaitLine(WAIT, "refused the link (HTTP 403, hub authentication required)", FAR);
             }
-            assertThat(hub.hubMesh().linkInfos()).isEmpty();
+            assertThat(MeshView.links(hub)).isEmpty();
             // A client that does not say so: closed 1008 on its hub announce (namespace, or data.isHub anywhere).
             refusedOnAnnounce(farClient(port), NS, "{\"isHub\":true}");
             refusedOnAnnounce(farClient(port), NS, "{}");
@@ -113,8 +114,8 @@ public final class ProtectedModeNetnsMain {
             // A hub on loopback links as before (the seed scenario), and federation works through it.
             try (PeerPigeonServer neighbour = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + port)))
                     .build().start()) {
-                Await.until("loopback hub linked", WAIT, () -> hub.hubMesh().reachableHubCount() == 1
-                        && neighbour.hubMesh().reachableHubCount() == 1);
+                Await.until("loopback hub linked", WAIT, () -> MeshView.reachableHubCount(hub) == 1
+                        && MeshView.reachableHubCount(neighbour) == 1);
                 TestClient c = TestClient.connect(neighbour.getPort()).announce("n1");
                 a.awaitDiscovered(c.peerId());
                 relayStillWorks(c, b);
@@ -140,8 +141,8 @@ public final class ProtectedModeNetnsMain {
             a.awaitDiscovered(b.peerId());
             try (PeerPigeonServer remote = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://" + FAR + ":" + port)))
                     .build().start()) {
-                Await.until("non-loopback hub linked", WAIT, () -> hub.hubMesh().reachableHubCount() == 1
-                        && remote.hubMesh().reachableHubCount() == 1);
+                Await.until("non-loopback hub linked", WAIT, () -> MeshView.reachableHubCount(hub) == 1
+                        && MeshView.reachableHubCount(remote) == 1);
                 TestClient c = TestClient.connect(remote.getPort()).announce("n1");
                 b.awaitDiscovered(c.peerId());
                 relayStillWorks(b, c);

@@ -5,8 +5,11 @@ import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.ServerEvent;
 import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.RawHttp;
+import dev.peerpigeon.testkit.TcpProxy;
 import dev.peerpigeon.testkit.TestClient;
 import dev.peerpigeon.testkit.TestLogs;
 import org.junit.jupiter.api.Test;
@@ -35,8 +38,7 @@ class SecretRedactionTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private static ServerConfig.Builder hub() {
-        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("secret-mesh")
-                .defaultBootstrapPort(0).hubSecret(SECRET).reconnectInterval(100).maxReconnectInterval(500);
+        return HubCluster.testHub("secret-mesh").hubSecret(SECRET);
     }
 
     private static String upgrade(String target, String extraHeaders) {
@@ -57,11 +59,11 @@ class SecretRedactionTest {
     @Test
     void statsEventsAndLogsOfAHubDialingWithCredentialsNeverShowThem() throws Exception {
         List<ServerEvent> events = new CopyOnWriteArrayList<>();
-        try (PeerPigeonServer guarded = hub().build().start()) {
+        try (PeerPigeonServer guarded = hub().build().start(); TcpProxy link = new TcpProxy(guarded.getPort())) {
             TestClient a = TestClient.connect(guarded.getPort()).announce("n1");
             TestClient b = TestClient.connect(guarded.getPort()).announce("n1");
             a.awaitDiscovered(b.peerId());
-            URI withCredentials = URI.create("ws://" + USER + ":" + PASSWORD + "@127.0.0.1:" + guarded.getPort() + "/hub/"
+            URI withCredentials = URI.create("ws://" + USER + ":" + PASSWORD + "@127.0.0.1:" + link.port() + "/hub/"
                     + SECRET + "?hubSecret=" + SECRET);
             PeerPigeonServer dialer = hub().bootstrapHubs(List.of(withCredentials)).build();
             dialer.addListener(new ServerListener() {
@@ -72,8 +74,8 @@ class SecretRedactionTest {
             });
             try (dialer) {
                 dialer.start();
-                Await.until("linked with the secret", WAIT, () -> dialer.hubMesh().reachableHubCount() == 1
-                        && guarded.hubMesh().reachableHubCount() == 1);
+                Await.until("linked with the secret", WAIT, () -> MeshView.reachableHubCount(dialer) == 1
+                        && MeshView.reachableHubCount(guarded) == 1);
                 Await.until("bootstrapConnected event", WAIT,
                         () -> events.stream().anyMatch(e -> e instanceof ServerEvent.BootstrapConnected));
                 for (PeerPigeonServer s : List.of(dialer, guarded)) {
@@ -89,12 +91,12 @@ class SecretRedactionTest {
                 }
                 // The redacted form still says where the link goes.
                 assertThat(RawHttp.body(RawHttp.get(dialer.getPort(), "/hubstats")))
-                        .contains("ws://***@127.0.0.1:" + guarded.getPort() + "/hub/***?hubSecret=***");
+                        .contains("ws://***@127.0.0.1:" + link.port() + "/hub/***?hubSecret=***");
                 relayStillWorks(a, b);
-                guarded.hubMesh().dropAllLinks(); // a disconnect event and a redial: both paths log the URI
+                link.cut(); // a disconnect event and a redial: both paths log the URI
                 Await.until("bootstrapDisconnected event", WAIT,
                         () -> events.stream().anyMatch(e -> e instanceof ServerEvent.BootstrapDisconnected));
-                Await.until("relinked", WAIT, () -> dialer.hubMesh().reachableHubCount() == 1);
+                Await.until("relinked", WAIT, () -> MeshView.reachableHubCount(dialer) == 1);
             }
             assertSecretFree("events", events.toString());
             relayStillWorks(b, a);
@@ -137,13 +139,12 @@ class SecretRedactionTest {
             assertThat(RawHttp.status(noSecret)).isEqualTo(403);
             assertThat(RawHttp.body(noSecret)).contains("Hub authentication required");
             // A Java hub without the secret never links, and says why.
-            try (PeerPigeonServer stranger = PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true)
-                    .hubMeshNamespace("secret-mesh").defaultBootstrapPort(0).reconnectInterval(100)
+            try (PeerPigeonServer stranger = HubCluster.testHub("secret-mesh")
                     .bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + port))).build().start()) {
                 Await.until("redialed after the refusal", WAIT,
-                        () -> stranger.hubMesh().dialerInfos().get(0).attemptNumber() >= 2);
-                assertThat(stranger.hubMesh().reachableHubCount()).isZero();
-                assertThat(guarded.hubMesh().reachableHubCount()).isZero();
+                        () -> MeshView.attempts(stranger) >= 2);
+                assertThat(MeshView.reachableHubCount(stranger)).isZero();
+                assertThat(MeshView.reachableHubCount(guarded)).isZero();
                 TestLogs.awaitLine(WAIT, "refused the link (HTTP 403, hub authentication required)",
                         "ws://127.0.0.1:" + port);
             }

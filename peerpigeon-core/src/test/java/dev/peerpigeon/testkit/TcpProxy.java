@@ -49,6 +49,15 @@ public final class TcpProxy implements AutoCloseable {
         t.start();
     }
 
+    /** A proxy to a loopback port, for lambdas (an unchecked failure if it cannot listen). */
+    public static TcpProxy to(int targetPort) {
+        try {
+            return new TcpProxy(targetPort);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     public int port() {
         return server.getLocalPort();
     }
@@ -179,10 +188,14 @@ public final class TcpProxy implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
+    public void close() {
         closed = true;
         resume();
-        server.close();
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
         cut();
     }
 }
