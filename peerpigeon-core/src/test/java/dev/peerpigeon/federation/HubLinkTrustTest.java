@@ -130,8 +130,7 @@ class HubLinkTrustTest {
     }
 
     private static int upgradeStatus(int port, String query) throws Exception {
-        String resp = RawHttp.exchange(port, "GET /?" + query + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        String resp = RawHttp.upgrade(port, "/?" + query);
         return RawHttp.status(resp);
     }
 

@@ -139,9 +139,7 @@ class NamespaceAndLinkTest {
         String secret = "s3cret-mesh-key";
         try (PeerPigeonServer guarded = HubCluster.testHub("test-mesh").hubSecret(secret).build().start()) {
             // Wrong secret: refused before the upgrade.
-            String wrong = RawHttp.exchange(guarded.getPort(), "GET /hub/nope?peerId=" + PeerId.generate() + " HTTP/1.1\r\n"
-                    + "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String wrong = RawHttp.upgrade(guarded.getPort(), "/hub/nope?peerId=" + PeerId.generate());
             assertThat(RawHttp.status(wrong)).isEqualTo(403);
             // No secret at all: the hub announce is refused.
             TestClient anon = TestClient.connect(guarded.getPort());

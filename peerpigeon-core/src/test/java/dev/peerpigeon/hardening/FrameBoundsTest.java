@@ -5,6 +5,7 @@ import dev.peerpigeon.ServerEvent;
 import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.RawWebSocket;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.Test;
@@ -24,12 +25,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and two bystanders in the same network keep relaying.
  */
 class FrameBoundsTest {
-
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
-    }
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -68,8 +63,8 @@ class FrameBoundsTest {
                 raw.sendFrame(0, false, new byte[40_000]);
                 assertThat(raw.awaitCloseCode(10_000, f -> { })).isEqualTo(1009);
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }
@@ -88,8 +83,8 @@ class FrameBoundsTest {
             }
             Await.until("unmasked peer gone", () -> server.getPeers().stream().noneMatch(p -> p.peerId().equals(id)));
             assertThat(a.ofType("peer-discovered")).noneMatch(o -> o.toString().contains(id));
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }
@@ -120,8 +115,8 @@ class FrameBoundsTest {
                 // The burst was answered (pongs echo their ping), the rest was dropped, then the flood closed.
                 assertThat(pongs).startsWith("p0", "p1", "p2").hasSizeBetween(100, 400);
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }
@@ -168,8 +163,8 @@ class FrameBoundsTest {
                 assertThat(e.code()).isEqualTo(1008);
                 assertThat(e.reason()).isEqualTo("Send queue overflow (slow consumer)");
             });
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }
@@ -192,8 +187,8 @@ class FrameBoundsTest {
                 b.await("trickled offer", o -> TestClient.isType(o, "offer") && id.equals(o.get("fromPeerId").getAsString())
                         && o.getAsJsonObject("data").get("sdp").getAsString().length() == sdpLength, Duration.ofSeconds(30));
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }

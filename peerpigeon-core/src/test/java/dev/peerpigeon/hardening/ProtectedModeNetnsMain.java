@@ -5,7 +5,9 @@ import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.HubCluster;
+import dev.peerpigeon.testkit.RawHttp;
 import dev.peerpigeon.testkit.TestClient;
 import dev.peerpigeon.testkit.TestLogs;
 
@@ -60,12 +62,6 @@ public final class ProtectedModeNetnsMain {
         return TestClient.connect(far(port, id), id);
     }
 
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", WAIT, () -> b.ofType("offer").size() > before);
-    }
-
     private static void refusedOnAnnounce(TestClient c, String network, String dataJson) {
         c.send("{\"type\":\"announce\",\"networkName\":\"" + network + "\",\"data\":" + dataJson + "}");
         c.awaitClosed();
@@ -92,7 +88,7 @@ public final class ProtectedModeNetnsMain {
 
             // A dialer that says it is a Java hub: 403 before the upgrade.
             String refused = rawUpgradeFromFar(port, "/?peerId=" + PeerId.generate(),
-                    "X-PeerPigeon-Hub: " + PeerId.generate() + " " + NS + " pp-route-v1\r\n");
+                    "X-PeerPigeon-Hub: " + PeerId.generate() + " " + NS + " pp-route-v1");
             assertThat(refused).startsWith("HTTP/1.1 403").contains("Hub authentication required");
             // A real Java hub dialing that address: never linked, and its log says what to do.
             try (PeerPigeonServer intruder = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://" + FAR + ":" + port)))
@@ -118,11 +114,11 @@ public final class ProtectedModeNetnsMain {
                         && MeshView.reachableHubCount(neighbour) == 1);
                 TestClient c = TestClient.connect(neighbour.getPort()).announce("n1");
                 a.awaitDiscovered(c.peerId());
-                relayStillWorks(c, b);
+                Bystanders.relay(c, b, WAIT);
                 c.close();
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b, WAIT);
+            Bystanders.relay(b, a, WAIT);
             a.close();
             b.close();
         }
@@ -145,11 +141,11 @@ public final class ProtectedModeNetnsMain {
                         && MeshView.reachableHubCount(remote) == 1);
                 TestClient c = TestClient.connect(remote.getPort()).announce("n1");
                 b.awaitDiscovered(c.peerId());
-                relayStillWorks(b, c);
+                Bystanders.relay(b, c, WAIT);
                 c.close();
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b, WAIT);
+            Bystanders.relay(b, a, WAIT);
             a.close();
             b.close();
         }
@@ -169,8 +165,8 @@ public final class ProtectedModeNetnsMain {
             Await.until("loopback hub peer listed", WAIT,
                     () -> plain.getHubStats().hubs().stream().anyMatch(h -> h.peerId().equals(localHub.peerId())));
             assertThat(plain.getHubStats().hubs()).hasSize(1);
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b, WAIT);
+            Bystanders.relay(b, a, WAIT);
             localHub.close();
             a.close();
             b.close();
@@ -178,15 +174,13 @@ public final class ProtectedModeNetnsMain {
     }
 
     /** An upgrade request from {@value #FAR} to {@value #FAR}; returns the whole answer (the server closes after a refusal). */
-    private static String rawUpgradeFromFar(int port, String target, String extraHeaders) throws IOException {
+    private static String rawUpgradeFromFar(int port, String target, String... extraHeaders) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(FAR, 0));
             s.connect(new InetSocketAddress(FAR, port), 10_000);
             s.setSoTimeout(10_000);
             OutputStream out = s.getOutputStream();
-            out.write(("GET " + target + " HTTP/1.1\r\nHost: " + FAR + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
+            out.write(RawHttp.upgradeRequest(target, FAR, extraHeaders).getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             InputStream in = s.getInputStream();
             ByteArrayOutputStream buf = new ByteArrayOutputStream();

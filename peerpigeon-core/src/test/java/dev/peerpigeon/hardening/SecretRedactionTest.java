@@ -7,6 +7,7 @@ import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.RawHttp;
 import dev.peerpigeon.testkit.TcpProxy;
@@ -41,16 +42,6 @@ class SecretRedactionTest {
         return HubCluster.testHub("secret-mesh").hubSecret(SECRET);
     }
 
-    private static String upgrade(String target, String extraHeaders) {
-        return "GET " + target + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
-    }
-
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
-    }
 
     private static void assertSecretFree(String where, String text) {
         assertThat(text).as(where).doesNotContain(SECRET).doesNotContain(PASSWORD).doesNotContain(USER);
@@ -92,14 +83,14 @@ class SecretRedactionTest {
                 // The redacted form still says where the link goes.
                 assertThat(RawHttp.body(RawHttp.get(dialer.getPort(), "/hubstats")))
                         .contains("ws://***@127.0.0.1:" + link.port() + "/hub/***?hubSecret=***");
-                relayStillWorks(a, b);
+                Bystanders.relay(a, b);
                 link.cut(); // a disconnect event and a redial: both paths log the URI
                 Await.until("bootstrapDisconnected event", WAIT,
                         () -> events.stream().anyMatch(e -> e instanceof ServerEvent.BootstrapDisconnected));
                 Await.until("relinked", WAIT, () -> MeshView.reachableHubCount(dialer) == 1);
             }
             assertSecretFree("events", events.toString());
-            relayStillWorks(b, a);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }
@@ -121,21 +112,21 @@ class SecretRedactionTest {
                 assertThat(c.isOpen()).as(path).isTrue();
                 c.announce("n1");
                 a.awaitDiscovered(id);
-                relayStillWorks(c, a);
-                relayStillWorks(a, c);
+                Bystanders.relay(c, a);
+                Bystanders.relay(a, c);
                 c.close();
             }
             // A credential that does not match: 403 before the upgrade, in either form.
             for (String target : List.of("/hub/wrong-secret-123?peerId=" + PeerId.generate(),
                     "/?hubSecret=wrong-secret-123&peerId=" + PeerId.generate(),
                     "/?hubSecret=" + SECRET + "x&peerId=" + PeerId.generate())) {
-                String answer = RawHttp.exchange(port, upgrade(target, ""));
+                String answer = RawHttp.upgrade(port, target);
                 assertThat(RawHttp.status(answer)).as(target).isEqualTo(403);
                 assertThat(RawHttp.body(answer)).contains("Invalid hub secret");
             }
             // A Java hub (it says so in X-PeerPigeon-Hub) without the secret: 403 before the upgrade too.
-            String noSecret = RawHttp.exchange(port, upgrade("/?peerId=" + PeerId.generate(),
-                    "X-PeerPigeon-Hub: " + PeerId.generate() + " secret-mesh pp-route-v1\r\n"));
+            String noSecret = RawHttp.upgrade(port, "/?peerId=" + PeerId.generate(),
+                    "X-PeerPigeon-Hub: " + PeerId.generate() + " secret-mesh pp-route-v1");
             assertThat(RawHttp.status(noSecret)).isEqualTo(403);
             assertThat(RawHttp.body(noSecret)).contains("Hub authentication required");
             // A Java hub without the secret never links, and says why.
@@ -150,8 +141,8 @@ class SecretRedactionTest {
             }
             TestClient b = TestClient.connect(port).announce("n1");
             a.awaitDiscovered(b.peerId());
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }

@@ -102,6 +102,20 @@ public final class PeerPigeonExtension implements BeforeAllCallback, AfterAllCal
         return URI.create("ws://127.0.0.1:" + port());
     }
 
+    /** A connected client (not announced yet); closed when the server stops. */
+    public TestClient connect() {
+        TestClient c = TestClient.connect(port());
+        clients.add(c);
+        return c;
+    }
+
+    /** A connected client with a chosen peer id; closed when the server stops. */
+    public TestClient connect(String peerId) {
+        TestClient c = TestClient.connect(port(), peerId);
+        clients.add(c);
+        return c;
+    }
+
     /** A client that announced in {@code network}; closed when the server stops. */
     public TestClient client(String network) {
         TestClient c = TestClient.connect(port());
