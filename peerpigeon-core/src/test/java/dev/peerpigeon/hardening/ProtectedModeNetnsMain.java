@@ -11,15 +11,11 @@ import dev.peerpigeon.testkit.RawHttp;
 import dev.peerpigeon.testkit.TestClient;
 import dev.peerpigeon.testkit.TestLogs;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -178,18 +174,7 @@ public final class ProtectedModeNetnsMain {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(FAR, 0));
             s.connect(new InetSocketAddress(FAR, port), 10_000);
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(RawHttp.upgradeRequest(target, FAR, extraHeaders).getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            byte[] chunk = new byte[4096];
-            int n;
-            while ((n = in.read(chunk)) > 0) {
-                buf.write(chunk, 0, n);
-            }
-            return buf.toString(StandardCharsets.UTF_8);
+            return RawHttp.exchange(s, RawHttp.upgradeRequest(target, FAR, extraHeaders));
         }
     }
 }

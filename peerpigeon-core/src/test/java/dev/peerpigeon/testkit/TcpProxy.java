@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * production code needs no hooks): {@link #stall()} stops forwarding at once in both directions (both sockets
  * stay open and the proxy keeps reading, like a hung path; what it read is {@linkplain #heldBytes() held}
  * until {@link #resume()}), {@link #delay(Duration)} holds every chunk for a while, {@link #cut()} drops every
- * connection, {@link #partition(boolean)} also refuses new ones until healed. Dial
+ * connection, {@link #partition(boolean)} also refuses new ones until healed. A stalled direction holds at most
+ * {@link #HOLD_LIMIT} bytes; beyond that the proxy stops reading too, so TCP pushes back on the sender like a
+ * peer that stopped reading. Dial
  * {@code ws://127.0.0.1:<port()>} instead of the real hub.
  *
  * <p>Threads: one acceptor, and per connection and direction a reader (socket to queue) and a writer (queue
@@ -27,6 +29,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * the writers wait on {@code gate}.
  */
 public final class TcpProxy implements AutoCloseable {
+    /** Bytes one stalled direction of one connection holds before the proxy stops reading it. */
+    public static final int HOLD_LIMIT = 64 * 1024;
     private static final byte[] EOF = new byte[0];
 
     private final ServerSocket server;
@@ -131,15 +135,22 @@ public final class TcpProxy implements AutoCloseable {
 
     private void pump(Socket from, Socket to) {
         BlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
+        AtomicLong queued = new AtomicLong(); // this direction's held bytes
         Thread reader = new Thread(() -> {
             byte[] buf = new byte[16 * 1024];
             try (InputStream in = from.getInputStream()) {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
                     held.addAndGet(n);
+                    queued.addAndGet(n);
                     queue.add(new Chunk(Arrays.copyOf(buf, n), System.nanoTime()));
+                    synchronized (gate) {
+                        while (stalled && !closed && queued.get() >= HOLD_LIMIT) {
+                            gate.wait(50);
+                        }
+                    }
                 }
-            } catch (IOException ignored) {
+            } catch (IOException | InterruptedException ignored) {
                 // connection ended
             } finally {
                 queue.add(new Chunk(EOF, System.nanoTime()));
@@ -164,6 +175,7 @@ public final class TcpProxy implements AutoCloseable {
                     out.write(c.bytes());
                     out.flush();
                     held.addAndGet(-c.bytes().length);
+                    queued.addAndGet(-c.bytes().length);
                     forwarded.addAndGet(c.bytes().length);
                 }
             } catch (IOException | InterruptedException ignored) {
