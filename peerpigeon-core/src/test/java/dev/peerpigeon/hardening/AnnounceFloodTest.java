@@ -26,9 +26,9 @@ class AnnounceFloodTest {
     @Test
     void reAnnouncingTheSameNetworkWithTheSameDataFansNothingOut() {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             TestClient x = TestClient.connect(server.getPort()).announce("n1");
             a.awaitDiscovered(x.peerId());
             b.awaitDiscovered(x.peerId());
@@ -59,9 +59,9 @@ class AnnounceFloodTest {
     @Test
     void aPeerChangingItsAnnounceInALoopIsRateLimitedWithAnError() {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             TestClient x = TestClient.connect(server.getPort()).announce("n1");
             a.awaitDiscovered(x.peerId());
             long start = System.nanoTime();

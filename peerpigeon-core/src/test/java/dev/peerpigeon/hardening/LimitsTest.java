@@ -34,9 +34,9 @@ class LimitsTest {
                 }
             });
             server.start();
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             TestClient flooder = TestClient.connect(server.getPort()).announce("n1");
             b.awaitDiscovered(flooder.peerId());
             try {
@@ -67,10 +67,8 @@ class LimitsTest {
             bursty.close();
             // At most the burst (plus what refilled meanwhile) got through to b.
             assertThat(b.ofType("offer").size()).isLessThan(400);
-            Bystanders.relay(a, b);
-            Bystanders.relay(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 
@@ -112,9 +110,9 @@ class LimitsTest {
     void aClientThatNeverReadsIsDroppedAndOthersKeepReceiving() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
                 .maxQueuedBytes(256 * 1024).maxMessagesPerSecond(0, 0).build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             String stuckId = PeerId.generate();
             try (RawWebSocket stuck = new RawWebSocket(server.getPort(), "/?peerId=" + stuckId)) {
                 stuck.setReceiveBuffer(4096);
@@ -174,9 +172,9 @@ class LimitsTest {
             }
         });
         server.start();
-        TestClient a = TestClient.connect(server.getPort()).announce("n1");
-        TestClient b = TestClient.connect(server.getPort()).announce("n1");
-        a.awaitDiscovered(b.peerId());
+        Bystanders by = Bystanders.join(server.getPort(), "n1");
+        TestClient a = by.a();
+        TestClient b = by.b();
         // The offer is accepted (processed: a's sync returns) before stop; it must reach b before b's close.
         a.offer(b.peerId(), "v=0 in flight at shutdown");
         a.sync();
