@@ -366,6 +366,7 @@ public final class WebSocketTransport<S> {
 
     /** Closes the listening socket and any connection still open, waiting at most {@code timeoutMillis}. */
     public void stop(int timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
         stopping = true;
         try {
             server.stop(Math.max(1, timeoutMillis), "Server shutting down");
@@ -378,7 +379,7 @@ public final class WebSocketTransport<S> {
         Thread selector = selectorThread;
         if (selector != null && selector != Thread.currentThread()) {
             try {
-                selector.join(Math.max(1, timeoutMillis));
+                selector.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
