@@ -54,7 +54,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Threads: one selector thread accepts and writes; {@code workers} decoder threads parse frames.
  * All frames of one connection are delivered in order on the same worker. Close callbacks may come
- * from the selector thread. One "transport" thread of our own runs the handshake-timeout sweep, the
+ * from the selector thread. One "transport" thread of our own runs the handshake-timeout sweep, the linger poll, the
  * accept resume after running out of file descriptors, and the failure report. Single use: start once,
  * stop once.
  *
