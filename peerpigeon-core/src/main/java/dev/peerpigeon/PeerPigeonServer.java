@@ -1,47 +1,21 @@
 package dev.peerpigeon;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.peerpigeon.PeerPigeonException.BindException;
+import dev.peerpigeon.PeerPigeonException.ConfigException;
 import dev.peerpigeon.PeerPigeonException.StateException;
 import dev.peerpigeon.federation.HubMesh;
-import dev.peerpigeon.federation.MeshObserver;
-import dev.peerpigeon.federation.MeshSettings;
-import dev.peerpigeon.http.HttpEndpoints;
-import dev.peerpigeon.http.StatusSource;
-import dev.peerpigeon.protocol.MessageCodec;
-import dev.peerpigeon.protocol.PeerId;
-import dev.peerpigeon.signaling.HubAccess;
-import dev.peerpigeon.signaling.IpLimiter;
-import dev.peerpigeon.signaling.PeerRegistry;
-import dev.peerpigeon.signaling.PeerSession;
-import dev.peerpigeon.signaling.SignalingObserver;
-import dev.peerpigeon.signaling.SignalingService;
-import dev.peerpigeon.signaling.SignalingSettings;
-import dev.peerpigeon.signaling.Connection;
-import dev.peerpigeon.http.HttpResponse;
-import dev.peerpigeon.support.LogThrottle;
-import dev.peerpigeon.support.Redaction;
 import dev.peerpigeon.http.RequestHead;
-import dev.peerpigeon.transport.TransportHandler;
-import dev.peerpigeon.transport.WebSocketTransport;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.runtime.EventDispatcher;
+import dev.peerpigeon.runtime.ServerRuntime;
+import dev.peerpigeon.support.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.lang.management.BufferPoolMXBean;
-import java.lang.management.ManagementFactory;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Instant;
+import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -55,39 +29,31 @@ import java.util.concurrent.TimeUnit;
  * }
  * }</pre>
  *
- * <p>Single use: {@link #start()} once; {@link #stop()} is idempotent and bounded. Thread-safe.
+ * <p>Single use: {@link #start()} once; {@link #stop()} is idempotent and bounded. Thread-safe: lifecycle
+ * transitions happen under one lock; the run's components ({@link ServerRuntime}) are published once, through one
+ * volatile reference, after they are complete.
  */
 public final class PeerPigeonServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerPigeonServer.class);
-    /** How long stop() waits for sockets to close before dropping them. */
-    private static final int STOP_TIMEOUT_MILLIS = 2000;
+    /** How long a stop() that interrupts a start() waits for it to release what it bound. */
+    private static final long START_RELEASE_WAIT_SECONDS = 15;
 
     private enum State { NEW, STARTING, RUNNING, STOPPED }
 
     private final Object lifecycle = new Object();
-    private final List<ServerListener> listeners = new CopyOnWriteArrayList<>();
+    private final EventDispatcher events = new EventDispatcher();
+    private final CountDownLatch startFinished = new CountDownLatch(1);
     private volatile ServerConfig config;
-    private volatile State state = State.NEW;   // guarded by lifecycle for transitions
-    private volatile int boundPort = -1;
-    private volatile long startedAt;
-
-    // Created by start(); read by transport threads after start() published them.
-    private volatile PeerRegistry registry;
-    private volatile SignalingService signaling;
-    private volatile WebSocketTransport<PeerSession> transport;
-    private volatile ScheduledExecutorService maintenance;
-    private volatile HttpEndpoints http;
-    private volatile HubMesh hubMesh;          // null unless isHub
-    private volatile IpLimiter ipLimiter;
-    private volatile HubAccess hubAccess;
+    private volatile State state = State.NEW;   // transitions under lifecycle
+    private volatile ServerRuntime runtime;     // set once, complete (bound), by start()
 
     PeerPigeonServer(ServerConfig config) {
         this.config = config;
     }
 
     /** A builder with the reference defaults. */
-    public static ServerConfig.Builder builder() {
-        return new ServerConfig.Builder();
+    public static Builder builder() {
+        return new Builder();
     }
 
     /** A server with this configuration (e.g. from {@link ServerConfig#fromEnvironment}). */
@@ -101,23 +67,22 @@ public final class PeerPigeonServer implements AutoCloseable {
 
     /** Adds a listener; events fire in the order listeners were added. */
     public PeerPigeonServer addListener(ServerListener listener) {
-        listeners.add(listener);
+        events.add(listener);
         return this;
     }
 
     public PeerPigeonServer removeListener(ServerListener listener) {
-        listeners.remove(listener);
+        events.remove(listener);
         return this;
     }
 
-    // ------------------------------------------------------------------ lifecycle
-
     /**
      * Binds the port and starts serving. Returns once the socket listens. When the port is taken, the
-     * next {@code maxPortRetries} ports are tried, as in the reference.
+     * next {@code maxPortRetries} ports are tried, as in the reference. A {@link #stop()} during the bind wins:
+     * this then releases the port and throws {@link StateException}.
      *
-     * @throws BindException  when no port could be bound
-     * @throws StateException when called twice (a server is single use)
+     * @throws PeerPigeonException.BindException when no port could be bound
+     * @throws StateException when called twice (a server is single use), or stopped while starting
      */
     public PeerPigeonServer start() {
         synchronized (lifecycle) {
@@ -129,167 +94,66 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
         ServerConfig cfg = config;
         try {
-            registry = new PeerRegistry(cfg.maxConnections(), cfg.maxNetworks());
-            signaling = new SignalingService(registry, new SignalingSettings(cfg.hubMeshNamespace(),
-                    cfg.maxNetworkNameLength(), cfg.maxAnnounceDataBytes(), cfg.maxMessagesPerSecond(), cfg.messageBurst()));
-            ipLimiter = new IpLimiter(cfg.maxConnectionsPerIp(), cfg.maxConnectionsPerIpPerSecond(), cfg.maxConnections());
-            signaling.observer(new EventBridge());
-            hubAccess = new HubAccess(cfg.hubSecret(), cfg.allowUnauthenticatedHubs());
-            signaling.hubAccess(hubAccess);
-            http = new HttpEndpoints(cfg.corsOrigin(), new Status());
-            if (cfg.isHub()) {
-                hubMesh = new HubMesh(new MeshSettings(cfg.hubPeerId(), cfg.hubMeshNamespace(), cfg.host(), cfg.hubSecret(),
-                        cfg.bootstrapHubs(), cfg.autoConnect(), cfg.defaultBootstrapPort(), cfg.reconnectIntervalMillis(),
-                        cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
-                        cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers(),
-                        cfg.handshakeTimeoutMillis()),
-                        signaling, new MeshBridge());
-                signaling.federation(hubMesh);
+            ServerRuntime run;
+            try {
+                run = ServerRuntime.start(cfg, events, new Host());
+            } catch (RuntimeException e) {
+                synchronized (lifecycle) {
+                    state = State.STOPPED;
+                }
+                events.fire(new ServerEvent.Error(e));
+                throw e;
             }
-            bind(cfg);
-            startedAt = System.currentTimeMillis();
-            maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "peerpigeon-maintenance-" + boundPort);
-                t.setDaemon(true);
-                return t;
-            });
-            long ping = Math.min(cfg.pingIntervalMillis(), cfg.peerTimeoutMillis());
-            maintenance.scheduleWithFixedDelay(this::checkLiveness, ping, ping, TimeUnit.MILLISECONDS);
             synchronized (lifecycle) {
                 if (state != State.STARTING) {
-                    // stop() (or a transport failure) came during the bind: it wins; release what was started since
-                    shutdownInternals();
+                    // stop() (or a transport failure) came during the bind: it wins; release what was started
+                    run.release();
                     throw new StateException("Server was stopped while starting");
                 }
+                runtime = run;
                 state = State.RUNNING;
-                if (hubMesh != null) {
-                    hubMesh.start(boundPort); // under the lock: a concurrent stop() sees a started mesh or none
-                }
+                run.startFederation(); // under the lock: a concurrent stop() sees a started mesh or none
             }
-        } catch (StateException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            synchronized (lifecycle) {
-                state = State.STOPPED;
-            }
-            shutdownInternals();
-            fire(new ServerEvent.Error(e));
-            throw e;
+            run.logStarted();
+            events.fire(new ServerEvent.Started(cfg.listen().host(), run.port()));
+            return this;
+        } finally {
+            startFinished.countDown();
         }
-        String kind = cfg.isHub() ? "PeerPigeon Hub Server" : "PeerPigeon WebSocket Server";
-        log.info("{} started on ws://{}:{}", kind, cfg.host(), boundPort);
-        if (cfg.isHub()) {
-            log.info("Hub mesh namespace: {}", cfg.hubMeshNamespace());
-            log.info("Hub peer id: {}", cfg.hubPeerId());
-        }
-        if (hubAccess.open()) {
-            log.warn("Hub mesh access: {}", hubAccess.describeMode());
-        } else {
-            log.info("Hub mesh access: {}", hubAccess.describeMode());
-        }
-        if (cfg.hubSecret() != null && cfg.allowUnauthenticatedHubs()) {
-            log.warn("allowUnauthenticatedHubs (ALLOW_UNAUTHENTICATED_HUBS) is ignored: HUB_SECRET is set");
-        }
-        log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.maxConnections(),
-                cfg.peerTimeoutMillis(), cfg.pingIntervalMillis());
-        fire(new ServerEvent.Started(cfg.host(), boundPort));
-        return this;
-    }
-
-    private void bind(ServerConfig cfg) {
-        int first = cfg.port();
-        int last = first == 0 ? 0 : Math.min(65535, first + cfg.maxPortRetries());
-        IOException lastError = null;
-        for (int port = first; port <= last; port++) {
-            if (port != 0 && !WebSocketTransport.canBind(cfg.host(), port)) {
-                log.debug("Port {} is in use", port);
-                lastError = new java.net.BindException("Address already in use");
-                continue;
-            }
-            // A hub's links carry relayed client frames plus routing fields: they get headroom over the client
-            // limit, which Handler.onMessage enforces for client connections.
-            int frameLimit = cfg.isHub() ? HubMesh.linkFrameLimit(cfg.maxMessageSize()) : cfg.maxMessageSize();
-            WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
-                    cfg.host(), port, frameLimit, cfg.workerThreads(), cfg.maxQueuedFrames(), cfg.maxQueuedBytes(),
-                    cfg.handshakeTimeoutMillis()),
-                    new Handler());
-            try {
-                t.start(10_000);
-                transport = t;
-                boundPort = t.port();
-                if (port != first) {
-                    log.info("Port {} was in use, using port {} instead", first, boundPort);
-                }
-                return;
-            } catch (IOException e) {
-                t.stop(100);
-                lastError = e;
-                log.debug("Could not bind {}:{}: {}", cfg.host(), port, e.toString());
-            }
-        }
-        String range = first == last ? "port " + first : "ports " + first + "-" + last;
-        throw new BindException("Could not bind " + cfg.host() + " on " + range + ": "
-                + (lastError == null ? "unknown error" : lastError.getMessage())
-                + (first == last ? "" : " (tried " + (last - first + 1) + " ports)"), lastError);
     }
 
     /**
      * Stops the server: every connection is closed with 1000 "Server shutting down", then the port is
-     * released. Idempotent, and bounded to a few seconds.
+     * released. Idempotent, and bounded to a few seconds. A stop during {@link #start()} waits until the start
+     * has released what it bound, so the port is free when this returns.
      */
     public void stop() {
+        boolean wasStarting;
         synchronized (lifecycle) {
             if (state == State.STOPPED || state == State.NEW) {
                 state = State.STOPPED;
                 return;
             }
+            wasStarting = state == State.STARTING;
             state = State.STOPPED;
         }
-        shutdown();
-        log.info("PeerPigeon server on port {} stopped", boundPort);
-        fire(new ServerEvent.Stopped());
+        if (wasStarting) {
+            awaitStart();
+            return; // the start saw STOPPED and released its runtime; it never fired started
+        }
+        ServerRuntime run = runtime;
+        run.shutdown();
+        log.info("PeerPigeon server on port {} stopped", run.port());
+        events.fire(new ServerEvent.Stopped());
     }
 
-    /**
-     * The transport stopped on its own (fatal error, out of memory in a worker, a dead selector thread): stop
-     * everything and say why, so an embedding application or the launcher (which exits non-zero) can react
-     * instead of limping along with a process that serves nothing.
-     */
-    private void transportFailed(Throwable cause) {
-        synchronized (lifecycle) {
-            if (state != State.RUNNING && state != State.STARTING) {
-                return;
+    private void awaitStart() {
+        try {
+            if (!startFinished.await(START_RELEASE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                log.warn("stop(): the concurrent start() did not finish within {} s", START_RELEASE_WAIT_SECONDS);
             }
-            state = State.STOPPED;
-        }
-        log.error("PeerPigeon server on port {} stopped: its transport failed ({})", boundPort, cause.toString(), cause);
-        shutdown();
-        fire(new ServerEvent.Error(cause));
-        fire(new ServerEvent.Stopped(cause));
-    }
-
-    private void shutdown() {
-        HubMesh mesh = hubMesh;
-        if (mesh != null) {
-            mesh.stop();
-        }
-        PeerRegistry reg = registry;
-        if (reg != null) {
-            for (PeerSession s : reg.sessions()) {
-                s.connection().close(1000, "Server shutting down");
-            }
-        }
-        shutdownInternals();
-    }
-
-    private void shutdownInternals() {
-        ScheduledExecutorService m = maintenance;
-        if (m != null) {
-            m.shutdownNow();
-        }
-        WebSocketTransport<PeerSession> t = transport;
-        if (t != null) {
-            t.stop(STOP_TIMEOUT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -304,21 +168,35 @@ public final class PeerPigeonServer implements AutoCloseable {
     }
 
     /** The bound port (the real one when configured with port 0), or -1 before start. */
-    public int getPort() {
-        return boundPort;
+    public int port() {
+        ServerRuntime run = runtime;
+        return run == null ? -1 : run.port();
     }
 
-    // ------------------------------------------------------------------ namespace
+    /** Same as {@link #port()}. */
+    public int getPort() {
+        return port();
+    }
+
+    /** The WebSocket URI clients connect to ({@code ws://host:port}), or null before start. */
+    public URI uri() {
+        int p = port();
+        return p < 0 ? null : URI.create("ws://" + hostForUri(config.listen().host()) + ":" + p);
+    }
+
+    private static String hostForUri(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
 
     public String getHubMeshNamespace() {
-        return config.hubMeshNamespace();
+        return config.hub().namespace();
     }
 
     /**
      * Changes the hub mesh namespace (trimmed and validated). Only before {@link #start()}.
      *
      * @throws StateException  while running or after stop
-     * @throws PeerPigeonException.ConfigException when the name is invalid
+     * @throws ConfigException when the name is invalid
      */
     public void setHubMeshNamespace(String namespace) {
         synchronized (lifecycle) {
@@ -329,68 +207,25 @@ public final class PeerPigeonServer implements AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ snapshots
-
     public ServerStats getStats() {
+        ServerRuntime run = runtime;
         ServerConfig cfg = config;
-        PeerRegistry reg = registry;
-        int connections = 0;
-        int peers = 0;
-        int hubs = 0;
-        int networks = 0;
-        if (reg != null) {
-            for (PeerSession s : reg.sessions()) {
-                connections++;
-                if (s.isHub() && s.hubLink() == null) {
-                    hubs++; // a hub client on a plain server (its links are counted below)
-                } else if (s.announced() && s.hubLink() == null) {
-                    peers++;
-                }
-            }
-            networks = reg.networkCount();
+        if (run == null) {
+            return new ServerStats(false, cfg.hub().enabled(), cfg.hub().id(), cfg.hub().namespace(), 0, 0, 0, 0, 0,
+                    0, cfg.limits().maxConnections(), 0, cfg.listen().host(), -1);
         }
-        int bootstrapTotal = 0;
-        int bootstrapConnected = 0;
-        HubMesh mesh = hubMesh;
-        if (mesh != null) {
-            hubs += mesh.linkInfos().size();
-            for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
-                bootstrapTotal++;
-                bootstrapConnected += d.connected() ? 1 : 0;
-            }
-        }
-        return new ServerStats(isRunning(), cfg.isHub(), cfg.hubPeerId(), cfg.hubMeshNamespace(), connections, peers,
-                hubs, networks, bootstrapTotal, bootstrapConnected, cfg.maxConnections(),
-                isRunning() ? System.currentTimeMillis() - startedAt : 0, cfg.host(), boundPort);
+        return run.stats().serverStats(isRunning());
     }
 
     public HubStats getHubStats() {
-        List<HubStats.Hub> hubs = new ArrayList<>();
-        List<HubStats.Bootstrap> bootstrap = new ArrayList<>();
-        PeerRegistry reg = registry;
-        if (reg != null) {
-            for (PeerSession s : reg.sessions()) {
-                if (s.isHub() && s.hubLink() == null) {
-                    hubs.add(new HubStats.Hub(s.peerId(), "peer", s.networkName(), s.networkName(), s.connectedAt(),
-                            s.lastActivity(), s.announceData()));
-                }
-            }
-        }
-        HubMesh mesh = hubMesh;
-        int remote = 0;
-        if (mesh != null) {
-            String ns = config.hubMeshNamespace();
-            for (HubMesh.LinkInfo l : mesh.linkInfos()) {
-                hubs.add(new HubStats.Hub(l.hubId(), l.direction(), ns, ns, l.connectedAt(), l.lastActivity(),
-                        l.data() == null ? "{\"uri\":" + MessageCodec.quote(String.valueOf(l.uri())) + "}" : l.data()));
-            }
-            for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
-                bootstrap.add(new HubStats.Bootstrap(d.uri(), d.connected(), d.lastAttempt(), d.attemptNumber(),
-                        d.nextAttemptAt(), d.remoteHubId(), d.abandoned()));
-            }
-            remote = mesh.remotePeerCount();
-        }
-        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote);
+        ServerRuntime run = runtime;
+        return run == null ? new HubStats(0, 0, List.of(), List.of(), 0) : run.stats().hubStats();
+    }
+
+    /** Snapshots of every registered connection. */
+    public List<PeerInfo> getPeers() {
+        ServerRuntime run = runtime;
+        return run == null ? new ArrayList<>() : run.stats().peers();
     }
 
     /**
@@ -398,528 +233,528 @@ public final class PeerPigeonServer implements AutoCloseable {
      *
      * @throws StateException when this server is not a running hub
      */
-    public void connectToHub(java.net.URI uri) {
-        HubMesh mesh = hubMesh;
-        if (mesh == null || !isRunning()) {
+    public void connectToHub(URI uri) {
+        ServerRuntime run = runtime;
+        if (run == null || run.hubMesh() == null || !isRunning()) {
             throw new StateException("connectToHub needs a running hub (isHub(true))");
         }
-        mesh.connectToHub(uri);
+        run.hubMesh().connectToHub(uri);
     }
 
     /** The hub mesh connector, or null when this server is not a hub. For diagnostics and tests. */
     public HubMesh hubMesh() {
-        return hubMesh;
+        ServerRuntime run = runtime;
+        return run == null ? null : run.hubMesh();
     }
 
-    /** Snapshots of every registered connection. */
-    public List<PeerInfo> getPeers() {
-        List<PeerInfo> out = new ArrayList<>();
-        PeerRegistry reg = registry;
-        if (reg == null) {
-            return out;
-        }
-        for (PeerSession s : reg.sessions()) {
-            var addr = s.connection().remoteAddress();
-            out.add(new PeerInfo(s.peerId(), s.connectedAt(), s.lastActivity(), addr == null ? null : addr.toString(),
-                    s.connection().isOpen(), s.announced(), s.announcedAt(), s.networkName(), s.announceData(),
-                    s.isHub()));
-        }
-        return out;
-    }
-
-    // ------------------------------------------------------------------ internals
-
-    /** Pings every connection and closes the ones silent for longer than peerTimeout. Maintenance thread. */
-    private void checkLiveness() {
-        try {
-            ipLimiter.sweep();
-            long now = System.currentTimeMillis();
-            long timeout = config.peerTimeoutMillis();
-            for (PeerSession s : registry.sessions()) {
-                long silent = now - s.lastActivity();
-                if (silent > 2 * timeout) {
-                    s.connection().abort(1006, "Peer timeout"); // it did not even complete the close handshake
-                } else if (silent > timeout) {
-                    log.info("Closing {}: silent for {} ms (peerTimeout {} ms)", s, silent, timeout);
-                    s.connection().close(1001, "Peer timeout");
-                } else {
-                    s.connection().sendPing();
-                }
-            }
-        } catch (RuntimeException e) {
-            log.error("Liveness check failed", e);
-        }
-    }
-
-    private static java.net.InetAddress addressOf(Connection c) {
-        java.net.InetSocketAddress a = c.remoteAddress();
-        return a == null ? null : a.getAddress();
-    }
-
-    private static String reasonPhrase(int status) {
-        return switch (status) {
-            case 400 -> "Bad Request";
-            case 401 -> "Unauthorized";
-            case 403 -> "Forbidden";
-            case 404 -> "Not Found";
-            case 409 -> "Conflict";
-            case 429 -> "Too Many Requests";
-            case 503 -> "Service Unavailable";
-            default -> status < 500 ? "Client Error" : "Server Error";
-        };
-    }
-
-    /**
-     * The hub secret a request presents, or null: the {@code hubSecret} query parameter, else the segment of the
-     * exact path form {@code /hub/<secret>} (a reference JS hub only appends {@code ?peerId=} to its configured
-     * URI, so operators give it {@code ws://host:port/hub/<secret>}). Any other path ({@code /}, {@code /hub},
-     * {@code /hubba}, {@code /a/hub/x}) is no credential: an ordinary client may use it.
-     */
-    private static String presentedSecret(RequestHead head) {
-        String q = queryParam(head.query(), "hubSecret");
-        if (q != null) {
-            return q;
-        }
-        String path = head.path();
-        return Redaction.isHubSecretPath(path) ? path.substring(5) : null;
-    }
-
-    static String queryParam(String query, String name) {
-        for (String part : query.split("&")) {
-            int eq = part.indexOf('=');
-            String key = eq < 0 ? part : part.substring(0, eq);
-            if (key.equals(name)) {
-                String raw = eq < 0 ? "" : part.substring(eq + 1);
-                try {
-                    return URLDecoder.decode(raw, StandardCharsets.UTF_8);
-                } catch (IllegalArgumentException e) {
-                    return null;
-                }
-            }
-        }
-        return null;
-    }
-
-    /** Glue between the transport and the signaling core. Runs on transport threads. */
-    private final class Handler implements TransportHandler<PeerSession> {
-        private final LogThrottle fullLog = LogThrottle.perSecond();
-        private final LogThrottle hookLog = LogThrottle.perSecond();
-
+    /** What the runtime asks of the facade's lifecycle. Called on transport threads. */
+    private final class Host implements ServerRuntime.Host {
         @Override
-        public boolean onAccepted(java.net.InetSocketAddress remote) {
-            return ipLimiter.accepted(remote == null ? null : remote.getAddress());
-        }
-
-        @Override
-        public void onDisconnected(java.net.InetSocketAddress remote) {
-            ipLimiter.released(remote == null ? null : remote.getAddress());
-        }
-
-        @Override
-        public void onTransportFailure(Throwable cause) {
-            transportFailed(cause);
-        }
-
-        @Override
-        public HttpResponse onRequest(RequestHead head) {
-            if (!head.upgrade()) {
-                String upgrade = head.header("Upgrade");
-                if (upgrade != null && upgrade.equalsIgnoreCase("websocket") && !head.malformed()) {
-                    return http.upgradeRequired();
-                }
-                return http.handle(head);
-            }
-            String peerId = queryParam(head.query(), "peerId");
-            if (!PeerId.isValid(peerId)) {
-                log.debug("Refused upgrade from {}: invalid peerId", head.remote());
-                return http.refusal(400, "Bad Request", "Invalid peerId format");
-            }
-            HubMesh mesh = hubMesh;
-            if (mesh != null && peerId.equals(mesh.hubId())) {
-                log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", head.remote());
-                return http.refusal(508, "Loop Detected", "Self connection");
-            }
-            HubAccess access = hubAccess;
-            String presented = presentedSecret(head);
-            // A credential that does not match is refused whoever presents it; a dialer that says it is a hub
-            // (Java hubs send X-PeerPigeon-Hub) and is not authorized is refused here, before the upgrade.
-            if (access.hasSecret() && presented != null && !access.secretMatches(presented)) {
-                access.logRefusal(head.remote(), "hub upgrade (wrong hub secret)");
-                return http.refusal(403, "Forbidden", "Invalid hub secret");
-            }
-            if (head.header(HubMesh.HUB_HEADER) != null
-                    && !access.authorized(head.remote() == null ? null : head.remote().getAddress(), presented)) {
-                access.logRefusal(head.remote(), "hub upgrade");
-                return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
-            }
-            boolean hubCredential = access.hasSecret() && presented != null; // it matched, checked just above
-            String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
-            if (limited != null) {
-                log.debug("Refused upgrade from {}: {}", head.remote(), limited);
-                return http.refusal(429, "Too Many Requests", limited);
-            }
-            if (mesh != null) {
-                HttpResponse refused = federationAdmission(mesh, peerId, hubCredential);
-                if (refused != null) {
-                    return refused;
-                }
-            }
-            return switch (registry.admit(peerId)) {
-                case DUPLICATE -> {
-                    log.debug("Refused upgrade of {}: already connected", PeerSession.shortId(peerId));
-                    yield http.refusal(409, "Conflict", "Peer already connected");
-                }
-                case FULL -> {
-                    int suppressed = fullLog.tryAcquire(); // clients can repeat this at will: one line a second
-                    if (suppressed >= 0) {
-                        log.warn("Refused upgrade of {}: maximum connections ({}) reached{}", PeerSession.shortId(peerId),
-                                config.maxConnections(), LogThrottle.suffix(suppressed));
-                    }
-                    yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
-                }
-                case ACCEPT -> admissionHook(head, peerId);
-            };
+        public boolean accepting() {
+            State s = state;
+            return s == State.RUNNING || s == State.STARTING;
         }
 
         /**
-         * Ids are unique across the federation, and hub ids and peer ids never block each other: an id live on
-         * another hub is refused (409); with a hub secret, a plain peer using a known hub's id is refused (409);
-         * a hub entitled to its id (it presents the secret, or, without a secret, its id is a known hub's)
-         * displaces a plain peer holding it.
+         * The transport stopped on its own (fatal error, out of memory in a worker, a dead selector thread): stop
+         * everything and say why, so an embedding application or the launcher (which exits non-zero) can react
+         * instead of limping along with a process that serves nothing.
          */
-        private HttpResponse federationAdmission(HubMesh mesh, String peerId, boolean hubCredential) {
-            if (!hubCredential && hubAccess.hasSecret() && mesh.isKnownHubId(peerId)) {
-                log.info("Refused upgrade of {}: the id belongs to a hub of this mesh", PeerSession.shortId(peerId));
-                return http.refusal(409, "Conflict", "Peer id belongs to a hub");
+        @Override
+        public void transportFailed(Throwable cause) {
+            synchronized (lifecycle) {
+                if (state != State.RUNNING && state != State.STARTING) {
+                    return;
+                }
+                state = State.STOPPED;
             }
-            if (!hubCredential && mesh.isLiveElsewhere(peerId)) {
-                log.debug("Refused upgrade of {}: live on another hub", PeerSession.shortId(peerId));
-                return http.refusal(409, "Conflict", "Peer already connected on another hub");
+            ServerRuntime run = runtime; // null while starting: start() then sees STOPPED and releases its run
+            log.error("PeerPigeon server on port {} stopped: its transport failed ({})", run == null ? -1 : run.port(),
+                    cause.toString(), cause);
+            if (run != null) {
+                run.shutdown();
             }
-            if (registry.admit(peerId) == PeerRegistry.Admission.DUPLICATE
-                    && (hubCredential || (!hubAccess.hasSecret() && mesh.isKnownHubId(peerId)))) {
-                signaling.evictPlainPeer(peerId, "Peer id belongs to a hub");
-            }
-            return null;
+            events.fire(new ServerEvent.Error(cause));
+            events.fire(new ServerEvent.Stopped(cause));
+        }
+    }
+
+    /** Used by {@link AdmissionHook.Request#queryParam}. */
+    static String queryParam(String query, String name) {
+        return RequestHead.queryParam(query, name);
+    }
+
+    /**
+     * The one builder of a server and its {@link ServerConfig}: collects options, each checked when set;
+     * {@link #buildConfig()} validates them together (refusing, never adjusting) and {@link #build()} creates the
+     * server. Not thread-safe: one thread fills it.
+     */
+    public static final class Builder {
+        int port = ServerConfig.DEFAULT_PORT;
+        String host = "localhost";
+        int maxConnections = 1000;
+        long cleanupIntervalMillis = 30_000;
+        long peerTimeoutMillis = 300_000;
+        long pingIntervalMillis = 20_000;
+        String corsOrigin = "*";
+        int maxMessageSize = 1_048_576;
+        int maxPortRetries = 10;
+        boolean verboseLogging;
+        boolean isHub;
+        String hubMeshNamespace = ServerConfig.DEFAULT_NAMESPACE;
+        String hubPeerId;
+        List<URI> bootstrapHubs = List.of();
+        boolean autoConnect = true;
+        long reconnectIntervalMillis = 5_000;
+        long maxReconnectIntervalMillis = 60_000;
+        int maxReconnectAttempts = 0;
+        int hubMeshMaxPeers = 3;
+        int hubMeshMinPeers = 2;
+        int defaultBootstrapPort = ServerConfig.DEFAULT_PORT;
+        String hubSecret;
+        boolean allowUnauthenticatedHubs;
+        int maxNetworks = 10_000;
+        int maxNetworkNameLength = 256;
+        int maxAnnounceDataBytes = 8 * 1024;
+        int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int maxQueuedFrames = 10_000;
+        int maxQueuedBytes = 8 * 1024 * 1024;
+        int maxMessagesPerSecond = 1000;
+        int messageBurst = 2000;
+        // Below maxConnections on purpose: one address must not be able to take every slot.
+        int maxConnectionsPerIp = 100;
+        int maxConnectionsPerIpPerSecond = 200;
+        int maxRemotePeers = 500_000;
+        long handshakeTimeoutMillis = 10_000;
+        AdmissionHook admission;
+
+        Builder() {
         }
 
-        private HttpResponse admissionHook(RequestHead head, String peerId) {
-            AdmissionHook hook = config.admission();
-            if (hook == null) {
-                return null;
+        /** A builder holding the values of {@code c} (including its hub id). */
+        Builder(ServerConfig c) {
+            ServerConfig.Listen l = c.listen();
+            port = l.port();
+            host = l.host();
+            maxPortRetries = l.portRetries();
+            corsOrigin = l.corsOrigin();
+            workerThreads = l.workerThreads();
+            ServerConfig.Limits m = c.limits();
+            maxConnections = m.maxConnections();
+            maxMessageSize = m.maxMessageSize();
+            maxNetworks = m.maxNetworks();
+            maxNetworkNameLength = m.maxNetworkNameLength();
+            maxAnnounceDataBytes = m.maxAnnounceDataBytes();
+            maxQueuedFrames = m.maxQueuedFrames();
+            maxQueuedBytes = m.maxQueuedBytes();
+            maxMessagesPerSecond = m.maxMessagesPerSecond();
+            messageBurst = m.messageBurst();
+            maxConnectionsPerIp = m.maxConnectionsPerIp();
+            maxConnectionsPerIpPerSecond = m.maxConnectionsPerIpPerSecond();
+            maxRemotePeers = m.maxRemotePeers();
+            ServerConfig.Liveness v = c.liveness();
+            peerTimeoutMillis = v.peerTimeout().toMillis();
+            pingIntervalMillis = v.pingInterval().toMillis();
+            cleanupIntervalMillis = v.cleanupInterval().toMillis();
+            handshakeTimeoutMillis = v.handshakeTimeout().toMillis();
+            ServerConfig.Hub h = c.hub();
+            isHub = h.enabled();
+            hubMeshNamespace = h.namespace();
+            hubPeerId = h.id();
+            bootstrapHubs = h.bootstrap();
+            autoConnect = h.autoConnect();
+            defaultBootstrapPort = h.defaultBootstrapPort();
+            hubMeshMaxPeers = h.maxPeers();
+            hubMeshMinPeers = h.minPeers();
+            hubSecret = h.secret();
+            allowUnauthenticatedHubs = h.allowUnauthenticatedHubs();
+            reconnectIntervalMillis = h.reconnect().initial().toMillis();
+            maxReconnectIntervalMillis = h.reconnect().max().toMillis();
+            maxReconnectAttempts = h.reconnect().maxAttempts();
+            verboseLogging = c.verboseLogging();
+            admission = c.admission();
+        }
+
+        /** TCP port; 0 binds an ephemeral port (see {@link PeerPigeonServer#getPort()}). Default 3000. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new ConfigException("port must be 0-65535, got " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Interface to bind. Default "localhost"; use "0.0.0.0" for all interfaces. */
+        public Builder host(String host) {
+            if (host == null || host.isBlank()) {
+                throw new ConfigException("host must not be empty");
+            }
+            this.host = host.trim();
+            return this;
+        }
+
+        /** Most registered connections (peers and hubs). Default 1000. */
+        public Builder maxConnections(int n) {
+            this.maxConnections = positive("maxConnections", n);
+            return this;
+        }
+
+        /** How often stale sockets and expired caches are swept, in ms. Default 30000. */
+        public Builder cleanupInterval(long millis) {
+            this.cleanupIntervalMillis = positive("cleanupInterval", millis);
+            return this;
+        }
+
+        /** Same as {@link #cleanupInterval(long)} with a {@link Duration}. */
+        public Builder cleanupInterval(Duration d) {
+            return cleanupInterval(millis("cleanupInterval", d));
+        }
+
+        /** A connection silent for this long (no frame, no pong) is closed, in ms. Default 300000. */
+        public Builder peerTimeout(long millis) {
+            this.peerTimeoutMillis = positive("peerTimeout", millis);
+            return this;
+        }
+
+        /** Same as {@link #peerTimeout(long)} with a {@link Duration}. */
+        public Builder peerTimeout(Duration d) {
+            return peerTimeout(millis("peerTimeout", d));
+        }
+
+        /** Interval of WebSocket pings to every connection, in ms. Default 20000. */
+        public Builder pingInterval(long millis) {
+            this.pingIntervalMillis = positive("pingInterval", millis);
+            return this;
+        }
+
+        /** Same as {@link #pingInterval(long)} with a {@link Duration}. */
+        public Builder pingInterval(Duration d) {
+            return pingInterval(millis("pingInterval", d));
+        }
+
+        /** Value of Access-Control-Allow-Origin. Default "*". */
+        public Builder corsOrigin(String origin) {
+            if (origin == null || origin.isBlank() || origin.contains("\r") || origin.contains("\n")) {
+                throw new ConfigException("corsOrigin must be a non-empty single-line value");
+            }
+            this.corsOrigin = origin.trim();
+            return this;
+        }
+
+        /**
+         * Largest inbound message in bytes, a single frame or all fragments of one message together
+         * (checked on every fragment); larger ones close the socket with 1009. Default 1048576.
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes < 1024) {
+                throw new ConfigException("maxMessageSize must be at least 1024 bytes, got " + bytes);
+            }
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /** When the port is taken, how many following ports to try. Default 10. */
+        public Builder maxPortRetries(int n) {
+            if (n < 0) {
+                throw new ConfigException("maxPortRetries must be >= 0, got " + n);
+            }
+            this.maxPortRetries = n;
+            return this;
+        }
+
+        /** Logs every frame at INFO. Default false. */
+        public Builder verboseLogging(boolean on) {
+            this.verboseLogging = on;
+            return this;
+        }
+
+        /** Makes this server a hub that links with the other hubs of its namespace. Default false. */
+        public Builder isHub(boolean on) {
+            this.isHub = on;
+            return this;
+        }
+
+        /** Hub mesh namespace: lowercase letters, digits, hyphens. Default "pigeonhub-mesh". */
+        public Builder hubMeshNamespace(String namespace) {
+            this.hubMeshNamespace = ServerConfig.validateNamespace(namespace);
+            return this;
+        }
+
+        /** The hub's peer id (40 hex digits). Default: random from SecureRandom. */
+        public Builder hubPeerId(String id) {
+            if (id != null && !PeerId.isValid(id)) {
+                throw new ConfigException("hubPeerId must be 40 hex digits, got '" + id + "'");
+            }
+            this.hubPeerId = id;
+            return this;
+        }
+
+        /** Hubs to dial (ws:// or wss://). Default none. */
+        public Builder bootstrapHubs(List<URI> uris) {
+            List<URI> list = new ArrayList<>();
+            for (URI u : uris) {
+                try {
+                    list.add(ServerConfig.checkHubUri(u));
+                } catch (IllegalArgumentException | NullPointerException e) {
+                    throw new ConfigException("bootstrap hub '" + (u == null ? null : Redaction.toString(u))
+                            + "' is invalid: " + e.getMessage());
+                }
+            }
+            this.bootstrapHubs = List.copyOf(list);
+            return this;
+        }
+
+        /** Whether a hub dials its bootstrap hubs (and the default ws://host:3000). Default true. */
+        public Builder autoConnect(boolean on) {
+            this.autoConnect = on;
+            return this;
+        }
+
+        /** First delay before redialing a lost hub link, in ms; doubles up to the cap. Default 5000. */
+        public Builder reconnectInterval(long millis) {
+            this.reconnectIntervalMillis = positive("reconnectInterval", millis);
+            return this;
+        }
+
+        /** Same as {@link #reconnectInterval(long)} with a {@link Duration}. */
+        public Builder reconnectInterval(Duration d) {
+            return reconnectInterval(millis("reconnectInterval", d));
+        }
+
+        /** Cap of the redial backoff, in ms. Default 60000. */
+        public Builder maxReconnectInterval(long millis) {
+            this.maxReconnectIntervalMillis = positive("maxReconnectInterval", millis);
+            return this;
+        }
+
+        /** Same as {@link #maxReconnectInterval(long)} with a {@link Duration}. */
+        public Builder maxReconnectInterval(Duration d) {
+            return maxReconnectInterval(millis("maxReconnectInterval", d));
+        }
+
+        /**
+         * Redials of one hub link in a row before giving up (logged, with an event); the count resets
+         * after a healthy link. 0 (default) never gives up.
+         */
+        public Builder maxReconnectAttempts(int n) {
+            if (n < 0) {
+                throw new ConfigException("maxReconnectAttempts must be >= 0, got " + n);
+            }
+            this.maxReconnectAttempts = n;
+            return this;
+        }
+
+        /** Most hub links a hub keeps on its own initiative. Default 3. */
+        public Builder hubMeshMaxPeers(int n) {
+            this.hubMeshMaxPeers = positive("hubMeshMaxPeers", n);
+            return this;
+        }
+
+        /** Hub links a hub tries to keep by dialing hubs it hears of. Default 2. */
+        public Builder hubMeshMinPeers(int n) {
+            if (n < 0) {
+                throw new ConfigException("hubMeshMinPeers must be >= 0, got " + n);
+            }
+            this.hubMeshMinPeers = n;
+            return this;
+        }
+
+        /** Port of the implicit bootstrap hub dialed when none is configured. Default 3000. */
+        public Builder defaultBootstrapPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new ConfigException("defaultBootstrapPort must be 0-65535 (0 disables), got " + port);
+            }
+            this.defaultBootstrapPort = port;
+            return this;
+        }
+
+        /**
+         * Shared secret of the hub mesh. When set, hub links must present it (as a {@code hubSecret} query
+         * parameter, or in the path {@code /hub/<secret>} for reference hubs) or they are refused (403 before the
+         * upgrade, or close 1008 on their hub announce). Without it the server is in protected mode: see
+         * {@link #allowUnauthenticatedHubs(boolean)}.
+         */
+        public Builder hubSecret(String secret) {
+            if (secret != null && (secret.isEmpty() || !secret.matches("[A-Za-z0-9._~-]{8,128}"))) {
+                throw new ConfigException("hubSecret must be 8-128 characters of [A-Za-z0-9._~-]");
+            }
+            this.hubSecret = secret;
+            return this;
+        }
+
+        /**
+         * Without a {@link #hubSecret(String) hub secret}, hub links and hub announces (the hub mesh namespace or
+         * {@code data.isHub}) are accepted from loopback addresses only (protected mode, like Redis's). {@code true}
+         * accepts them from every address without authentication (logged at WARN at start). Ignored when a secret
+         * is set. Default false.
+         */
+        public Builder allowUnauthenticatedHubs(boolean on) {
+            this.allowUnauthenticatedHubs = on;
+            return this;
+        }
+
+        /** Most networks at once. Default 10000. */
+        public Builder maxNetworks(int n) {
+            this.maxNetworks = positive("maxNetworks", n);
+            return this;
+        }
+
+        /** Longest networkName. Default 256. */
+        public Builder maxNetworkNameLength(int n) {
+            this.maxNetworkNameLength = positive("maxNetworkNameLength", n);
+            return this;
+        }
+
+        /** Largest announce data object, as JSON text. Default 8192. */
+        public Builder maxAnnounceDataBytes(int n) {
+            this.maxAnnounceDataBytes = positive("maxAnnounceDataBytes", n);
+            return this;
+        }
+
+        /** Frame decoding threads. Default: the number of cores. */
+        public Builder workerThreads(int n) {
+            this.workerThreads = positive("workerThreads", n);
+            return this;
+        }
+
+        /** Frames queued for one slow receiver before it is closed (1008). Default 10000. */
+        public Builder maxQueuedFrames(int n) {
+            this.maxQueuedFrames = positive("maxQueuedFrames", n);
+            return this;
+        }
+
+        /**
+         * Bytes queued for one slow receiver (data frames, pings and pongs alike, counted exactly until they
+         * leave) before it is dropped (1008). Default 8 MiB.
+         */
+        public Builder maxQueuedBytes(int bytes) {
+            this.maxQueuedBytes = positive("maxQueuedBytes", bytes);
+            return this;
+        }
+
+        /**
+         * Sustained frames per second one client may send (token bucket, burst {@code burst}). Excess frames get
+         * an {@code error} reply and are dropped; a client that keeps flooding is closed with 1008. 0 disables.
+         * Hub links are exempt. Default 1000/s, burst 2000.
+         */
+        public Builder maxMessagesPerSecond(int perSecond, int burst) {
+            if (perSecond < 0 || burst < 0 || (perSecond > 0 && burst < 1)) {
+                throw new ConfigException("maxMessagesPerSecond and burst must be >= 0 (0 disables), got " + perSecond
+                        + "/" + burst);
+            }
+            this.maxMessagesPerSecond = perSecond;
+            this.messageBurst = burst;
+            return this;
+        }
+
+        /**
+         * Open connections from one IP address, counted from the TCP accept (before the upgrade too); an upgrade
+         * beyond it is refused with HTTP 429, and a TCP connection beyond twice it is closed at once. 0 disables.
+         * Default 100 (below the default maxConnections, so one address cannot take every slot).
+         */
+        public Builder maxConnectionsPerIp(int n) {
+            if (n < 0) {
+                throw new ConfigException("maxConnectionsPerIp must be >= 0 (0 disables), got " + n);
+            }
+            this.maxConnectionsPerIp = n;
+            return this;
+        }
+
+        /** New connections per second from one IP address (burst 2x); more get HTTP 429. 0 disables. Default 200. */
+        public Builder maxConnectionsPerIpPerSecond(int n) {
+            if (n < 0) {
+                throw new ConfigException("maxConnectionsPerIpPerSecond must be >= 0 (0 disables), got " + n);
+            }
+            this.maxConnectionsPerIpPerSecond = n;
+            return this;
+        }
+
+        /**
+         * Time a client has to send its complete request head after the TCP accept, and an outbound hub link has
+         * to get its upgrade answered; then the connection is closed (an outbound link is redialed with the
+         * usual backoff). In ms. Default 10000.
+         */
+        public Builder handshakeTimeout(long millis) {
+            if (millis < 100 || millis > 600_000) {
+                throw new ConfigException("handshakeTimeout must be 100-600000 ms, got " + millis);
+            }
+            this.handshakeTimeoutMillis = millis;
+            return this;
+        }
+
+        /** Same as {@link #handshakeTimeout(long)} with a {@link Duration}. */
+        public Builder handshakeTimeout(Duration d) {
+            return handshakeTimeout(millis("handshakeTimeout", d));
+        }
+
+        /** Most peers of other hubs kept in a hub's directory. Default 500000. */
+        public Builder maxRemotePeers(int n) {
+            this.maxRemotePeers = positive("maxRemotePeers", n);
+            return this;
+        }
+
+        /**
+         * A check run before every WebSocket upgrade (after the built-in ones): see {@link AdmissionHook}.
+         * Default none.
+         */
+        public Builder admission(AdmissionHook hook) {
+            this.admission = hook;
+            return this;
+        }
+
+        private static int positive(String name, int n) {
+            if (n <= 0) {
+                throw new ConfigException(name + " must be > 0, got " + n);
+            }
+            return n;
+        }
+
+        private static long positive(String name, long n) {
+            if (n <= 0) {
+                throw new ConfigException(name + " must be > 0, got " + n);
+            }
+            return n;
+        }
+
+        private static long millis(String name, Duration d) {
+            if (d == null) {
+                throw new ConfigException(name + " must not be null");
             }
             try {
-                AdmissionHook.Decision d = hook.check(new AdmissionHook.Request(head.path(), head.query(), head.headers(),
-                        head.remote(), peerId));
-                if (d == null || d.accepted()) {
-                    return null;
-                }
-                log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
-                return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
-            } catch (RuntimeException e) {
-                // A bug in the application's hook, but each client request can repeat it: one line a second.
-                int suppressed = hookLog.tryAcquire();
-                if (suppressed >= 0) {
-                    log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
-                }
-                log.debug("Admission hook failure", e);
-                return http.refusal(500, "Internal Server Error", "Admission check failed");
+                return d.toMillis();
+            } catch (ArithmeticException e) {
+                throw new ConfigException(name + " is out of range: " + d);
             }
         }
 
-        @Override
-        public PeerSession onOpen(Connection connection, RequestHead head) {
-            if (state != State.RUNNING && state != State.STARTING) {
-                connection.close(1001, "Server shutting down");
-                return null;
+        /** Validates the options together and returns the immutable configuration. */
+        public ServerConfig buildConfig() {
+            if (hubMeshMinPeers > hubMeshMaxPeers) {
+                throw new ConfigException("hubMeshMinPeers (" + hubMeshMinPeers + ") must not exceed hubMeshMaxPeers ("
+                        + hubMeshMaxPeers + ")");
             }
-            PeerSession session = signaling.open(connection, queryParam(head.query(), "peerId"));
-            if (session != null) {
-                session.hubAuthorized(hubAccess.authorized(addressOf(connection), presentedSecret(head)));
+            if (maxReconnectIntervalMillis < reconnectIntervalMillis) {
+                throw new ConfigException("maxReconnectInterval (" + maxReconnectIntervalMillis
+                        + " ms) must not be below reconnectInterval (" + reconnectIntervalMillis + " ms)");
             }
-            return session;
+            String id = hubPeerId != null ? hubPeerId : (isHub ? PeerId.generate() : null);
+            return new ServerConfig(
+                    new ServerConfig.Listen(host, port, maxPortRetries, corsOrigin, workerThreads),
+                    new ServerConfig.Limits(maxConnections, maxMessageSize, maxNetworks, maxNetworkNameLength,
+                            maxAnnounceDataBytes, maxQueuedFrames, maxQueuedBytes, maxMessagesPerSecond, messageBurst,
+                            maxConnectionsPerIp, maxConnectionsPerIpPerSecond, maxRemotePeers),
+                    new ServerConfig.Liveness(Duration.ofMillis(peerTimeoutMillis), Duration.ofMillis(pingIntervalMillis),
+                            Duration.ofMillis(cleanupIntervalMillis), Duration.ofMillis(handshakeTimeoutMillis)),
+                    new ServerConfig.Hub(isHub, hubMeshNamespace, id, bootstrapHubs, autoConnect, defaultBootstrapPort,
+                            hubMeshMaxPeers, hubMeshMinPeers, hubSecret, allowUnauthenticatedHubs,
+                            new ServerConfig.Reconnect(Duration.ofMillis(reconnectIntervalMillis),
+                                    Duration.ofMillis(maxReconnectIntervalMillis), maxReconnectAttempts)),
+                    verboseLogging, admission);
         }
 
-        @Override
-        public java.util.Map<String, String> upgradeHeaders() {
-            HubMesh mesh = hubMesh;
-            return mesh == null ? java.util.Map.of() : mesh.upgradeHeaders();
-        }
-
-        @Override
-        public void onMessage(PeerSession session, String text) {
-            if (config.verboseLogging()) {
-                log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
-            }
-            if (hubMesh != null && session.hubLink() == null && !MessageCodec.fitsUtf8(text, config.maxMessageSize())) {
-                // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
-                session.connection().close(1009, "Message too big");
-                return;
-            }
-            signaling.onMessage(session, text);
-        }
-
-        @Override
-        public void onUndecodable(PeerSession session, String reason) {
-            session.connection().send(MessageCodec.error(reason, session.effectiveNetwork(), System.currentTimeMillis()));
-        }
-
-        @Override
-        public void onPong(PeerSession session) {
-            session.touch(System.currentTimeMillis());
-        }
-
-        @Override
-        public boolean onPing(PeerSession session) {
-            return signaling.onPing(session);
-        }
-
-        @Override
-        public void onClose(PeerSession session, int code, String reason, boolean remote) {
-            // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
-            signaling.close(session, code, reason);
+        /** Validates the options and creates the (not yet started) server. */
+        public PeerPigeonServer build() {
+            return new PeerPigeonServer(buildConfig());
         }
     }
-
-    private void fire(ServerEvent event) {
-        for (ServerListener l : listeners) {
-            try {
-                l.onEvent(event);
-                dispatch(l, event);
-            } catch (RuntimeException e) {
-                log.warn("Listener {} failed on {}", l, event.getClass().getSimpleName(), e);
-            }
-        }
-    }
-
-    private static void dispatch(ServerListener l, ServerEvent event) {
-        if (event instanceof ServerEvent.Started e) {
-            l.started(e);
-        } else if (event instanceof ServerEvent.Stopped e) {
-            l.stopped(e);
-        } else if (event instanceof ServerEvent.Error e) {
-            l.error(e);
-        } else if (event instanceof ServerEvent.PeerConnected e) {
-            l.peerConnected(e);
-        } else if (event instanceof ServerEvent.PeerDisconnected e) {
-            l.peerDisconnected(e);
-        } else if (event instanceof ServerEvent.PeerAnnounced e) {
-            l.peerAnnounced(e);
-        } else if (event instanceof ServerEvent.PeerGoodbye e) {
-            l.peerGoodbye(e);
-        } else if (event instanceof ServerEvent.HubRegistered e) {
-            l.hubRegistered(e);
-        } else if (event instanceof ServerEvent.HubUnregistered e) {
-            l.hubUnregistered(e);
-        } else if (event instanceof ServerEvent.BootstrapConnected e) {
-            l.bootstrapConnected(e);
-        } else if (event instanceof ServerEvent.BootstrapDisconnected e) {
-            l.bootstrapDisconnected(e);
-        } else if (event instanceof ServerEvent.HubDiscovered e) {
-            l.hubDiscovered(e);
-        } else if (event instanceof ServerEvent.BootstrapAbandoned e) {
-            l.bootstrapAbandoned(e);
-        }
-    }
-
-    /** Signaling events -> public events. */
-    private final class EventBridge implements SignalingObserver {
-        @Override
-        public void peerConnected(PeerSession s, int total) {
-            fire(new ServerEvent.PeerConnected(s.peerId(), total));
-        }
-
-        @Override
-        public void peerDisconnected(PeerSession s, int code, String reason, int total) {
-            fire(new ServerEvent.PeerDisconnected(s.peerId(), code, reason, total));
-        }
-
-        @Override
-        public void peerAnnounced(PeerSession s, String networkName, boolean isHub) {
-            fire(new ServerEvent.PeerAnnounced(s.peerId(), networkName, isHub));
-        }
-
-        @Override
-        public void peerGoodbye(PeerSession s) {
-            fire(new ServerEvent.PeerGoodbye(s.peerId()));
-        }
-
-        @Override
-        public void hubRegistered(PeerSession s, int totalHubs) {
-            fire(new ServerEvent.HubRegistered(s.peerId(), totalHubs));
-        }
-
-        @Override
-        public void hubUnregistered(PeerSession s, int totalHubs) {
-            fire(new ServerEvent.HubUnregistered(s.peerId(), totalHubs));
-        }
-    }
-
-    /** Hub mesh events -> public events. */
-    private final class MeshBridge implements MeshObserver {
-        @Override
-        public void hubRegistered(String hubId, int totalHubs) {
-            fire(new ServerEvent.HubRegistered(hubId, totalHubs));
-        }
-
-        @Override
-        public void hubUnregistered(String hubId, int totalHubs) {
-            fire(new ServerEvent.HubUnregistered(hubId, totalHubs));
-        }
-
-        @Override
-        public void bootstrapConnected(java.net.URI uri) {
-            fire(new ServerEvent.BootstrapConnected(uri));
-        }
-
-        @Override
-        public void bootstrapDisconnected(java.net.URI uri, int code, String reason) {
-            fire(new ServerEvent.BootstrapDisconnected(uri, code, reason));
-        }
-
-        @Override
-        public void hubDiscovered(String hubId, String via, String data) {
-            fire(new ServerEvent.HubDiscovered(hubId, via, data));
-        }
-
-        @Override
-        public void bootstrapAbandoned(java.net.URI uri, int attempts) {
-            fire(new ServerEvent.BootstrapAbandoned(uri, attempts));
-        }
-    }
-
-    /** JSON documents of the HTTP endpoints. */
-    private final class Status implements StatusSource {
-        @Override
-        public JsonObject health() {
-            ServerStats st = getStats();
-            JsonObject o = new JsonObject();
-            o.addProperty("status", "healthy");
-            o.addProperty("timestamp", Instant.now().toString());
-            o.addProperty("uptime", ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0);
-            o.addProperty("isHub", st.isHub());
-            o.addProperty("connections", st.connections());
-            o.addProperty("peers", st.peers());
-            o.addProperty("hubs", st.hubs());
-            o.addProperty("networks", st.networks());
-            o.add("memory", memory());
-            return o;
-        }
-
-        @Override
-        public JsonObject hubs() {
-            HubStats hs = getHubStats();
-            JsonObject o = new JsonObject();
-            o.addProperty("timestamp", Instant.now().toString());
-            o.addProperty("totalHubs", hs.totalHubs());
-            JsonArray arr = new JsonArray();
-            for (HubStats.Hub h : hs.hubs()) {
-                JsonObject j = new JsonObject();
-                j.addProperty("peerId", h.peerId());
-                j.addProperty("registeredAt", h.connectedAt());
-                j.addProperty("lastActivity", h.lastActivity());
-                j.addProperty("networkName", h.networkName());
-                j.add("data", parseOrEmpty(h.data()));
-                j.addProperty("connectedAt", h.connectedAt());
-                j.addProperty("direction", h.direction());
-                j.addProperty("namespace", h.namespace());
-                j.addProperty("uptime", System.currentTimeMillis() - h.connectedAt());
-                arr.add(j);
-            }
-            o.add("hubs", arr);
-            return o;
-        }
-
-        @Override
-        public JsonObject stats() {
-            ServerStats st = getStats();
-            JsonObject o = new JsonObject();
-            o.addProperty("isRunning", st.isRunning());
-            o.addProperty("isHub", st.isHub());
-            o.addProperty("hubPeerId", st.hubPeerId());
-            o.addProperty("hubMeshNamespace", st.hubMeshNamespace());
-            o.addProperty("connections", st.connections());
-            o.addProperty("peers", st.peers());
-            o.addProperty("hubs", st.hubs());
-            o.addProperty("networks", st.networks());
-            JsonObject b = new JsonObject();
-            b.addProperty("total", st.bootstrapTotal());
-            b.addProperty("connected", st.bootstrapConnected());
-            o.add("bootstrapHubs", b);
-            o.addProperty("maxConnections", st.maxConnections());
-            o.addProperty("uptime", st.uptimeMillis());
-            o.addProperty("host", st.host());
-            o.addProperty("port", st.port());
-            return o;
-        }
-
-        @Override
-        public JsonObject hubStats() {
-            HubStats hs = getHubStats();
-            JsonObject o = new JsonObject();
-            o.addProperty("totalHubs", hs.totalHubs());
-            o.addProperty("connectedHubs", hs.connectedHubs());
-            o.add("hubs", hubs().get("hubs"));
-            JsonArray arr = new JsonArray();
-            for (HubStats.Bootstrap bs : hs.bootstrapHubs()) {
-                JsonObject j = new JsonObject();
-                j.addProperty("uri", bs.uri().toString());
-                j.addProperty("connected", bs.connected());
-                j.addProperty("lastAttempt", bs.lastAttempt());
-                j.addProperty("attemptNumber", bs.attemptNumber());
-                j.addProperty("nextAttemptAt", bs.nextAttemptAt());
-                j.addProperty("remoteHubId", bs.remoteHubId());
-                j.addProperty("abandoned", bs.abandoned());
-                arr.add(j);
-            }
-            o.add("bootstrapHubs", arr);
-            o.addProperty("remotePeers", hs.remotePeers());
-            HubMesh mesh = hubMesh;
-            if (mesh != null) {
-                JsonObject refused = new JsonObject();
-                mesh.refusalCounts().forEach(refused::addProperty);
-                o.add("refusedLinkFrames", refused);
-            }
-            return o;
-        }
-
-        private JsonObject memory() {
-            Runtime rt = Runtime.getRuntime();
-            JsonObject m = new JsonObject();
-            m.addProperty("rss", residentSetBytes());
-            m.addProperty("heapTotal", rt.totalMemory());
-            m.addProperty("heapUsed", rt.totalMemory() - rt.freeMemory());
-            m.addProperty("external", ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed());
-            long direct = 0;
-            for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
-                direct += Math.max(0, pool.getMemoryUsed());
-            }
-            m.addProperty("arrayBuffers", direct);
-            return m;
-        }
-    }
-
-    private static com.google.gson.JsonElement parseOrEmpty(String json) {
-        try {
-            return JsonParser.parseString(json == null ? "{}" : json);
-        } catch (RuntimeException e) {
-            return new JsonObject();
-        }
-    }
-
-    /** Resident set size from /proc (Linux), else the committed heap. */
-    static long residentSetBytes() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    String[] parts = line.trim().split("\\s+");
-                    return Long.parseLong(parts[1]) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException ignored) {
-            // not Linux
-        }
-        return Runtime.getRuntime().totalMemory();
-    }
-
 }
