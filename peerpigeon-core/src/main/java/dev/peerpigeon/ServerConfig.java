@@ -3,6 +3,8 @@ package dev.peerpigeon;
 import dev.peerpigeon.PeerPigeonException.ConfigException;
 import dev.peerpigeon.support.Redaction;
 
+import dev.peerpigeon.protocol.PeerId;
+
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -123,6 +125,75 @@ public final class ServerConfig {
     public String toString() {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
                 + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + "]";
+    }
+
+    /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
+    static ServerConfig from(ServerOptions<?> o) {
+        if (o.hubMeshMinPeers > o.hubMeshMaxPeers) {
+            throw new ConfigException("hubMeshMinPeers (" + o.hubMeshMinPeers + ") must not exceed hubMeshMaxPeers ("
+                    + o.hubMeshMaxPeers + ")");
+        }
+        if (o.maxReconnectIntervalMillis < o.reconnectIntervalMillis) {
+            throw new ConfigException("maxReconnectInterval (" + o.maxReconnectIntervalMillis
+                    + " ms) must not be below reconnectInterval (" + o.reconnectIntervalMillis + " ms)");
+        }
+        String id = o.hubPeerId != null ? o.hubPeerId : (o.isHub ? PeerId.generate() : null);
+        return new ServerConfig(
+                new ServerConfig.Listen(o.host, o.port, o.maxPortRetries, o.corsOrigin, o.workerThreads),
+                new ServerConfig.Limits(o.maxConnections, o.maxMessageSize, o.maxNetworks, o.maxNetworkNameLength,
+                        o.maxAnnounceDataBytes, o.maxQueuedFrames, o.maxQueuedBytes, o.maxMessagesPerSecond, o.messageBurst,
+                        o.maxConnectionsPerIp, o.maxConnectionsPerIpPerSecond, o.maxRemotePeers),
+                new ServerConfig.Liveness(Duration.ofMillis(o.peerTimeoutMillis), Duration.ofMillis(o.pingIntervalMillis),
+                        Duration.ofMillis(o.cleanupIntervalMillis), Duration.ofMillis(o.handshakeTimeoutMillis)),
+                new ServerConfig.Hub(o.isHub, o.hubMeshNamespace, id, o.bootstrapHubs, o.autoConnect, o.defaultBootstrapPort,
+                        o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
+                        new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
+                                Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
+                o.verboseLogging, o.admission);
+    }
+
+    /** Puts every value of {@code c} (including its hub id) into a builder. */
+    static void copyInto(ServerConfig c, ServerOptions<?> o) {
+        ServerConfig.Listen l = c.listen();
+        o.port = l.port();
+        o.host = l.host();
+        o.maxPortRetries = l.portRetries();
+        o.corsOrigin = l.corsOrigin();
+        o.workerThreads = l.workerThreads();
+        ServerConfig.Limits m = c.limits();
+        o.maxConnections = m.maxConnections();
+        o.maxMessageSize = m.maxMessageSize();
+        o.maxNetworks = m.maxNetworks();
+        o.maxNetworkNameLength = m.maxNetworkNameLength();
+        o.maxAnnounceDataBytes = m.maxAnnounceDataBytes();
+        o.maxQueuedFrames = m.maxQueuedFrames();
+        o.maxQueuedBytes = m.maxQueuedBytes();
+        o.maxMessagesPerSecond = m.maxMessagesPerSecond();
+        o.messageBurst = m.messageBurst();
+        o.maxConnectionsPerIp = m.maxConnectionsPerIp();
+        o.maxConnectionsPerIpPerSecond = m.maxConnectionsPerIpPerSecond();
+        o.maxRemotePeers = m.maxRemotePeers();
+        ServerConfig.Liveness v = c.liveness();
+        o.peerTimeoutMillis = v.peerTimeout().toMillis();
+        o.pingIntervalMillis = v.pingInterval().toMillis();
+        o.cleanupIntervalMillis = v.cleanupInterval().toMillis();
+        o.handshakeTimeoutMillis = v.handshakeTimeout().toMillis();
+        ServerConfig.Hub h = c.hub();
+        o.isHub = h.enabled();
+        o.hubMeshNamespace = h.namespace();
+        o.hubPeerId = h.id();
+        o.bootstrapHubs = h.bootstrap();
+        o.autoConnect = h.autoConnect();
+        o.defaultBootstrapPort = h.defaultBootstrapPort();
+        o.hubMeshMaxPeers = h.maxPeers();
+        o.hubMeshMinPeers = h.minPeers();
+        o.hubSecret = h.secret();
+        o.allowUnauthenticatedHubs = h.allowUnauthenticatedHubs();
+        o.reconnectIntervalMillis = h.reconnect().initial().toMillis();
+        o.maxReconnectIntervalMillis = h.reconnect().max().toMillis();
+        o.maxReconnectAttempts = h.reconnect().maxAttempts();
+        o.verboseLogging = c.verboseLogging();
+        o.admission = c.admission();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */
