@@ -1,9 +1,8 @@
 package dev.peerpigeon;
 
 import dev.peerpigeon.PeerPigeonException.ConfigException;
-import dev.peerpigeon.support.Redaction;
-
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.support.Redaction;
 
 import java.net.URI;
 import java.time.Duration;
