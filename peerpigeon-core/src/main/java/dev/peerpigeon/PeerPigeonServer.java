@@ -109,7 +109,14 @@ public final class PeerPigeonServer implements AutoCloseable {
                 }
                 runtime = run;
                 state = State.RUNNING;
-                run.startFederation(); // under the lock: a concurrent stop() sees a started mesh or none
+                try {
+                    run.startFederation(); // under the lock: a concurrent stop() sees a started mesh or none
+                } catch (RuntimeException e) {
+                    state = State.STOPPED;
+                    run.shutdown();
+                    events.fire(new ServerEvent.Error(e));
+                    throw e;
+                }
             }
             run.logStarted();
             events.fire(new ServerEvent.Started(cfg.listen().host(), run.port()));
