@@ -185,7 +185,7 @@ class NamespaceAndLinkTest {
         PeerPigeonServer self = hub("test-mesh", 0, List.of()).start();
         try (PeerPigeonServer again = PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true)
                 .hubMeshNamespace("test-mesh").defaultBootstrapPort(0)
-                .hubPeerId(self.config().hubPeerId()).bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + self.getPort())))
+                .hubPeerId(self.config().hub().id()).bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + self.getPort())))
                 .build().start()) {
             // Same hub id on another port (a misconfiguration): the dialed side refuses with 508 and the dialer stops.
             Await.until("self link refused", () -> !again.hubMesh().dialerInfos().isEmpty()

@@ -34,7 +34,7 @@ class SecretRedactionTest {
     private static final String USER = "mesh-user-41";
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    private static ServerConfig.Builder hub() {
+    private static PeerPigeonServer.Builder hub() {
         return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("secret-mesh")
                 .defaultBootstrapPort(0).hubSecret(SECRET).reconnectInterval(100).maxReconnectInterval(500);
     }
@@ -164,14 +164,14 @@ class SecretRedactionTest {
             CompletableFuture<String> implicitDial = CompletableFuture.supplyAsync(() -> requestHead(listener));
             try (PeerPigeonServer h = hub().defaultBootstrapPort(port).build().start()) {
                 String head = implicitDial.get(20, TimeUnit.SECONDS);
-                assertThat(head).startsWith("GET /?peerId=" + h.config().hubPeerId() + " HTTP/1.1");
-                assertThat(head).contains("X-PeerPigeon-Hub: " + h.config().hubPeerId() + " secret-mesh");
+                assertThat(head).startsWith("GET /?peerId=" + h.config().hub().id() + " HTTP/1.1");
+                assertThat(head).contains("X-PeerPigeon-Hub: " + h.config().hub().id() + " secret-mesh");
                 assertThat(head).doesNotContain(SECRET).doesNotContain("hubSecret");
             }
             CompletableFuture<String> explicitDial = CompletableFuture.supplyAsync(() -> requestHead(listener));
             try (PeerPigeonServer h = hub().bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + port))).build().start()) {
                 String head = explicitDial.get(20, TimeUnit.SECONDS);
-                assertThat(head).startsWith("GET /?peerId=" + h.config().hubPeerId() + "&hubSecret=" + SECRET + " HTTP/1.1");
+                assertThat(head).startsWith("GET /?peerId=" + h.config().hub().id() + "&hubSecret=" + SECRET + " HTTP/1.1");
             }
         }
     }

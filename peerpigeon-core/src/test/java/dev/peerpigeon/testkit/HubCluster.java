@@ -22,9 +22,9 @@ public final class HubCluster implements AutoCloseable {
     private final List<String> ids = new ArrayList<>();
     private final List<List<Integer>> dials = new ArrayList<>();
     private final List<TestClient> clients = new ArrayList<>();
-    private final UnaryOperator<ServerConfig.Builder> customizer;
+    private final UnaryOperator<PeerPigeonServer.Builder> customizer;
 
-    private HubCluster(String namespace, UnaryOperator<ServerConfig.Builder> customizer) {
+    private HubCluster(String namespace, UnaryOperator<PeerPigeonServer.Builder> customizer) {
         this.namespace = namespace;
         this.customizer = customizer;
     }
@@ -33,12 +33,12 @@ public final class HubCluster implements AutoCloseable {
         return new HubCluster(namespace, b -> b);
     }
 
-    public static HubCluster of(String namespace, UnaryOperator<ServerConfig.Builder> customizer) {
+    public static HubCluster of(String namespace, UnaryOperator<PeerPigeonServer.Builder> customizer) {
         return new HubCluster(namespace, customizer);
     }
 
     /** Builder defaults for test hubs: loopback, fast redial, no implicit :3000 bootstrap. */
-    public ServerConfig.Builder hubBuilder(String hubId, int port, List<URI> bootstrap) {
+    public PeerPigeonServer.Builder hubBuilder(String hubId, int port, List<URI> bootstrap) {
         return customizer.apply(PeerPigeonServer.builder().port(port).host("127.0.0.1").isHub(true)
                 .hubMeshNamespace(namespace).hubPeerId(hubId).bootstrapHubs(bootstrap).defaultBootstrapPort(0)
                 .reconnectInterval(100).maxReconnectInterval(1000).pingInterval(1000).cleanupInterval(2000));
