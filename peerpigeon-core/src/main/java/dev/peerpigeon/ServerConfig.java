@@ -5,15 +5,17 @@ import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.support.Redaction;
 
 import java.net.URI;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * Immutable server configuration. Build one with {@link PeerPigeonServer#builder()} or
- * {@link #fromEnvironment(Map)}; every value is validated when built.
+ * Immutable server configuration: final fields grouped in records ({@link #listen()}, {@link #limits()},
+ * {@link #liveness()}, {@link #hub()}). Build one with {@link PeerPigeonServer#builder()} (then
+ * {@link PeerPigeonServer.Builder#buildConfig()}) or {@link #fromEnvironment(Map)}; every value is validated when
+ * built, and invalid combinations are refused, never silently adjusted. {@link #toString()} redacts secrets.
  *
  * <p>Defaults follow the reference server (peerpigeon 1.1.3) except where noted.
  */
@@ -23,60 +25,174 @@ public final class ServerConfig {
     private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]+(?:-[a-z0-9]+)*");
     static final int MAX_NAMESPACE_LENGTH = 64;
 
-    /** A private copy of the builder's values; never exposed, so this object is immutable. */
-    private final Builder v;
-    private final String hubPeerId;
-
-    private ServerConfig(Builder b) {
-        this.v = b.copy();
-        this.hubPeerId = b.hubPeerId != null ? b.hubPeerId : (b.isHub ? PeerId.generate() : null);
+    /**
+     * Where and how the server listens.
+     *
+     * @param host          interface to bind
+     * @param port          first port to try (0: ephemeral)
+     * @param portRetries   following ports tried when it is taken
+     * @param corsOrigin    Access-Control-Allow-Origin of the HTTP endpoints
+     * @param workerThreads frame decoding threads
+     */
+    public record Listen(String host, int port, int portRetries, String corsOrigin, int workerThreads) {
     }
 
-    public int port() { return v.port; }
-    public String host() { return v.host; }
-    public int maxConnections() { return v.maxConnections; }
-    public long cleanupIntervalMillis() { return v.cleanupIntervalMillis; }
-    public long peerTimeoutMillis() { return v.peerTimeoutMillis; }
-    public long pingIntervalMillis() { return v.pingIntervalMillis; }
-    public String corsOrigin() { return v.corsOrigin; }
-    public int maxMessageSize() { return v.maxMessageSize; }
-    public int maxPortRetries() { return v.maxPortRetries; }
-    public boolean verboseLogging() { return v.verboseLogging; }
-    public boolean isHub() { return v.isHub; }
-    public String hubMeshNamespace() { return v.hubMeshNamespace; }
-    /** The hub's own peer id (random from SecureRandom when not set); null for a plain server. */
-    public String hubPeerId() { return hubPeerId; }
-    public List<URI> bootstrapHubs() { return v.bootstrapHubs; }
-    public boolean autoConnect() { return v.autoConnect; }
-    public long reconnectIntervalMillis() { return v.reconnectIntervalMillis; }
-    public long maxReconnectIntervalMillis() { return v.maxReconnectIntervalMillis; }
-    public int maxReconnectAttempts() { return v.maxReconnectAttempts; }
-    public int hubMeshMaxPeers() { return v.hubMeshMaxPeers; }
-    public int hubMeshMinPeers() { return v.hubMeshMinPeers; }
-    public int defaultBootstrapPort() { return v.defaultBootstrapPort; }
-    public String hubSecret() { return v.hubSecret; }
-    /** Without a hub secret, accept hub links and hub announces from any address (not only loopback). */
-    public boolean allowUnauthenticatedHubs() { return v.allowUnauthenticatedHubs; }
-    public int maxNetworks() { return v.maxNetworks; }
-    public int maxNetworkNameLength() { return v.maxNetworkNameLength; }
-    public int maxAnnounceDataBytes() { return v.maxAnnounceDataBytes; }
-    public int workerThreads() { return v.workerThreads; }
-    public int maxQueuedFrames() { return v.maxQueuedFrames; }
-    public int maxQueuedBytes() { return v.maxQueuedBytes; }
-    public int maxMessagesPerSecond() { return v.maxMessagesPerSecond; }
-    public int messageBurst() { return v.messageBurst; }
-    public int maxConnectionsPerIp() { return v.maxConnectionsPerIp; }
-    public int maxConnectionsPerIpPerSecond() { return v.maxConnectionsPerIpPerSecond; }
-    public int maxRemotePeers() { return v.maxRemotePeers; }
-    public long handshakeTimeoutMillis() { return v.handshakeTimeoutMillis; }
+    /** Exact per-server, per-IP and per-connection bounds (see the builder methods of the same names). */
+    public record Limits(int maxConnections, int maxMessageSize, int maxNetworks, int maxNetworkNameLength,
+                         int maxAnnounceDataBytes, int maxQueuedFrames, int maxQueuedBytes, int maxMessagesPerSecond,
+                         int messageBurst, int maxConnectionsPerIp, int maxConnectionsPerIpPerSecond,
+                         int maxRemotePeers) {
+    }
+
+    /**
+     * Timers.
+     *
+     * @param peerTimeout      a connection silent this long is closed
+     * @param pingInterval     WebSocket pings to every connection
+     * @param cleanupInterval  sweeps of stale caches
+     * @param handshakeTimeout time to complete a request head (inbound) or get an upgrade answered (outbound)
+     */
+    public record Liveness(Duration peerTimeout, Duration pingInterval, Duration cleanupInterval,
+                           Duration handshakeTimeout) {
+    }
+
+    /** Redial policy of lost hub links: {@code initial} doubling up to {@code max}; {@code maxAttempts} 0 = never give up. */
+    public record Reconnect(Duration initial, Duration max, int maxAttempts) {
+    }
+
+    /**
+     * The hub mesh.
+     *
+     * @param enabled                  whether this server is a hub
+     * @param namespace                hub mesh namespace (also the namespace plain servers recognise hubs by)
+     * @param id                       the hub's peer id; null for a plain server
+     * @param bootstrap                hubs to dial
+     * @param autoConnect              whether to dial at all
+     * @param defaultBootstrapPort     port of the implicit bootstrap hub (0: none)
+     * @param maxPeers                 most links kept on its own initiative
+     * @param minPeers                 links it tries to keep
+     * @param secret                   shared hub secret, or null (never printed)
+     * @param allowUnauthenticatedHubs without a secret, accept hubs from every address
+     * @param reconnect                redial policy
+     */
+    public record Hub(boolean enabled, String namespace, String id, List<URI> bootstrap, boolean autoConnect,
+                      int defaultBootstrapPort, int maxPeers, int minPeers, String secret,
+                      boolean allowUnauthenticatedHubs, Reconnect reconnect) {
+        @Override
+        public String toString() {
+            return "Hub[enabled=" + enabled + ", namespace=" + namespace + ", id=" + id + ", bootstrap="
+                    + bootstrap.stream().map(Redaction::toString).toList() + ", autoConnect=" + autoConnect
+                    + ", defaultBootstrapPort=" + defaultBootstrapPort + ", maxPeers=" + maxPeers + ", minPeers="
+                    + minPeers + ", secret=" + (secret == null ? "none" : Redaction.MASK)
+                    + ", allowUnauthenticatedHubs=" + allowUnauthenticatedHubs + ", reconnect=" + reconnect + "]";
+        }
+    }
+
+    private final Listen listen;
+    private final Limits limits;
+    private final Liveness liveness;
+    private final Hub hub;
+    private final boolean verboseLogging;
+    private final AdmissionHook admission;
+
+    ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
+                 AdmissionHook admission) {
+        this.listen = listen;
+        this.limits = limits;
+        this.liveness = liveness;
+        this.hub = hub;
+        this.verboseLogging = verboseLogging;
+        this.admission = admission;
+    }
+
+    public Listen listen() { return listen; }
+    public Limits limits() { return limits; }
+    public Liveness liveness() { return liveness; }
+    public Hub hub() { return hub; }
+    /** Logs every frame at INFO. */
+    public boolean verboseLogging() { return verboseLogging; }
     /** The admission hook, or null. */
-    public AdmissionHook admission() { return v.admission; }
+    public AdmissionHook admission() { return admission; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
-    public Builder toBuilder() {
-        Builder b = v.copy();
-        b.hubPeerId = hubPeerId;
-        return b;
+    public PeerPigeonServer.Builder toBuilder() {
+        return new PeerPigeonServer.Builder(this);
+    }
+
+    /** Every value, with the hub secret and URI passwords redacted. */
+    @Override
+    public String toString() {
+        return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
+                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + "]";
+    }
+
+    /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
+    static ServerConfig from(ServerOptions<?> o) {
+        if (o.hubMeshMinPeers > o.hubMeshMaxPeers) {
+            throw new ConfigException("hubMeshMinPeers (" + o.hubMeshMinPeers + ") must not exceed hubMeshMaxPeers ("
+                    + o.hubMeshMaxPeers + ")");
+        }
+        if (o.maxReconnectIntervalMillis < o.reconnectIntervalMillis) {
+            throw new ConfigException("maxReconnectInterval (" + o.maxReconnectIntervalMillis
+                    + " ms) must not be below reconnectInterval (" + o.reconnectIntervalMillis + " ms)");
+        }
+        String id = o.hubPeerId != null ? o.hubPeerId : (o.isHub ? PeerId.generate() : null);
+        return new ServerConfig(
+                new ServerConfig.Listen(o.host, o.port, o.maxPortRetries, o.corsOrigin, o.workerThreads),
+                new ServerConfig.Limits(o.maxConnections, o.maxMessageSize, o.maxNetworks, o.maxNetworkNameLength,
+                        o.maxAnnounceDataBytes, o.maxQueuedFrames, o.maxQueuedBytes, o.maxMessagesPerSecond, o.messageBurst,
+                        o.maxConnectionsPerIp, o.maxConnectionsPerIpPerSecond, o.maxRemotePeers),
+                new ServerConfig.Liveness(Duration.ofMillis(o.peerTimeoutMillis), Duration.ofMillis(o.pingIntervalMillis),
+                        Duration.ofMillis(o.cleanupIntervalMillis), Duration.ofMillis(o.handshakeTimeoutMillis)),
+                new ServerConfig.Hub(o.isHub, o.hubMeshNamespace, id, o.bootstrapHubs, o.autoConnect, o.defaultBootstrapPort,
+                        o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
+                        new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
+                                Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
+                o.verboseLogging, o.admission);
+    }
+
+    /** Puts every value of {@code c} (including its hub id) into a builder. */
+    static void copyInto(ServerConfig c, ServerOptions<?> o) {
+        ServerConfig.Listen l = c.listen();
+        o.port = l.port();
+        o.host = l.host();
+        o.maxPortRetries = l.portRetries();
+        o.corsOrigin = l.corsOrigin();
+        o.workerThreads = l.workerThreads();
+        ServerConfig.Limits m = c.limits();
+        o.maxConnections = m.maxConnections();
+        o.maxMessageSize = m.maxMessageSize();
+        o.maxNetworks = m.maxNetworks();
+        o.maxNetworkNameLength = m.maxNetworkNameLength();
+        o.maxAnnounceDataBytes = m.maxAnnounceDataBytes();
+        o.maxQueuedFrames = m.maxQueuedFrames();
+        o.maxQueuedBytes = m.maxQueuedBytes();
+        o.maxMessagesPerSecond = m.maxMessagesPerSecond();
+        o.messageBurst = m.messageBurst();
+        o.maxConnectionsPerIp = m.maxConnectionsPerIp();
+        o.maxConnectionsPerIpPerSecond = m.maxConnectionsPerIpPerSecond();
+        o.maxRemotePeers = m.maxRemotePeers();
+        ServerConfig.Liveness v = c.liveness();
+        o.peerTimeoutMillis = v.peerTimeout().toMillis();
+        o.pingIntervalMillis = v.pingInterval().toMillis();
+        o.cleanupIntervalMillis = v.cleanupInterval().toMillis();
+        o.handshakeTimeoutMillis = v.handshakeTimeout().toMillis();
+        ServerConfig.Hub h = c.hub();
+        o.isHub = h.enabled();
+        o.hubMeshNamespace = h.namespace();
+        o.hubPeerId = h.id();
+        o.bootstrapHubs = h.bootstrap();
+        o.autoConnect = h.autoConnect();
+        o.defaultBootstrapPort = h.defaultBootstrapPort();
+        o.hubMeshMaxPeers = h.maxPeers();
+        o.hubMeshMinPeers = h.minPeers();
+        o.hubSecret = h.secret();
+        o.allowUnauthenticatedHubs = h.allowUnauthenticatedHubs();
+        o.reconnectIntervalMillis = h.reconnect().initial().toMillis();
+        o.maxReconnectIntervalMillis = h.reconnect().max().toMillis();
+        o.maxReconnectAttempts = h.reconnect().maxAttempts();
+        o.verboseLogging = c.verboseLogging();
+        o.admission = c.admission();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */
@@ -93,131 +209,13 @@ public final class ServerConfig {
     }
 
     /**
-     * Reads the reference server's environment variables: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
-     * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT,
-     * plus HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
-     * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
-     * HANDSHAKE_TIMEOUT (ms). Unset or empty variables keep the default.
+     * Reads the reference server's environment variables (see {@link EnvironmentConfig}). Unset or empty
+     * variables keep the default.
      *
      * @throws ConfigException naming the variable when a value is invalid
      */
     public static ServerConfig fromEnvironment(Map<String, String> env) {
-        Builder b = PeerPigeonServer.builder();
-        EnvReader r = new EnvReader(env);
-        r.integer("PORT", b::port);
-        r.string("HOST", b::host);
-        r.integer("MAX_CONNECTIONS", b::maxConnections);
-        r.string("CORS_ORIGIN", b::corsOrigin);
-        r.string("HUB_MESH_NAMESPACE", b::hubMeshNamespace);
-        r.bool("IS_HUB", b::isHub);
-        List<URI> bootstrap = new ArrayList<>();
-        r.uris("BOOTSTRAP", bootstrap);
-        r.uris("BOOTSTRAP_HUBS", bootstrap);
-        if (!bootstrap.isEmpty()) {
-            r.apply("BOOTSTRAP", () -> b.bootstrapHubs(bootstrap));
-        }
-        r.string("HUB_ID", b::hubPeerId);
-        r.bool("AUTO_CONNECT", b::autoConnect);
-        r.string("HUB_SECRET", b::hubSecret);
-        r.bool("ALLOW_UNAUTHENTICATED_HUBS", b::allowUnauthenticatedHubs);
-        r.bool("VERBOSE_LOGGING", b::verboseLogging);
-        r.integer("PEER_TIMEOUT", v -> b.peerTimeout(v));
-        r.integer("MAX_CONNECTIONS_PER_IP", b::maxConnectionsPerIp);
-        r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);
-        r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));
-        r.integer("WORKER_THREADS", b::workerThreads);
-        r.integer("HANDSHAKE_TIMEOUT", v -> b.handshakeTimeout(v));
-        return r.build(b);
-    }
-
-    /** Applies environment values to a builder, turning every failure into an error naming the variable. */
-    private static final class EnvReader {
-        private final Map<String, String> env;
-
-        EnvReader(Map<String, String> env) {
-            this.env = env;
-        }
-
-        private String get(String name) {
-            String v = env.get(name);
-            return v == null || v.trim().isEmpty() ? null : v.trim();
-        }
-
-        void apply(String name, Runnable action) {
-            try {
-                action.run();
-            } catch (ConfigException e) {
-                throw new ConfigException("Environment variable " + name + ": " + e.getMessage());
-            }
-        }
-
-        void string(String name, java.util.function.Consumer<String> setter) {
-            String v = get(name);
-            if (v != null) {
-                apply(name, () -> setter.accept(v));
-            }
-        }
-
-        void integer(String name, java.util.function.IntConsumer setter) {
-            String v = get(name);
-            if (v == null) {
-                return;
-            }
-            int n;
-            try {
-                n = Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                throw new ConfigException("Environment variable " + name + " must be an integer, got '" + v + "'");
-            }
-            apply(name, () -> setter.accept(n));
-        }
-
-        void bool(String name, java.util.function.Consumer<Boolean> setter) {
-            String v = get(name);
-            if (v == null) {
-                return;
-            }
-            switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes" -> setter.accept(true);
-                case "false", "0", "no" -> setter.accept(false);
-                default -> throw new ConfigException("Environment variable " + name
-                        + " must be true or false, got '" + v + "'");
-            }
-        }
-
-        void uris(String name, List<URI> out) {
-            String v = get(name);
-            if (v == null) {
-                return;
-            }
-            int index = 0;
-            for (String part : v.split(",")) {
-                String s = part.trim();
-                index++;
-                if (s.isEmpty()) {
-                    continue;
-                }
-                URI uri;
-                try {
-                    uri = URI.create(s);
-                } catch (IllegalArgumentException e) {
-                    // Not echoed: the text may hold a password or a secret.
-                    throw new ConfigException("Environment variable " + name + ": entry " + index
-                            + " is not a valid URI (at index " + (e.getCause() instanceof java.net.URISyntaxException u
-                            ? u.getIndex() : -1) + ")");
-                }
-                try {
-                    out.add(checkHubUri(uri));
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigException("Environment variable " + name + ": '" + Redaction.toString(uri)
-                            + "' is not a ws:// or wss:// URI (" + e.getMessage() + ")");
-                }
-            }
-        }
-
-        ServerConfig build(Builder b) {
-            return b.buildConfig();
-        }
+        return EnvironmentConfig.read(env).buildConfig();
     }
 
     static URI checkHubUri(URI uri) {
@@ -231,385 +229,4 @@ public final class ServerConfig {
         return uri;
     }
 
-    /** Collects options; {@link #build()} validates them and creates the server. */
-    public static final class Builder implements Cloneable {
-        int port = DEFAULT_PORT;
-        String host = "localhost";
-        int maxConnections = 1000;
-        long cleanupIntervalMillis = 30_000;
-        long peerTimeoutMillis = 300_000;
-        long pingIntervalMillis = 20_000;
-        String corsOrigin = "*";
-        int maxMessageSize = 1_048_576;
-        int maxPortRetries = 10;
-        boolean verboseLogging;
-        boolean isHub;
-        String hubMeshNamespace = DEFAULT_NAMESPACE;
-        String hubPeerId;
-        List<URI> bootstrapHubs = new ArrayList<>();
-        boolean autoConnect = true;
-        long reconnectIntervalMillis = 5_000;
-        long maxReconnectIntervalMillis = 60_000;
-        int maxReconnectAttempts = 0;
-        int hubMeshMaxPeers = 3;
-        int hubMeshMinPeers = 2;
-        int defaultBootstrapPort = DEFAULT_PORT;
-        String hubSecret;
-        boolean allowUnauthenticatedHubs;
-        int maxNetworks = 10_000;
-        int maxNetworkNameLength = 256;
-        int maxAnnounceDataBytes = 8 * 1024;
-        int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        int maxQueuedFrames = 10_000;
-        int maxQueuedBytes = 8 * 1024 * 1024;
-        int maxMessagesPerSecond = 1000;
-        int messageBurst = 2000;
-        // Below maxConnections on purpose: one address must not be able to take every slot.
-        int maxConnectionsPerIp = 100;
-        int maxConnectionsPerIpPerSecond = 200;
-        int maxRemotePeers = 500_000;
-        long handshakeTimeoutMillis = 10_000;
-        AdmissionHook admission;
-
-        Builder() {
-        }
-
-        Builder copy() {
-            try {
-                Builder b = (Builder) super.clone();
-                b.bootstrapHubs = List.copyOf(bootstrapHubs);
-                return b;
-            } catch (CloneNotSupportedException e) {
-                throw new AssertionError(e);
-            }
-        }
-
-        /** TCP port; 0 binds an ephemeral port (see {@link PeerPigeonServer#getPort()}). Default 3000. */
-        public Builder port(int port) {
-            if (port < 0 || port > 65535) {
-                throw new ConfigException("port must be 0-65535, got " + port);
-            }
-            this.port = port;
-            return this;
-        }
-
-        /** Interface to bind. Default "localhost"; use "0.0.0.0" for all interfaces. */
-        public Builder host(String host) {
-            if (host == null || host.isBlank()) {
-                throw new ConfigException("host must not be empty");
-            }
-            this.host = host.trim();
-            return this;
-        }
-
-        /** Most registered connections (peers and hubs). Default 1000. */
-        public Builder maxConnections(int n) {
-            this.maxConnections = positive("maxConnections", n);
-            return this;
-        }
-
-        /** How often stale sockets and expired caches are swept, in ms. Default 30000. */
-        public Builder cleanupInterval(long millis) {
-            this.cleanupIntervalMillis = positive("cleanupInterval", millis);
-            return this;
-        }
-
-        /** A connection silent for this long (no frame, no pong) is closed, in ms. Default 300000. */
-        public Builder peerTimeout(long millis) {
-            this.peerTimeoutMillis = positive("peerTimeout", millis);
-            return this;
-        }
-
-        /** Interval of WebSocket pings to every connection, in ms. Default 20000. */
-        public Builder pingInterval(long millis) {
-            this.pingIntervalMillis = positive("pingInterval", millis);
-            return this;
-        }
-
-        /** Value of Access-Control-Allow-Origin. Default "*". */
-        public Builder corsOrigin(String origin) {
-            if (origin == null || origin.isBlank() || origin.contains("\r") || origin.contains("\n")) {
-                throw new ConfigException("corsOrigin must be a non-empty single-line value");
-            }
-            this.corsOrigin = origin.trim();
-            return this;
-        }
-
-        /**
-         * Largest inbound message in bytes, a single frame or all fragments of one message together
-         * (checked on every fragment); larger ones close the socket with 1009. Default 1048576.
-         */
-        public Builder maxMessageSize(int bytes) {
-            if (bytes < 1024) {
-                throw new ConfigException("maxMessageSize must be at least 1024 bytes, got " + bytes);
-            }
-            this.maxMessageSize = bytes;
-            return this;
-        }
-
-        /** When the port is taken, how many following ports to try. Default 10. */
-        public Builder maxPortRetries(int n) {
-            if (n < 0) {
-                throw new ConfigException("maxPortRetries must be >= 0, got " + n);
-            }
-            this.maxPortRetries = n;
-            return this;
-        }
-
-        /** Logs every frame at INFO. Default false. */
-        public Builder verboseLogging(boolean on) {
-            this.verboseLogging = on;
-            return this;
-        }
-
-        /** Makes this server a hub that links with the other hubs of its namespace. Default false. */
-        public Builder isHub(boolean on) {
-            this.isHub = on;
-            return this;
-        }
-
-        /** Hub mesh namespace: lowercase letters, digits, hyphens. Default "pigeonhub-mesh". */
-        public Builder hubMeshNamespace(String namespace) {
-            this.hubMeshNamespace = validateNamespace(namespace);
-            return this;
-        }
-
-        /** The hub's peer id (40 hex digits). Default: random from SecureRandom. */
-        public Builder hubPeerId(String id) {
-            if (id != null && !PeerId.isValid(id)) {
-                throw new ConfigException("hubPeerId must be 40 hex digits, got '" + id + "'");
-            }
-            this.hubPeerId = id;
-            return this;
-        }
-
-        /** Hubs to dial (ws:// or wss://). Default none. */
-        public Builder bootstrapHubs(List<URI> uris) {
-            List<URI> list = new ArrayList<>();
-            for (URI u : uris) {
-                try {
-                    list.add(checkHubUri(u));
-                } catch (IllegalArgumentException | NullPointerException e) {
-                    throw new ConfigException("bootstrap hub '" + (u == null ? null : Redaction.toString(u))
-                            + "' is invalid: " + e.getMessage());
-                }
-            }
-            this.bootstrapHubs = list;
-            return this;
-        }
-
-        /** Whether a hub dials its bootstrap hubs (and the default ws://host:3000). Default true. */
-        public Builder autoConnect(boolean on) {
-            this.autoConnect = on;
-            return this;
-        }
-
-        /** First delay before redialing a lost hub link, in ms; doubles up to the cap. Default 5000. */
-        public Builder reconnectInterval(long millis) {
-            this.reconnectIntervalMillis = positive("reconnectInterval", millis);
-            return this;
-        }
-
-        /** Cap of the redial backoff, in ms. Default 60000. */
-        public Builder maxReconnectInterval(long millis) {
-            this.maxReconnectIntervalMillis = positive("maxReconnectInterval", millis);
-            return this;
-        }
-
-        /**
-         * Redials of one hub link in a row before giving up (logged, with an event); the count resets
-         * after a healthy link. 0 (default) never gives up.
-         */
-        public Builder maxReconnectAttempts(int n) {
-            if (n < 0) {
-                throw new ConfigException("maxReconnectAttempts must be >= 0, got " + n);
-            }
-            this.maxReconnectAttempts = n;
-            return this;
-        }
-
-        /** Most hub links a hub keeps on its own initiative. Default 3. */
-        public Builder hubMeshMaxPeers(int n) {
-            this.hubMeshMaxPeers = positive("hubMeshMaxPeers", n);
-            return this;
-        }
-
-        /** Hub links a hub tries to keep by dialing hubs it hears of. Default 2. */
-        public Builder hubMeshMinPeers(int n) {
-            if (n < 0) {
-                throw new ConfigException("hubMeshMinPeers must be >= 0, got " + n);
-            }
-            this.hubMeshMinPeers = n;
-            return this;
-        }
-
-        /** Port of the implicit bootstrap hub dialed when none is configured. Default 3000. */
-        public Builder defaultBootstrapPort(int port) {
-            if (port < 0 || port > 65535) {
-                throw new ConfigException("defaultBootstrapPort must be 0-65535 (0 disables), got " + port);
-            }
-            this.defaultBootstrapPort = port;
-            return this;
-        }
-
-        /**
-         * Shared secret of the hub mesh. When set, hub links must present it (as a {@code hubSecret} query
-         * parameter, or in the path {@code /hub/<secret>} for reference hubs) or they are refused (403 before the
-         * upgrade, or close 1008 on their hub announce). Without it the server is in protected mode: see
-         * {@link #allowUnauthenticatedHubs(boolean)}.
-         */
-        public Builder hubSecret(String secret) {
-            if (secret != null && (secret.isEmpty() || !secret.matches("[A-Za-z0-9._~-]{8,128}"))) {
-                throw new ConfigException("hubSecret must be 8-128 characters of [A-Za-z0-9._~-]");
-            }
-            this.hubSecret = secret;
-            return this;
-        }
-
-        /**
-         * Without a {@link #hubSecret(String) hub secret}, hub links and hub announces (the hub mesh namespace or
-         * {@code data.isHub}) are accepted from loopback addresses only (protected mode, like Redis's). {@code true}
-         * accepts them from every address without authentication (logged at WARN at start). Ignored when a secret
-         * is set. Default false.
-         */
-        public Builder allowUnauthenticatedHubs(boolean on) {
-            this.allowUnauthenticatedHubs = on;
-            return this;
-        }
-
-        /** Most networks at once. Default 10000. */
-        public Builder maxNetworks(int n) {
-            this.maxNetworks = positive("maxNetworks", n);
-            return this;
-        }
-
-        /** Longest networkName. Default 256. */
-        public Builder maxNetworkNameLength(int n) {
-            this.maxNetworkNameLength = positive("maxNetworkNameLength", n);
-            return this;
-        }
-
-        /** Largest announce data object, as JSON text. Default 8192. */
-        public Builder maxAnnounceDataBytes(int n) {
-            this.maxAnnounceDataBytes = positive("maxAnnounceDataBytes", n);
-            return this;
-        }
-
-        /** Frame decoding threads. Default: the number of cores. */
-        public Builder workerThreads(int n) {
-            this.workerThreads = positive("workerThreads", n);
-            return this;
-        }
-
-        /** Frames queued for one slow receiver before it is closed (1008). Default 10000. */
-        public Builder maxQueuedFrames(int n) {
-            this.maxQueuedFrames = positive("maxQueuedFrames", n);
-            return this;
-        }
-
-        /**
-         * Bytes queued for one slow receiver (data frames, pings and pongs alike, counted exactly until they
-         * leave) before it is dropped (1008). Default 8 MiB.
-         */
-        public Builder maxQueuedBytes(int bytes) {
-            this.maxQueuedBytes = positive("maxQueuedBytes", bytes);
-            return this;
-        }
-
-        /**
-         * Sustained frames per second one client may send (token bucket, burst {@code burst}). Excess frames get
-         * an {@code error} reply and are dropped; a client that keeps flooding is closed with 1008. 0 disables.
-         * Hub links are exempt. Default 1000/s, burst 2000.
-         */
-        public Builder maxMessagesPerSecond(int perSecond, int burst) {
-            if (perSecond < 0 || burst < 0 || (perSecond > 0 && burst < 1)) {
-                throw new ConfigException("maxMessagesPerSecond and burst must be >= 0 (0 disables), got " + perSecond
-                        + "/" + burst);
-            }
-            this.maxMessagesPerSecond = perSecond;
-            this.messageBurst = burst;
-            return this;
-        }
-
-        /**
-         * Open connections from one IP address, counted from the TCP accept (before the upgrade too); an upgrade
-         * beyond it is refused with HTTP 429, and a TCP connection beyond twice it is closed at once. 0 disables.
-         * Default 100 (below the default maxConnections, so one address cannot take every slot).
-         */
-        public Builder maxConnectionsPerIp(int n) {
-            if (n < 0) {
-                throw new ConfigException("maxConnectionsPerIp must be >= 0 (0 disables), got " + n);
-            }
-            this.maxConnectionsPerIp = n;
-            return this;
-        }
-
-        /** New connections per second from one IP address (burst 2x); more get HTTP 429. 0 disables. Default 200. */
-        public Builder maxConnectionsPerIpPerSecond(int n) {
-            if (n < 0) {
-                throw new ConfigException("maxConnectionsPerIpPerSecond must be >= 0 (0 disables), got " + n);
-            }
-            this.maxConnectionsPerIpPerSecond = n;
-            return this;
-        }
-
-        /**
-         * Time a client has to send its complete request head after the TCP accept, and an outbound hub link has
-         * to get its upgrade answered; then the connection is closed (an outbound link is redialed with the
-         * usual backoff). In ms. Default 10000.
-         */
-        public Builder handshakeTimeout(long millis) {
-            if (millis < 100 || millis > 600_000) {
-                throw new ConfigException("handshakeTimeout must be 100-600000 ms, got " + millis);
-            }
-            this.handshakeTimeoutMillis = millis;
-            return this;
-        }
-
-        /** Most peers of other hubs kept in a hub's directory. Default 500000. */
-        public Builder maxRemotePeers(int n) {
-            this.maxRemotePeers = positive("maxRemotePeers", n);
-            return this;
-        }
-
-        /**
-         * A check run before every WebSocket upgrade (after the built-in ones): see {@link AdmissionHook}.
-         * Default none.
-         */
-        public Builder admission(AdmissionHook hook) {
-            this.admission = hook;
-            return this;
-        }
-
-        private static int positive(String name, int n) {
-            if (n <= 0) {
-                throw new ConfigException(name + " must be > 0, got " + n);
-            }
-            return n;
-        }
-
-        private static long positive(String name, long n) {
-            if (n <= 0) {
-                throw new ConfigException(name + " must be > 0, got " + n);
-            }
-            return n;
-        }
-
-        /** Validates the options together and returns the immutable configuration. */
-        public ServerConfig buildConfig() {
-            if (hubMeshMinPeers > hubMeshMaxPeers) {
-                throw new ConfigException("hubMeshMinPeers (" + hubMeshMinPeers + ") must not exceed hubMeshMaxPeers ("
-                        + hubMeshMaxPeers + ")");
-            }
-            if (maxReconnectIntervalMillis < reconnectIntervalMillis) {
-                maxReconnectIntervalMillis = reconnectIntervalMillis;
-            }
-            return new ServerConfig(this);
-        }
-
-        /** Validates the options and creates the (not yet started) server. */
-        public PeerPigeonServer build() {
-            return new PeerPigeonServer(buildConfig());
-        }
-    }
 }

@@ -106,10 +106,10 @@ class LifecycleAndConfigTest {
     @Test
     void handshakeTimeoutAndPerIpDefaults() {
         ServerConfig defaults = PeerPigeonServer.builder().buildConfig();
-        assertThat(defaults.handshakeTimeoutMillis()).isEqualTo(10_000);
-        assertThat(defaults.maxConnectionsPerIp()).as("one address cannot take every slot")
-                .isLessThan(defaults.maxConnections());
-        assertThat(ServerConfig.fromEnvironment(Map.of("HANDSHAKE_TIMEOUT", "2500")).handshakeTimeoutMillis()).isEqualTo(2500);
+        assertThat(defaults.liveness().handshakeTimeout().toMillis()).isEqualTo(10_000);
+        assertThat(defaults.limits().maxConnectionsPerIp()).as("one address cannot take every slot")
+                .isLessThan(defaults.limits().maxConnections());
+        assertThat(ServerConfig.fromEnvironment(Map.of("HANDSHAKE_TIMEOUT", "2500")).liveness().handshakeTimeout().toMillis()).isEqualTo(2500);
         assertThatThrownBy(() -> ServerConfig.fromEnvironment(Map.of("HANDSHAKE_TIMEOUT", "5")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("HANDSHAKE_TIMEOUT")
                 .hasMessageContaining("handshakeTimeout must be 100-600000 ms");
@@ -120,9 +120,9 @@ class LifecycleAndConfigTest {
     @Test
     void hubsGetASecureRandomIdUnlessOneIsGiven() {
         ServerConfig hub = PeerPigeonServer.builder().isHub(true).buildConfig();
-        assertThat(hub.hubPeerId()).matches("[0-9a-f]{40}");
-        assertThat(PeerPigeonServer.builder().buildConfig().hubPeerId()).isNull();
-        assertThat(PeerPigeonServer.builder().isHub(true).hubPeerId("A".repeat(40)).buildConfig().hubPeerId())
+        assertThat(hub.hub().id()).matches("[0-9a-f]{40}");
+        assertThat(PeerPigeonServer.builder().buildConfig().hub().id()).isNull();
+        assertThat(PeerPigeonServer.builder().isHub(true).hubPeerId("A".repeat(40)).buildConfig().hub().id())
                 .isEqualTo("A".repeat(40));
     }
 
@@ -133,21 +133,21 @@ class LifecycleAndConfigTest {
                 "HUB_MESH_NAMESPACE", "production-mesh", "IS_HUB", "true",
                 "BOOTSTRAP", "ws://hub-a:3000, ws://hub-b:3000", "BOOTSTRAP_HUBS", "wss://hub-c",
                 "HUB_ID", "ab".repeat(20), "AUTO_CONNECT", "false"));
-        assertThat(cfg.port()).isEqualTo(4001);
-        assertThat(cfg.host()).isEqualTo("0.0.0.0");
-        assertThat(cfg.maxConnections()).isEqualTo(50);
-        assertThat(cfg.corsOrigin()).isEqualTo("https://app.example");
-        assertThat(cfg.hubMeshNamespace()).isEqualTo("production-mesh");
-        assertThat(cfg.isHub()).isTrue();
-        assertThat(cfg.bootstrapHubs()).containsExactly(URI.create("ws://hub-a:3000"), URI.create("ws://hub-b:3000"),
+        assertThat(cfg.listen().port()).isEqualTo(4001);
+        assertThat(cfg.listen().host()).isEqualTo("0.0.0.0");
+        assertThat(cfg.limits().maxConnections()).isEqualTo(50);
+        assertThat(cfg.listen().corsOrigin()).isEqualTo("https://app.example");
+        assertThat(cfg.hub().namespace()).isEqualTo("production-mesh");
+        assertThat(cfg.hub().enabled()).isTrue();
+        assertThat(cfg.hub().bootstrap()).containsExactly(URI.create("ws://hub-a:3000"), URI.create("ws://hub-b:3000"),
                 URI.create("wss://hub-c"));
-        assertThat(cfg.hubPeerId()).isEqualTo("ab".repeat(20));
-        assertThat(cfg.autoConnect()).isFalse();
+        assertThat(cfg.hub().id()).isEqualTo("ab".repeat(20));
+        assertThat(cfg.hub().autoConnect()).isFalse();
 
         ServerConfig defaults = ServerConfig.fromEnvironment(Map.of("PORT", " "));
-        assertThat(defaults.port()).isEqualTo(3000);
-        assertThat(defaults.host()).isEqualTo("localhost");
-        assertThat(defaults.isHub()).isFalse();
+        assertThat(defaults.listen().port()).isEqualTo(3000);
+        assertThat(defaults.listen().host()).isEqualTo("localhost");
+        assertThat(defaults.hub().enabled()).isFalse();
     }
 
     @Test

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * The plain-HTTP side of the server port (PROTOCOL.md section 7): {@code /health}, {@code /hubs},
  * {@code /stats}, {@code /hubstats}, CORS preflight and the default text. Pure functions of the
- * request and a {@link StatusSource} snapshot.
+ * request and the {@link StatusDocuments.Snapshots} taken for it (see {@link StatusDocuments}). Stateless.
  *
  * <p>Differences from the reference: the endpoints match the path, so a query string works; only
  * GET and HEAD are answered with data (other methods get 405 with an Allow header).
@@ -19,9 +19,9 @@ public final class HttpEndpoints {
     public static final String DEFAULT_TEXT = "PeerPigeon WebSocket Signaling Server";
 
     private final String corsOrigin;
-    private final StatusSource source;
+    private final StatusDocuments.Snapshots source;
 
-    public HttpEndpoints(String corsOrigin, StatusSource source) {
+    public HttpEndpoints(String corsOrigin, StatusDocuments.Snapshots source) {
         this.corsOrigin = corsOrigin;
         this.source = source;
     }
@@ -46,10 +46,12 @@ public final class HttpEndpoints {
             return HttpResponse.of(405, "Method Not Allowed", "text/plain", "Method Not Allowed", headers);
         }
         HttpResponse response = switch (path) {
-            case "/health" -> json(source.health().toString());
-            case "/hubs" -> json(source.hubs().toString());
-            case "/stats" -> json(source.stats().toString());
-            case "/hubstats" -> json(source.hubStats().toString());
+            case "/health" -> json(StatusDocuments.health(source.server(), source.memory(),
+                    source.processUptimeSeconds(), System.currentTimeMillis()).toString());
+            case "/hubs" -> json(StatusDocuments.hubs(source.hubs(), System.currentTimeMillis()).toString());
+            case "/stats" -> json(StatusDocuments.stats(source.server()).toString());
+            case "/hubstats" -> json(StatusDocuments.hubStats(source.hubs(), source.refusedLinkFrames(),
+                    System.currentTimeMillis()).toString());
             default -> text(200, "OK", DEFAULT_TEXT);
         };
         if (method.equals("HEAD")) {

@@ -1,6 +1,8 @@
 package dev.peerpigeon.http;
 
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -30,5 +32,27 @@ public record RequestHead(String method, String target, Map<String, String> head
 
     public String header(String name) {
         return headers.get(name);
+    }
+
+    /** The first value of query parameter {@code name}, URL-decoded; "" when it has no value; null when absent or undecodable. */
+    public String queryParam(String name) {
+        return queryParam(query(), name);
+    }
+
+    /** The first value of {@code name} in a query string, as {@link #queryParam(String)}. */
+    public static String queryParam(String query, String name) {
+        for (String part : query.split("&")) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq);
+            if (key.equals(name)) {
+                String raw = eq < 0 ? "" : part.substring(eq + 1);
+                try {
+                    return URLDecoder.decode(raw, StandardCharsets.UTF_8);
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+            }
+        }
+        return null;
     }
 }

@@ -54,7 +54,7 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Threads: one selector thread accepts and writes; {@code workers} decoder threads parse frames.
  * All frames of one connection are delivered in order on the same worker. Close callbacks may come
- * from the selector thread. One "transport" thread of our own runs the handshake-timeout sweep, the
+ * from the selector thread. One "transport" thread of our own runs the handshake-timeout sweep, the linger poll, the
  * accept resume after running out of file descriptors, and the failure report. Single use: start once,
  * stop once.
  *
@@ -62,8 +62,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@link TransportHandler#onAccepted}/{@link TransportHandler#onDisconnected}, exactly once each) and
  * closed when its request head is not complete within the handshake timeout; running out of file
  * descriptors pauses accepting instead of closing the listening socket (a few descriptors are held in
- * reserve and released just before each accept); and a transport that dies on its own (fatal error,
- * dead selector or worker thread) is reported once through {@link TransportHandler#onTransportFailure}.
+ * reserve and released just before each accept); a transport that dies on its own (fatal error,
+ * dead selector or worker thread) is reported once through {@link TransportHandler#onTransportFailure};
+ * and closed sockets linger (see {@link #linger}) so that the close frame or HTTP answer we sent is not
+ * destroyed by a TCP reset while the peer is still sending.
  *
  * @param <S> the handler's per-connection state
  */
@@ -84,6 +86,13 @@ public final class WebSocketTransport<S> {
     static final int DESCRIPTOR_HEADROOM = 16;
     static final long ACCEPT_BACKOFF_MIN_MILLIS = 10;
     static final long ACCEPT_BACKOFF_MAX_MILLIS = 1000;
+    /** At most this many closed sockets linger at once; beyond that a socket is closed at once. */
+    static final int MAX_LINGERING = 1024;
+    /** How long a closed socket is read and discarded at most, waiting for the peer's EOF. */
+    static final long LINGER_MILLIS = 2000;
+    static final long LINGER_POLL_MILLIS = 20;
+    /** Bytes discarded per lingering socket per poll at most, so one flooder cannot hold the timer thread. */
+    static final int LINGER_READ_PER_POLL = 1024 * 1024;
 
     private final Settings settings;
     private final TransportHandler<S> handler;
@@ -109,6 +118,13 @@ public final class WebSocketTransport<S> {
     private volatile long descriptorBaseline;
     /** Accepted sockets not closed yet (an O(1) estimate of our descriptors, with the baseline). */
     private final java.util.concurrent.atomic.AtomicInteger openSockets = new java.util.concurrent.atomic.AtomicInteger();
+    /** Closed sockets whose descriptor is still open while they linger; {@code lingeringCount} is their exact number. */
+    private final Set<CountingChannel> lingering = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicInteger lingeringCount = new java.util.concurrent.atomic.AtomicInteger();
+    /** True while a linger poll is scheduled on the timer. */
+    private final AtomicBoolean lingerScheduled = new AtomicBoolean();
+    /** Where lingering bytes are read to and forgotten. Timer thread only. */
+    private final ByteBuffer discard = ByteBuffer.allocateDirect(16 * 1024);
 
     public WebSocketTransport(Settings settings, TransportHandler<S> handler) {
         this.settings = settings;
@@ -177,6 +193,7 @@ public final class WebSocketTransport<S> {
             for (Tracked t : pending) {
                 if (now - t.acceptedAt > timeout) {
                     log.debug("Closing {}: request not complete within {} ms", t.remote, settings.handshakeTimeoutMillis());
+                    closeAtOnce(t); // nothing of ours to deliver: don't hold its descriptor any longer
                     t.closeConnection(1002, "Handshake timeout");
                     release(t); // also when the library considers it closed already
                 }
@@ -234,7 +251,112 @@ public final class WebSocketTransport<S> {
     /** True when accepting one more socket would leave less than the headroom to the rest of the JVM. O(1). */
     private boolean nearDescriptorLimit() {
         return descriptorLimit > 0
-                && descriptorBaseline + openSockets.get() + RESERVED_DESCRIPTORS + DESCRIPTOR_HEADROOM >= descriptorLimit;
+                && descriptorBaseline + openSockets.get() + lingeringCount.get() + RESERVED_DESCRIPTORS
+                + DESCRIPTOR_HEADROOM >= descriptorLimit;
+    }
+
+    /** Marks a socket to be closed without lingering when the library closes it (abort, timeout, stop). */
+    private static void closeAtOnce(WebSocket socket) {
+        if (socket instanceof WebSocketImpl impl && impl.getChannel() instanceof CountingChannel c) {
+            c.lingers = false;
+        }
+    }
+
+    /**
+     * Any thread, when Java-WebSocket closes a socket's channel (after its close frame or HTTP answer was flushed,
+     * or on EOF / error): instead of closing the descriptor at once, like nginx's lingering close, send FIN after
+     * what we wrote and keep reading and discarding for at most {@link #LINGER_MILLIS}. Closing with unread bytes
+     * in the receive buffer sends a TCP reset, and a reset makes the peer's kernel discard what it has not read
+     * yet: a client that floods until it is closed for it would lose the close frame telling it why. Bounded:
+     * at most {@link #MAX_LINGERING} sockets, nothing read is kept, the descriptors count toward the accept
+     * limit, and stop closes them all. Returns false when the channel must be closed at once instead.
+     */
+    private boolean linger(CountingChannel c) {
+        if (stopping || !c.lingers || !c.channel.isOpen()) {
+            return false;
+        }
+        if (lingeringCount.incrementAndGet() > MAX_LINGERING) {
+            lingeringCount.decrementAndGet();
+            return false;
+        }
+        try {
+            c.channel.shutdownOutput(); // FIN after the close frame: the peer reads it, then EOF
+        } catch (IOException | RuntimeException e) {
+            lingeringCount.decrementAndGet();
+            return false; // already reset or not connected: nothing left to protect
+        }
+        c.lingerUntil = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
+        lingering.add(c);
+        scheduleLingerPoll(0); // the first drain at once: a peer that closed already costs no wait
+        if (stopping) {
+            closeLingering(); // stop() may have passed its own sweep of the lingering sockets already
+        }
+        return true;
+    }
+
+    private void scheduleLingerPoll(long delayMillis) {
+        if (lingerScheduled.compareAndSet(false, true)) {
+            try {
+                timer.schedule(this::lingerPoll, delayMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                lingerScheduled.set(false);
+                closeLingering(); // stopping: the timer is gone
+            }
+        }
+    }
+
+    /** Timer thread: discards what lingering sockets sent; closes those at EOF, failed, or past their time. */
+    private void lingerPoll() {
+        try {
+            long now = System.nanoTime();
+            for (CountingChannel c : lingering) {
+                if (drainedToEof(c) || now - c.lingerUntil > 0) {
+                    endLinger(c);
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("Linger poll failed", e);
+        } finally {
+            lingerScheduled.set(false);
+            if (!lingering.isEmpty()) {
+                scheduleLingerPoll(LINGER_POLL_MILLIS);
+            }
+        }
+    }
+
+    /** Timer thread: reads and forgets what is readable now; true at EOF or on an error (nothing more will come). */
+    private boolean drainedToEof(CountingChannel c) {
+        try {
+            int total = 0;
+            while (total < LINGER_READ_PER_POLL) {
+                discard.clear();
+                int n = c.channel.read(discard);
+                if (n < 0) {
+                    return true;
+                }
+                if (n == 0) {
+                    return false;
+                }
+                total += n;
+            }
+            return false;
+        } catch (IOException | RuntimeException e) {
+            return true;
+        }
+    }
+
+    private void endLinger(CountingChannel c) {
+        if (lingering.remove(c)) {
+            lingeringCount.decrementAndGet();
+            closeQuietly(c.channel);
+        }
+    }
+
+    /** Closes every lingering socket now (stop). */
+    private void closeLingering() {
+        for (CountingChannel c : lingering) {
+            endLinger(c);
+        }
     }
 
     /** The bound port (the real one after binding port 0). */
@@ -244,18 +366,38 @@ public final class WebSocketTransport<S> {
 
     /** Closes the listening socket and any connection still open, waiting at most {@code timeoutMillis}. */
     public void stop(int timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
         stopping = true;
         try {
             server.stop(Math.max(1, timeoutMillis), "Server shutting down");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        // After a fatal error Java-WebSocket stops itself (stop(0) above returns at once then) and interrupts its
+        // selector, which may die before writing the close frames it queued: those sockets would stay open, their
+        // peers never told. Wait for the selector to end, then close whatever is still open.
+        Thread selector = selectorThread;
+        if (selector != null && selector != Thread.currentThread()) {
+            try {
+                selector.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         timer.shutdownNow();
+        for (WebSocket ws : server.getConnections()) {
+            if (ws instanceof WebSocketImpl impl) {
+                closeAtOnce(impl);
+                impl.closeConnection(1001, "Server shutting down");
+            }
+        }
         // Java-WebSocket only closes upgraded connections on stop: close the ones still in their handshake.
         for (Tracked t : new ArrayList<>(pending)) {
+            closeAtOnce(t);
             t.closeConnection(1001, "Server shutting down");
             release(t);
         }
+        closeLingering();
         reserve.release();
     }
 
@@ -318,7 +460,7 @@ public final class WebSocketTransport<S> {
             t.counted = true;
             openSockets.incrementAndGet();
             pending.add(t);
-            return new CountingChannel(channel); // every write passes here: queued bytes are counted exactly
+            return new CountingChannel(channel, WebSocketTransport.this::linger); // every write passes here: queued bytes are counted exactly
         }
 
         @Override
@@ -550,6 +692,7 @@ public final class WebSocketTransport<S> {
                 impl.outQueue.clear();
                 if (impl.getChannel() instanceof CountingChannel c) {
                     c.clear();
+                    c.lingers = false; // dropped without a close frame: nothing to protect, free the descriptor now
                 }
                 impl.closeConnection(code, reason);
             } else {
@@ -813,13 +956,20 @@ public final class WebSocketTransport<S> {
      */
     static final class CountingChannel implements java.nio.channels.ByteChannel {
         private final java.nio.channels.SocketChannel channel;
+        /** Asked on close whether the socket lingers instead (true: it took the channel over). */
+        private final java.util.function.Predicate<CountingChannel> linger;
+        /** Cleared when the socket is dropped or timed out: then it is closed at once. */
+        volatile boolean lingers = true;
+        /** While lingering: System.nanoTime() after which it is closed. */
+        volatile long lingerUntil;
         private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> tracked =
                 new java.util.concurrent.ConcurrentLinkedQueue<>();
         /** Bytes of tracked buffers not yet written. */
         final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
 
-        CountingChannel(java.nio.channels.SocketChannel channel) {
+        CountingChannel(java.nio.channels.SocketChannel channel, java.util.function.Predicate<CountingChannel> linger) {
             this.channel = channel;
+            this.linger = linger;
         }
 
         void track(ByteBuffer frame) {
@@ -856,7 +1006,9 @@ public final class WebSocketTransport<S> {
 
         @Override
         public void close() throws IOException {
-            channel.close();
+            if (!linger.test(this)) {
+                channel.close();
+            }
         }
     }
 

@@ -39,7 +39,7 @@ class HubLinkTrustTest {
         final TestClient a;
         final TestClient b;
 
-        Setup(java.util.function.UnaryOperator<dev.peerpigeon.ServerConfig.Builder> extra) {
+        Setup(java.util.function.UnaryOperator<dev.peerpigeon.PeerPigeonServer.Builder> extra) {
             cluster = HubCluster.of(NS, builder -> extra.apply(builder.hubSecret(SECRET))).start(2, HubCluster.chain(2));
             cluster.awaitConverged(WAIT);
             a = cluster.client(0, "n1");
@@ -57,7 +57,7 @@ class HubLinkTrustTest {
         }
 
         String hubId(int i) {
-            return cluster.hub(i).config().hubPeerId();
+            return cluster.hub(i).config().hub().id();
         }
 
         long refused(int hub, String reason) {
@@ -430,13 +430,13 @@ class HubLinkTrustTest {
             TestClient b = open.client(1, "n1");
             a.awaitDiscovered(b.peerId());
             // Without a secret an id is no credential at the upgrade, but a hub's id never becomes a plain peer.
-            TestClient squatter = TestClient.connect(open.hub(1).getPort(), open.hub(0).config().hubPeerId());
+            TestClient squatter = TestClient.connect(open.hub(1).getPort(), open.hub(0).config().hub().id());
             squatter.announce("n1");
             squatter.awaitClosed();
             assertThat(squatter.closeCode()).isEqualTo(1008);
             assertThat(squatter.closeReason()).isEqualTo("Peer id belongs to a hub");
             b.sync();
-            assertThat(b.rawReceived()).noneMatch(f -> f.contains("peer-discovered") && f.contains(open.hub(0).config().hubPeerId()));
+            assertThat(b.rawReceived()).noneMatch(f -> f.contains("peer-discovered") && f.contains(open.hub(0).config().hub().id()));
             a.offer(b.peerId(), "v=0 open mesh");
             b.awaitType("offer");
         }
@@ -470,7 +470,7 @@ class HubLinkTrustTest {
         // Without a secret: hub 1 goes away, a plain peer takes its id without announcing; hub 1 relinks anyway.
         try (HubCluster open = HubCluster.of(NS).start(2, HubCluster.chain(2))) {
             open.awaitConverged(WAIT);
-            String id1 = open.hub(1).config().hubPeerId();
+            String id1 = open.hub(1).config().hub().id();
             open.kill(1);
             Await.until("hub 1 gone", WAIT, () -> MeshView.reachableHubCount(open.hub(0)) == 0);
             TestClient squatter = TestClient.connect(open.hub(0).getPort(), id1);

@@ -179,7 +179,7 @@ class NamespaceAndLinkTest {
         // A hub listing itself as bootstrap does not link to itself.
         PeerPigeonServer self = hub("test-mesh", 0, List.of()).start();
         try (PeerPigeonServer again = HubCluster.testHub("test-mesh")
-                .hubPeerId(self.config().hubPeerId()).bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + self.getPort())))
+                .hubPeerId(self.config().hub().id()).bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + self.getPort())))
                 .build().start()) {
             // Same hub id on another port (a misconfiguration): the dialed side refuses with 508 and the dialer
             // marks the bootstrap as itself and stops (one attempt, never redialed, no link on either side).

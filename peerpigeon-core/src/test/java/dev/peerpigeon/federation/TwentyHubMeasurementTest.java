@@ -69,7 +69,7 @@ class TwentyHubMeasurementTest {
             for (int i = 1; i < n; i++) {
                 TestClient from = peers.get(0);
                 TestClient to = peers.get(i);
-                int hops = MeshView.pathLength(cluster.hub(0), cluster.hub(i).config().hubPeerId());
+                int hops = MeshView.pathLength(cluster.hub(0), cluster.hub(i).config().hub().id());
                 long before = totalLinkFrames(cluster);
                 int got = to.ofType("offer").size();
                 from.offer(to.peerId(), "v=0 measured offer " + i);

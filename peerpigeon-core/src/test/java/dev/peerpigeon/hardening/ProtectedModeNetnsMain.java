@@ -45,7 +45,7 @@ public final class ProtectedModeNetnsMain {
         System.exit(0); // the JVM would wait for nothing, but be explicit: the parent reads the status
     }
 
-    private static ServerConfig.Builder hub(String host) {
+    private static PeerPigeonServer.Builder hub(String host) {
         return HubCluster.testHub(NS).host(host);
     }
 
@@ -125,7 +125,7 @@ public final class ProtectedModeNetnsMain {
         try (PeerPigeonServer hub = PeerPigeonServer.create(ServerConfig.fromEnvironment(java.util.Map.of(
                 "ALLOW_UNAUTHENTICATED_HUBS", "true")).toBuilder().port(0).host("0.0.0.0").isHub(true)
                 .hubPeerId(PeerId.generate()).hubMeshNamespace(NS).defaultBootstrapPort(0).buildConfig()).start()) {
-            assertThat(hub.config().allowUnauthenticatedHubs()).isTrue();
+            assertThat(hub.config().hub().allowUnauthenticatedHubs()).isTrue();
             TestLogs.awaitLine(WAIT, "WARN", "Hub mesh access: OPEN", "ALLOW_UNAUTHENTICATED_HUBS=true");
             int port = hub.getPort();
             TestClient a = TestClient.connect(port).announce("n1");

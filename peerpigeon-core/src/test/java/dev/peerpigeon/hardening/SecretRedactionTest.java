@@ -1,7 +1,6 @@
 package dev.peerpigeon.hardening;
 
 import dev.peerpigeon.PeerPigeonServer;
-import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.ServerEvent;
 import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
@@ -38,7 +37,7 @@ class SecretRedactionTest {
     private static final String USER = "mesh-user-41";
     private static final Duration WAIT = Duration.ofSeconds(15);
 
-    private static ServerConfig.Builder hub() {
+    private static PeerPigeonServer.Builder hub() {
         return HubCluster.testHub("secret-mesh").hubSecret(SECRET);
     }
 
@@ -156,14 +155,14 @@ class SecretRedactionTest {
             CompletableFuture<String> implicitDial = CompletableFuture.supplyAsync(() -> requestHead(listener));
             try (PeerPigeonServer h = hub().defaultBootstrapPort(port).build().start()) {
                 String head = implicitDial.get(20, TimeUnit.SECONDS);
-                assertThat(head).startsWith("GET /?peerId=" + h.config().hubPeerId() + " HTTP/1.1");
-                assertThat(head).contains("X-PeerPigeon-Hub: " + h.config().hubPeerId() + " secret-mesh");
+                assertThat(head).startsWith("GET /?peerId=" + h.config().hub().id() + " HTTP/1.1");
+                assertThat(head).contains("X-PeerPigeon-Hub: " + h.config().hub().id() + " secret-mesh");
                 assertThat(head).doesNotContain(SECRET).doesNotContain("hubSecret");
             }
             CompletableFuture<String> explicitDial = CompletableFuture.supplyAsync(() -> requestHead(listener));
             try (PeerPigeonServer h = hub().bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + port))).build().start()) {
                 String head = explicitDial.get(20, TimeUnit.SECONDS);
-                assertThat(head).startsWith("GET /?peerId=" + h.config().hubPeerId() + "&hubSecret=" + SECRET + " HTTP/1.1");
+                assertThat(head).startsWith("GET /?peerId=" + h.config().hub().id() + "&hubSecret=" + SECRET + " HTTP/1.1");
             }
         }
     }

@@ -1,7 +1,6 @@
 package dev.peerpigeon.testkit;
 
 import dev.peerpigeon.PeerPigeonServer;
-import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.protocol.PeerId;
 
 import java.net.URI;
@@ -26,12 +25,12 @@ public final class HubCluster implements AutoCloseable {
     private final List<String> ids = new ArrayList<>();
     private final List<List<Integer>> dials = new ArrayList<>();
     private final List<TestClient> clients = new ArrayList<>();
-    private final UnaryOperator<ServerConfig.Builder> customizer;
+    private final UnaryOperator<PeerPigeonServer.Builder> customizer;
     /** Per dialed edge "dialer->target": the proxy the dialer's bootstrap URI points at. */
     private final Map<String, TcpProxy> proxies = new LinkedHashMap<>();
     private boolean viaProxies;
 
-    private HubCluster(String namespace, UnaryOperator<ServerConfig.Builder> customizer) {
+    private HubCluster(String namespace, UnaryOperator<PeerPigeonServer.Builder> customizer) {
         this.namespace = namespace;
         this.customizer = customizer;
     }
@@ -40,7 +39,7 @@ public final class HubCluster implements AutoCloseable {
         return new HubCluster(namespace, b -> b);
     }
 
-    public static HubCluster of(String namespace, UnaryOperator<ServerConfig.Builder> customizer) {
+    public static HubCluster of(String namespace, UnaryOperator<PeerPigeonServer.Builder> customizer) {
         return new HubCluster(namespace, customizer);
     }
 
@@ -63,13 +62,13 @@ public final class HubCluster implements AutoCloseable {
      * The one hub builder of the tests: a hub in {@code namespace} on 127.0.0.1, port 0, redialing fast (100 ms,
      * at most 500 ms apart), without the implicit :3000 bootstrap. Tests chain what they need on top.
      */
-    public static ServerConfig.Builder testHub(String namespace) {
+    public static PeerPigeonServer.Builder testHub(String namespace) {
         return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace(namespace)
                 .defaultBootstrapPort(0).reconnectInterval(100).maxReconnectInterval(500);
     }
 
     /** Builder for hub i of the cluster: {@link #testHub} plus its id, port, bootstrap list and the customizer. */
-    public ServerConfig.Builder hubBuilder(String hubId, int port, List<URI> bootstrap) {
+    public PeerPigeonServer.Builder hubBuilder(String hubId, int port, List<URI> bootstrap) {
         return customizer.apply(testHub(namespace).port(port).hubPeerId(hubId).bootstrapHubs(bootstrap)
                 .maxReconnectInterval(1000).pingInterval(1000).cleanupInterval(2000));
     }

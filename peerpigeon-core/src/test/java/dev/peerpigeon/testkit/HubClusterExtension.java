@@ -1,6 +1,6 @@
 package dev.peerpigeon.testkit;
 
-import dev.peerpigeon.ServerConfig;
+import dev.peerpigeon.PeerPigeonServer;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -19,7 +19,7 @@ public final class HubClusterExtension implements BeforeEachCallback, AfterEachC
     private final String namespace;
     private final int size;
     private final int[][] edges;
-    private UnaryOperator<ServerConfig.Builder> customizer = b -> b;
+    private UnaryOperator<PeerPigeonServer.Builder> customizer = b -> b;
     private boolean viaProxies;
     private HubCluster cluster;
 
@@ -34,7 +34,7 @@ public final class HubClusterExtension implements BeforeEachCallback, AfterEachC
     }
 
     /** Builder settings applied to every hub on top of {@link HubCluster#testHub}. */
-    public HubClusterExtension configure(UnaryOperator<ServerConfig.Builder> settings) {
+    public HubClusterExtension configure(UnaryOperator<PeerPigeonServer.Builder> settings) {
         this.customizer = settings;
         return this;
     }

@@ -1,7 +1,6 @@
 package dev.peerpigeon.testkit;
 
 import dev.peerpigeon.PeerPigeonServer;
-import dev.peerpigeon.ServerConfig;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -24,17 +23,17 @@ import java.util.function.UnaryOperator;
  */
 public final class PeerPigeonExtension implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback,
         AfterEachCallback {
-    private final UnaryOperator<ServerConfig.Builder> customizer;
+    private final UnaryOperator<PeerPigeonServer.Builder> customizer;
     private final List<TestClient> clients = new ArrayList<>();
     private PeerPigeonServer server;
     private boolean perClass;
 
-    private PeerPigeonExtension(UnaryOperator<ServerConfig.Builder> customizer) {
+    private PeerPigeonExtension(UnaryOperator<PeerPigeonServer.Builder> customizer) {
         this.customizer = customizer;
     }
 
     /** A plain signaling server with the given builder settings on top of the test defaults. */
-    public static PeerPigeonExtension server(UnaryOperator<ServerConfig.Builder> customizer) {
+    public static PeerPigeonExtension server(UnaryOperator<PeerPigeonServer.Builder> customizer) {
         return new PeerPigeonExtension(customizer);
     }
 
@@ -43,7 +42,7 @@ public final class PeerPigeonExtension implements BeforeAllCallback, AfterAllCal
     }
 
     /** A hub in {@code namespace} ({@link HubCluster#testHub}) with the given settings on top. */
-    public static PeerPigeonExtension hub(String namespace, UnaryOperator<ServerConfig.Builder> customizer) {
+    public static PeerPigeonExtension hub(String namespace, UnaryOperator<PeerPigeonServer.Builder> customizer) {
         return new PeerPigeonExtension(b -> customizer.apply(HubCluster.testHub(namespace)));
     }
 

@@ -47,7 +47,7 @@ public final class HubNetworkLauncher {
         try {
             for (int i = 0; i < count; i++) {
                 List<URI> bootstrap = i == 0 ? List.of()
-                        : List.of(URI.create("ws://" + dialable(base.host()) + ":" + hubs.get(0).getPort()));
+                        : List.of(URI.create("ws://" + dialable(base.listen().host()) + ":" + hubs.get(0).getPort()));
                 PeerPigeonServer hub = PeerPigeonServer.create(base.toBuilder().port(startPort + i).maxPortRetries(0)
                         .isHub(true).hubPeerId(null).bootstrapHubs(bootstrap).defaultBootstrapPort(0).buildConfig());
                 hubs.add(hub.start());
@@ -57,7 +57,7 @@ public final class HubNetworkLauncher {
             throw e;
         }
         log.info("Hub network of {} hubs on ports {}-{} in namespace {}", count, hubs.get(0).getPort(),
-                hubs.get(count - 1).getPort(), base.hubMeshNamespace());
+                hubs.get(count - 1).getPort(), base.hub().namespace());
         return hubs;
     }
 

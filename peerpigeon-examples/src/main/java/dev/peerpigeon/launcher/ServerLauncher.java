@@ -91,8 +91,8 @@ public final class ServerLauncher {
     /** Builds and starts a server from environment variables. */
     public static PeerPigeonServer launch(Map<String, String> env) {
         ServerConfig config = ServerConfig.fromEnvironment(env);
-        if (!config.hubMeshNamespace().equals(ServerConfig.DEFAULT_NAMESPACE)) {
-            log.info("Using custom hub mesh namespace: {}", config.hubMeshNamespace());
+        if (!config.hub().namespace().equals(ServerConfig.DEFAULT_NAMESPACE)) {
+            log.info("Using custom hub mesh namespace: {}", config.hub().namespace());
         }
         return PeerPigeonServer.create(config).start();
     }

@@ -1,0 +1,422 @@
+package dev.peerpigeon;
+
+import dev.peerpigeon.PeerPigeonException.ConfigException;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.support.Redaction;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The options of {@link PeerPigeonServer.Builder} (the one public builder; this base only keeps that file
+ * short): each setter checks its value, {@link #buildConfig()} validates them together (refusing, never
+ * adjusting). Not thread-safe: one thread fills a builder.
+ *
+ * @param <B> the public builder type, returned by every setter for chaining
+ */
+abstract class ServerOptions<B extends ServerOptions<B>> {
+    int port = ServerConfig.DEFAULT_PORT;
+    String host = "localhost";
+    int maxConnections = 1000;
+    long cleanupIntervalMillis = 30_000;
+    long peerTimeoutMillis = 300_000;
+    long pingIntervalMillis = 20_000;
+    String corsOrigin = "*";
+    int maxMessageSize = 1_048_576;
+    int maxPortRetries = 10;
+    boolean verboseLogging;
+    boolean isHub;
+    String hubMeshNamespace = ServerConfig.DEFAULT_NAMESPACE;
+    String hubPeerId;
+    List<URI> bootstrapHubs = List.of();
+    boolean autoConnect = true;
+    long reconnectIntervalMillis = 5_000;
+    long maxReconnectIntervalMillis = 60_000;
+    int maxReconnectAttempts = 0;
+    int hubMeshMaxPeers = 3;
+    int hubMeshMinPeers = 2;
+    int defaultBootstrapPort = ServerConfig.DEFAULT_PORT;
+    String hubSecret;
+    boolean allowUnauthenticatedHubs;
+    int maxNetworks = 10_000;
+    int maxNetworkNameLength = 256;
+    int maxAnnounceDataBytes = 8 * 1024;
+    int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    int maxQueuedFrames = 10_000;
+    int maxQueuedBytes = 8 * 1024 * 1024;
+    int maxMessagesPerSecond = 1000;
+    int messageBurst = 2000;
+    // Below maxConnections on purpose: one address must not be able to take every slot.
+    int maxConnectionsPerIp = 100;
+    int maxConnectionsPerIpPerSecond = 200;
+    int maxRemotePeers = 500_000;
+    long handshakeTimeoutMillis = 10_000;
+    AdmissionHook admission;
+
+    abstract B self();
+
+    /** Takes every value of {@code c} (including its hub id). */
+    final void copyFrom(ServerConfig c) {
+        ServerConfig.copyInto(c, this);
+    }
+
+
+    /** TCP port; 0 binds an ephemeral port (see {@link PeerPigeonServer#getPort()}). Default 3000. */
+    public B port(int port) {
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("port must be 0-65535, got " + port);
+        }
+        this.port = port;
+        return self();
+    }
+
+    /** Interface to bind. Default "localhost"; use "0.0.0.0" for all interfaces. */
+    public B host(String host) {
+        if (host == null || host.isBlank()) {
+            throw new ConfigException("host must not be empty");
+        }
+        this.host = host.trim();
+        return self();
+    }
+
+    /** Most registered connections (peers and hubs). Default 1000. */
+    public B maxConnections(int n) {
+        this.maxConnections = positive("maxConnections", n);
+        return self();
+    }
+
+    /** How often stale sockets and expired caches are swept, in ms. Default 30000. */
+    public B cleanupInterval(long millis) {
+        this.cleanupIntervalMillis = positive("cleanupInterval", millis);
+        return self();
+    }
+
+    /** Same as {@link #cleanupInterval(long)} with a {@link Duration}. */
+    public B cleanupInterval(Duration d) {
+        return cleanupInterval(millis("cleanupInterval", d));
+    }
+
+    /** A connection silent for this long (no frame, no pong) is closed, in ms. Default 300000. */
+    public B peerTimeout(long millis) {
+        this.peerTimeoutMillis = positive("peerTimeout", millis);
+        return self();
+    }
+
+    /** Same as {@link #peerTimeout(long)} with a {@link Duration}. */
+    public B peerTimeout(Duration d) {
+        return peerTimeout(millis("peerTimeout", d));
+    }
+
+    /** Interval of WebSocket pings to every connection, in ms. Default 20000. */
+    public B pingInterval(long millis) {
+        this.pingIntervalMillis = positive("pingInterval", millis);
+        return self();
+    }
+
+    /** Same as {@link #pingInterval(long)} with a {@link Duration}. */
+    public B pingInterval(Duration d) {
+        return pingInterval(millis("pingInterval", d));
+    }
+
+    /** Value of Access-Control-Allow-Origin. Default "*". */
+    public B corsOrigin(String origin) {
+        if (origin == null || origin.isBlank() || origin.contains("\r") || origin.contains("\n")) {
+            throw new ConfigException("corsOrigin must be a non-empty single-line value");
+        }
+        this.corsOrigin = origin.trim();
+        return self();
+    }
+
+    /**
+     * Largest inbound message in bytes, a single frame or all fragments of one message together
+     * (checked on every fragment); larger ones close the socket with 1009. Default 1048576.
+     */
+    public B maxMessageSize(int bytes) {
+        if (bytes < 1024) {
+            throw new ConfigException("maxMessageSize must be at least 1024 bytes, got " + bytes);
+        }
+        this.maxMessageSize = bytes;
+        return self();
+    }
+
+    /** When the port is taken, how many following ports to try. Default 10. */
+    public B maxPortRetries(int n) {
+        if (n < 0) {
+            throw new ConfigException("maxPortRetries must be >= 0, got " + n);
+        }
+        this.maxPortRetries = n;
+        return self();
+    }
+
+    /** Logs every frame at INFO. Default false. */
+    public B verboseLogging(boolean on) {
+        this.verboseLogging = on;
+        return self();
+    }
+
+    /** Makes this server a hub that links with the other hubs of its namespace. Default false. */
+    public B isHub(boolean on) {
+        this.isHub = on;
+        return self();
+    }
+
+    /** Hub mesh namespace: lowercase letters, digits, hyphens. Default "pigeonhub-mesh". */
+    public B hubMeshNamespace(String namespace) {
+        this.hubMeshNamespace = ServerConfig.validateNamespace(namespace);
+        return self();
+    }
+
+    /** The hub's peer id (40 hex digits). Default: random from SecureRandom. */
+    public B hubPeerId(String id) {
+        if (id != null && !PeerId.isValid(id)) {
+            throw new ConfigException("hubPeerId must be 40 hex digits, got '" + id + "'");
+        }
+        this.hubPeerId = id;
+        return self();
+    }
+
+    /** Hubs to dial (ws:// or wss://). Default none. */
+    public B bootstrapHubs(List<URI> uris) {
+        List<URI> list = new ArrayList<>();
+        for (URI u : uris) {
+            try {
+                list.add(ServerConfig.checkHubUri(u));
+            } catch (IllegalArgumentException | NullPointerException e) {
+                throw new ConfigException("bootstrap hub '" + (u == null ? null : Redaction.toString(u))
+                        + "' is invalid: " + e.getMessage());
+            }
+        }
+        this.bootstrapHubs = List.copyOf(list);
+        return self();
+    }
+
+    /** Whether a hub dials its bootstrap hubs (and the default ws://host:3000). Default true. */
+    public B autoConnect(boolean on) {
+        this.autoConnect = on;
+        return self();
+    }
+
+    /** First delay before redialing a lost hub link, in ms; doubles up to the cap. Default 5000. */
+    public B reconnectInterval(long millis) {
+        this.reconnectIntervalMillis = positive("reconnectInterval", millis);
+        return self();
+    }
+
+    /** Same as {@link #reconnectInterval(long)} with a {@link Duration}. */
+    public B reconnectInterval(Duration d) {
+        return reconnectInterval(millis("reconnectInterval", d));
+    }
+
+    /** Cap of the redial backoff, in ms. Default 60000. */
+    public B maxReconnectInterval(long millis) {
+        this.maxReconnectIntervalMillis = positive("maxReconnectInterval", millis);
+        return self();
+    }
+
+    /** Same as {@link #maxReconnectInterval(long)} with a {@link Duration}. */
+    public B maxReconnectInterval(Duration d) {
+        return maxReconnectInterval(millis("maxReconnectInterval", d));
+    }
+
+    /**
+     * Redials of one hub link in a row before giving up (logged, with an event); the count resets
+     * after a healthy link. 0 (default) never gives up.
+     */
+    public B maxReconnectAttempts(int n) {
+        if (n < 0) {
+            throw new ConfigException("maxReconnectAttempts must be >= 0, got " + n);
+        }
+        this.maxReconnectAttempts = n;
+        return self();
+    }
+
+    /** Most hub links a hub keeps on its own initiative. Default 3. */
+    public B hubMeshMaxPeers(int n) {
+        this.hubMeshMaxPeers = positive("hubMeshMaxPeers", n);
+        return self();
+    }
+
+    /** Hub links a hub tries to keep by dialing hubs it hears of. Default 2. */
+    public B hubMeshMinPeers(int n) {
+        if (n < 0) {
+            throw new ConfigException("hubMeshMinPeers must be >= 0, got " + n);
+        }
+        this.hubMeshMinPeers = n;
+        return self();
+    }
+
+    /** Port of the implicit bootstrap hub dialed when none is configured. Default 3000. */
+    public B defaultBootstrapPort(int port) {
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("defaultBootstrapPort must be 0-65535 (0 disables), got " + port);
+        }
+        this.defaultBootstrapPort = port;
+        return self();
+    }
+
+    /**
+     * Shared secret of the hub mesh. When set, hub links must present it (as a {@code hubSecret} query
+     * parameter, or in the path {@code /hub/<secret>} for reference hubs) or they are refused (403 before the
+     * upgrade, or close 1008 on their hub announce). Without it the server is in protected mode: see
+     * {@link #allowUnauthenticatedHubs(boolean)}.
+     */
+    public B hubSecret(String secret) {
+        if (secret != null && (secret.isEmpty() || !secret.matches("[A-Za-z0-9._~-]{8,128}"))) {
+            throw new ConfigException("hubSecret must be 8-128 characters of [A-Za-z0-9._~-]");
+        }
+        this.hubSecret = secret;
+        return self();
+    }
+
+    /**
+     * Without a {@link #hubSecret(String) hub secret}, hub links and hub announces (the hub mesh namespace or
+     * {@code data.isHub}) are accepted from loopback addresses only (protected mode, like Redis's). {@code true}
+     * accepts them from every address without authentication (logged at WARN at start). Ignored when a secret
+     * is set. Default false.
+     */
+    public B allowUnauthenticatedHubs(boolean on) {
+        this.allowUnauthenticatedHubs = on;
+        return self();
+    }
+
+    /** Most networks at once. Default 10000. */
+    public B maxNetworks(int n) {
+        this.maxNetworks = positive("maxNetworks", n);
+        return self();
+    }
+
+    /** Longest networkName. Default 256. */
+    public B maxNetworkNameLength(int n) {
+        this.maxNetworkNameLength = positive("maxNetworkNameLength", n);
+        return self();
+    }
+
+    /** Largest announce data object, as JSON text. Default 8192. */
+    public B maxAnnounceDataBytes(int n) {
+        this.maxAnnounceDataBytes = positive("maxAnnounceDataBytes", n);
+        return self();
+    }
+
+    /** Frame decoding threads. Default: the number of cores. */
+    public B workerThreads(int n) {
+        this.workerThreads = positive("workerThreads", n);
+        return self();
+    }
+
+    /** Frames queued for one slow receiver before it is closed (1008). Default 10000. */
+    public B maxQueuedFrames(int n) {
+        this.maxQueuedFrames = positive("maxQueuedFrames", n);
+        return self();
+    }
+
+    /**
+     * Bytes queued for one slow receiver (data frames, pings and pongs alike, counted exactly until they
+     * leave) before it is dropped (1008). Default 8 MiB.
+     */
+    public B maxQueuedBytes(int bytes) {
+        this.maxQueuedBytes = positive("maxQueuedBytes", bytes);
+        return self();
+    }
+
+    /**
+     * Sustained frames per second one client may send (token bucket, burst {@code burst}). Excess frames get
+     * an {@code error} reply and are dropped; a client that keeps flooding is closed with 1008. 0 disables.
+     * Hub links are exempt. Default 1000/s, burst 2000.
+     */
+    public B maxMessagesPerSecond(int perSecond, int burst) {
+        if (perSecond < 0 || burst < 0 || (perSecond > 0 && burst < 1)) {
+            throw new ConfigException("maxMessagesPerSecond and burst must be >= 0 (0 disables), got " + perSecond
+                    + "/" + burst);
+        }
+        this.maxMessagesPerSecond = perSecond;
+        this.messageBurst = burst;
+        return self();
+    }
+
+    /**
+     * Open connections from one IP address, counted from the TCP accept (before the upgrade too); an upgrade
+     * beyond it is refused with HTTP 429, and a TCP connection beyond twice it is closed at once. 0 disables.
+     * Default 100 (below the default maxConnections, so one address cannot take every slot).
+     */
+    public B maxConnectionsPerIp(int n) {
+        if (n < 0) {
+            throw new ConfigException("maxConnectionsPerIp must be >= 0 (0 disables), got " + n);
+        }
+        this.maxConnectionsPerIp = n;
+        return self();
+    }
+
+    /** New connections per second from one IP address (burst 2x); more get HTTP 429. 0 disables. Default 200. */
+    public B maxConnectionsPerIpPerSecond(int n) {
+        if (n < 0) {
+            throw new ConfigException("maxConnectionsPerIpPerSecond must be >= 0 (0 disables), got " + n);
+        }
+        this.maxConnectionsPerIpPerSecond = n;
+        return self();
+    }
+
+    /**
+     * Time a client has to send its complete request head after the TCP accept, and an outbound hub link has
+     * to get its upgrade answered; then the connection is closed (an outbound link is redialed with the
+     * usual backoff). In ms. Default 10000.
+     */
+    public B handshakeTimeout(long millis) {
+        if (millis < 100 || millis > 600_000) {
+            throw new ConfigException("handshakeTimeout must be 100-600000 ms, got " + millis);
+        }
+        this.handshakeTimeoutMillis = millis;
+        return self();
+    }
+
+    /** Same as {@link #handshakeTimeout(long)} with a {@link Duration}. */
+    public B handshakeTimeout(Duration d) {
+        return handshakeTimeout(millis("handshakeTimeout", d));
+    }
+
+    /** Most peers of other hubs kept in a hub's directory. Default 500000. */
+    public B maxRemotePeers(int n) {
+        this.maxRemotePeers = positive("maxRemotePeers", n);
+        return self();
+    }
+
+    /**
+     * A check run before every WebSocket upgrade (after the built-in ones): see {@link AdmissionHook}.
+     * Default none.
+     */
+    public B admission(AdmissionHook hook) {
+        this.admission = hook;
+        return self();
+    }
+
+    private static int positive(String name, int n) {
+        if (n <= 0) {
+            throw new ConfigException(name + " must be > 0, got " + n);
+        }
+        return n;
+    }
+
+    private static long positive(String name, long n) {
+        if (n <= 0) {
+            throw new ConfigException(name + " must be > 0, got " + n);
+        }
+        return n;
+    }
+
+    private static long millis(String name, Duration d) {
+        if (d == null) {
+            throw new ConfigException(name + " must not be null");
+        }
+        try {
+            return d.toMillis();
+        } catch (ArithmeticException e) {
+            throw new ConfigException(name + " is out of range: " + d);
+        }
+    }
+
+    /** Validates the options together and returns the immutable configuration. */
+    public ServerConfig buildConfig() {
+        return ServerConfig.from(this);
+    }
+}

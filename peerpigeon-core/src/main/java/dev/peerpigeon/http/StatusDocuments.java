@@ -1,0 +1,145 @@
+package dev.peerpigeon.http;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.peerpigeon.HubStats;
+import dev.peerpigeon.ServerStats;
+
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * The JSON documents of the HTTP endpoints (PROTOCOL.md section 7), as pure functions of snapshots: the same
+ * snapshots and clock give the same text. Stateless.
+ */
+public final class StatusDocuments {
+    private StatusDocuments() {
+    }
+
+    /** Process memory, in bytes, as the reference reports it ({@code process.memoryUsage()}). */
+    public record Memory(long rss, long heapTotal, long heapUsed, long external, long arrayBuffers) {
+    }
+
+    /** What the endpoints read: implemented by the runtime, called on transport threads. */
+    public interface Snapshots {
+        ServerStats server();
+
+        HubStats hubs();
+
+        Memory memory();
+
+        /** Refused hub-link frames by reason; null on a plain server. */
+        Map<String, Long> refusedLinkFrames();
+
+        /** Seconds since the JVM started. */
+        double processUptimeSeconds();
+    }
+
+    /** {@code /health}. */
+    public static JsonObject health(ServerStats st, Memory memory, double uptimeSeconds, long nowMillis) {
+        JsonObject o = new JsonObject();
+        o.addProperty("status", "healthy");
+        o.addProperty("timestamp", Instant.ofEpochMilli(nowMillis).toString());
+        o.addProperty("uptime", uptimeSeconds);
+        o.addProperty("isHub", st.isHub());
+        o.addProperty("connections", st.connections());
+        o.addProperty("peers", st.peers());
+        o.addProperty("hubs", st.hubs());
+        o.addProperty("networks", st.networks());
+        JsonObject m = new JsonObject();
+        m.addProperty("rss", memory.rss());
+        m.addProperty("heapTotal", memory.heapTotal());
+        m.addProperty("heapUsed", memory.heapUsed());
+        m.addProperty("external", memory.external());
+        m.addProperty("arrayBuffers", memory.arrayBuffers());
+        o.add("memory", m);
+        return o;
+    }
+
+    /** {@code /hubs}. */
+    public static JsonObject hubs(HubStats hs, long nowMillis) {
+        JsonObject o = new JsonObject();
+        o.addProperty("timestamp", Instant.ofEpochMilli(nowMillis).toString());
+        o.addProperty("totalHubs", hs.totalHubs());
+        o.add("hubs", hubList(hs, nowMillis));
+        return o;
+    }
+
+    /** {@code /stats}. */
+    public static JsonObject stats(ServerStats st) {
+        JsonObject o = new JsonObject();
+        o.addProperty("isRunning", st.isRunning());
+        o.addProperty("isHub", st.isHub());
+        o.addProperty("hubPeerId", st.hubPeerId());
+        o.addProperty("hubMeshNamespace", st.hubMeshNamespace());
+        o.addProperty("connections", st.connections());
+        o.addProperty("peers", st.peers());
+        o.addProperty("hubs", st.hubs());
+        o.addProperty("networks", st.networks());
+        JsonObject b = new JsonObject();
+        b.addProperty("total", st.bootstrapTotal());
+        b.addProperty("connected", st.bootstrapConnected());
+        o.add("bootstrapHubs", b);
+        o.addProperty("maxConnections", st.maxConnections());
+        o.addProperty("uptime", st.uptimeMillis());
+        o.addProperty("host", st.host());
+        o.addProperty("port", st.port());
+        return o;
+    }
+
+    /** {@code /hubstats}; {@code refused} null on a plain server (the field is then absent). */
+    public static JsonObject hubStats(HubStats hs, Map<String, Long> refused, long nowMillis) {
+        JsonObject o = new JsonObject();
+        o.addProperty("totalHubs", hs.totalHubs());
+        o.addProperty("connectedHubs", hs.connectedHubs());
+        o.add("hubs", hubList(hs, nowMillis));
+        JsonArray arr = new JsonArray();
+        for (HubStats.Bootstrap bs : hs.bootstrapHubs()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("uri", bs.uri().toString());
+            j.addProperty("connected", bs.connected());
+            j.addProperty("lastAttempt", bs.lastAttempt());
+            j.addProperty("attemptNumber", bs.attemptNumber());
+            j.addProperty("nextAttemptAt", bs.nextAttemptAt());
+            j.addProperty("remoteHubId", bs.remoteHubId());
+            j.addProperty("abandoned", bs.abandoned());
+            arr.add(j);
+        }
+        o.add("bootstrapHubs", arr);
+        o.addProperty("remotePeers", hs.remotePeers());
+        if (refused != null) {
+            JsonObject r = new JsonObject();
+            refused.forEach(r::addProperty);
+            o.add("refusedLinkFrames", r);
+        }
+        return o;
+    }
+
+    private static JsonArray hubList(HubStats hs, long nowMillis) {
+        JsonArray arr = new JsonArray();
+        for (HubStats.Hub h : hs.hubs()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("peerId", h.peerId());
+            j.addProperty("registeredAt", h.connectedAt());
+            j.addProperty("lastActivity", h.lastActivity());
+            j.addProperty("networkName", h.networkName());
+            j.add("data", parseOrEmpty(h.data()));
+            j.addProperty("connectedAt", h.connectedAt());
+            j.addProperty("direction", h.direction());
+            j.addProperty("namespace", h.namespace());
+            j.addProperty("uptime", nowMillis - h.connectedAt());
+            arr.add(j);
+        }
+        return arr;
+    }
+
+    private static JsonElement parseOrEmpty(String json) {
+        try {
+            return JsonParser.parseString(json == null ? "{}" : json);
+        } catch (RuntimeException e) {
+            return new JsonObject();
+        }
+    }
+}

@@ -1,0 +1,153 @@
+package dev.peerpigeon.runtime;
+
+import dev.peerpigeon.HubStats;
+import dev.peerpigeon.PeerInfo;
+import dev.peerpigeon.ServerConfig;
+import dev.peerpigeon.ServerStats;
+import dev.peerpigeon.federation.HubMesh;
+import dev.peerpigeon.http.StatusDocuments;
+import dev.peerpigeon.protocol.MessageCodec;
+import dev.peerpigeon.signaling.PeerRegistry;
+import dev.peerpigeon.signaling.PeerSession;
+
+import java.io.IOException;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Snapshots of one run (stats, hub stats, peers, memory) for the facade and the HTTP endpoints. Keeps no state
+ * of its own beyond final references; every call reads the registry and mesh, whose own locks make it safe from
+ * any thread. The session scans are O(connections), as the endpoints were before.
+ */
+public final class StatsCollector implements StatusDocuments.Snapshots {
+    private final ServerConfig config;
+    private final PeerRegistry registry;
+    private final HubMesh mesh;           // null unless a hub
+    private volatile long startedAt;
+    private volatile int port = -1;       // set once (with startedAt first) by ServerRuntime after the bind
+
+    StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh) {
+        this.config = config;
+        this.registry = registry;
+        this.mesh = mesh;
+    }
+
+    void bound(int port, long startedAt) {
+        this.startedAt = startedAt;
+        this.port = port;
+    }
+
+    public ServerStats serverStats(boolean running) {
+        int connections = 0;
+        int peers = 0;
+        int hubs = 0;
+        for (PeerSession s : registry.sessions()) {
+            connections++;
+            if (s.isHub() && s.hubLink() == null) {
+                hubs++; // a hub client on a plain server (its links are counted below)
+            } else if (s.announced() && s.hubLink() == null) {
+                peers++;
+            }
+        }
+        int bootstrapTotal = 0;
+        int bootstrapConnected = 0;
+        if (mesh != null) {
+            hubs += mesh.linkInfos().size();
+            for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
+                bootstrapTotal++;
+                bootstrapConnected += d.connected() ? 1 : 0;
+            }
+        }
+        ServerConfig.Hub hub = config.hub();
+        return new ServerStats(running, hub.enabled(), hub.id(), hub.namespace(), connections, peers, hubs,
+                registry.networkCount(), bootstrapTotal, bootstrapConnected, config.limits().maxConnections(),
+                running ? System.currentTimeMillis() - startedAt : 0, config.listen().host(), port);
+    }
+
+    public HubStats hubStats() {
+        List<HubStats.Hub> hubs = new ArrayList<>();
+        List<HubStats.Bootstrap> bootstrap = new ArrayList<>();
+        for (PeerSession s : registry.sessions()) {
+            if (s.isHub() && s.hubLink() == null) {
+                hubs.add(new HubStats.Hub(s.peerId(), "peer", s.networkName(), s.networkName(), s.connectedAt(),
+                        s.lastActivity(), s.announceData()));
+            }
+        }
+        int remote = 0;
+        if (mesh != null) {
+            String ns = config.hub().namespace();
+            for (HubMesh.LinkInfo l : mesh.linkInfos()) {
+                hubs.add(new HubStats.Hub(l.hubId(), l.direction(), ns, ns, l.connectedAt(), l.lastActivity(),
+                        l.data() == null ? "{\"uri\":" + MessageCodec.quote(String.valueOf(l.uri())) + "}" : l.data()));
+            }
+            for (HubMesh.DialerInfo d : mesh.dialerInfos()) {
+                bootstrap.add(new HubStats.Bootstrap(d.uri(), d.connected(), d.lastAttempt(), d.attemptNumber(),
+                        d.nextAttemptAt(), d.remoteHubId(), d.abandoned()));
+            }
+            remote = mesh.remotePeerCount();
+        }
+        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote);
+    }
+
+    public List<PeerInfo> peers() {
+        List<PeerInfo> out = new ArrayList<>();
+        for (PeerSession s : registry.sessions()) {
+            var addr = s.connection().remoteAddress();
+            out.add(new PeerInfo(s.peerId(), s.connectedAt(), s.lastActivity(), addr == null ? null : addr.toString(),
+                    s.connection().isOpen(), s.announced(), s.announcedAt(), s.networkName(), s.announceData(),
+                    s.isHub()));
+        }
+        return out;
+    }
+
+    @Override
+    public ServerStats server() {
+        return serverStats(port > 0);
+    }
+
+    @Override
+    public HubStats hubs() {
+        return hubStats();
+    }
+
+    @Override
+    public Map<String, Long> refusedLinkFrames() {
+        return mesh == null ? null : mesh.refusalCounts();
+    }
+
+    @Override
+    public double processUptimeSeconds() {
+        return ManagementFactory.getRuntimeMXBean().getUptime() / 1000.0;
+    }
+
+    @Override
+    public StatusDocuments.Memory memory() {
+        Runtime rt = Runtime.getRuntime();
+        long direct = 0;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            direct += Math.max(0, pool.getMemoryUsed());
+        }
+        return new StatusDocuments.Memory(residentSetBytes(), rt.totalMemory(), rt.totalMemory() - rt.freeMemory(),
+                ManagementFactory.getMemoryMXBean().getNonHeapMemoryUsage().getUsed(), direct);
+    }
+
+    /** Resident set size from /proc (Linux), else the committed heap. */
+    static long residentSetBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    String[] parts = line.trim().split("\\s+");
+                    return Long.parseLong(parts[1]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // not Linux
+        }
+        return Runtime.getRuntime().totalMemory();
+    }
+}

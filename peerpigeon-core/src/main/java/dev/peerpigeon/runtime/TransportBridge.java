@@ -1,0 +1,134 @@
+package dev.peerpigeon.runtime;
+
+import dev.peerpigeon.federation.HubMesh;
+import dev.peerpigeon.http.HttpEndpoints;
+import dev.peerpigeon.http.HttpResponse;
+import dev.peerpigeon.http.RequestHead;
+import dev.peerpigeon.protocol.MessageCodec;
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.signaling.HubAccess;
+import dev.peerpigeon.signaling.IpLimiter;
+import dev.peerpigeon.signaling.PeerSession;
+import dev.peerpigeon.signaling.SignalingService;
+import dev.peerpigeon.transport.TransportHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+
+/**
+ * The {@link TransportHandler} of one run: plain HTTP to the endpoints, upgrades through the {@link UpgradeGate},
+ * frames to signaling. Called on transport threads (per connection in order); it holds only final references.
+ */
+final class TransportBridge implements TransportHandler<PeerSession> {
+    private static final Logger log = LoggerFactory.getLogger(TransportBridge.class);
+
+    private final ServerRuntime.Host host;
+    private final SignalingService signaling;
+    private final IpLimiter ipLimiter;
+    private final HubAccess hubAccess;
+    private final HubMesh mesh;            // null unless a hub
+    private final HttpEndpoints http;
+    private final UpgradeGate gate;
+    private final int maxMessageSize;
+    private final boolean verbose;
+
+    TransportBridge(ServerRuntime.Host host, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
+                    HubMesh mesh, HttpEndpoints http, UpgradeGate gate, int maxMessageSize, boolean verbose) {
+        this.host = host;
+        this.signaling = signaling;
+        this.ipLimiter = ipLimiter;
+        this.hubAccess = hubAccess;
+        this.mesh = mesh;
+        this.http = http;
+        this.gate = gate;
+        this.maxMessageSize = maxMessageSize;
+        this.verbose = verbose;
+    }
+
+    @Override
+    public boolean onAccepted(InetSocketAddress remote) {
+        return ipLimiter.accepted(remote == null ? null : remote.getAddress());
+    }
+
+    @Override
+    public void onDisconnected(InetSocketAddress remote) {
+        ipLimiter.released(remote == null ? null : remote.getAddress());
+    }
+
+    @Override
+    public void onTransportFailure(Throwable cause) {
+        host.transportFailed(cause);
+    }
+
+    @Override
+    public HttpResponse onRequest(RequestHead head) {
+        if (!head.upgrade()) {
+            String upgrade = head.header("Upgrade");
+            if (upgrade != null && upgrade.equalsIgnoreCase("websocket") && !head.malformed()) {
+                return http.upgradeRequired();
+            }
+            return http.handle(head);
+        }
+        return gate.check(head);
+    }
+
+    @Override
+    public PeerSession onOpen(Connection connection, RequestHead head) {
+        if (!host.accepting()) {
+            connection.close(1001, "Server shutting down");
+            return null;
+        }
+        PeerSession session = signaling.open(connection, head.queryParam("peerId"));
+        if (session != null) {
+            session.hubAuthorized(hubAccess.authorized(addressOf(connection), UpgradeGate.presentedSecret(head)));
+        }
+        return session;
+    }
+
+    @Override
+    public Map<String, String> upgradeHeaders() {
+        return mesh == null ? Map.of() : mesh.upgradeHeaders();
+    }
+
+    @Override
+    public void onMessage(PeerSession session, String text) {
+        if (verbose) {
+            log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
+        }
+        if (mesh != null && session.hubLink() == null && !MessageCodec.fitsUtf8(text, maxMessageSize)) {
+            // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
+            session.connection().close(1009, "Message too big");
+            return;
+        }
+        signaling.onMessage(session, text);
+    }
+
+    @Override
+    public void onUndecodable(PeerSession session, String reason) {
+        session.connection().send(MessageCodec.error(reason, session.effectiveNetwork(), System.currentTimeMillis()));
+    }
+
+    @Override
+    public void onPong(PeerSession session) {
+        session.touch(System.currentTimeMillis());
+    }
+
+    @Override
+    public boolean onPing(PeerSession session) {
+        return signaling.onPing(session);
+    }
+
+    @Override
+    public void onClose(PeerSession session, int code, String reason, boolean remote) {
+        // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
+        signaling.close(session, code, reason);
+    }
+
+    private static InetAddress addressOf(Connection c) {
+        InetSocketAddress a = c.remoteAddress();
+        return a == null ? null : a.getAddress();
+    }
+}

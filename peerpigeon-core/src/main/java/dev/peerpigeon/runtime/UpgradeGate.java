@@ -1,0 +1,174 @@
+package dev.peerpigeon.runtime;
+
+import dev.peerpigeon.AdmissionHook;
+import dev.peerpigeon.federation.HubMesh;
+import dev.peerpigeon.http.HttpEndpoints;
+import dev.peerpigeon.http.HttpResponse;
+import dev.peerpigeon.http.RequestHead;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.signaling.HubAccess;
+import dev.peerpigeon.signaling.IpLimiter;
+import dev.peerpigeon.signaling.PeerRegistry;
+import dev.peerpigeon.signaling.PeerSession;
+import dev.peerpigeon.signaling.SignalingService;
+import dev.peerpigeon.support.LogThrottle;
+import dev.peerpigeon.support.Redaction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pre-upgrade admission, in order: peer id, self dial, hub secret and protected mode, per-IP limits, federation
+ * id rules, the registry's duplicate and capacity checks, then the application's {@link AdmissionHook}. Answers
+ * with the HTTP refusal, or null to accept. Called on transport threads, concurrently; its only state is two
+ * log throttles (thread-safe), the rest are final references to thread-safe components.
+ */
+final class UpgradeGate {
+    private static final Logger log = LoggerFactory.getLogger(UpgradeGate.class);
+
+    private final PeerRegistry registry;
+    private final SignalingService signaling;
+    private final IpLimiter ipLimiter;
+    private final HubAccess hubAccess;
+    private final HubMesh mesh;           // null unless a hub
+    private final HttpEndpoints http;
+    private final AdmissionHook hook;     // null when none
+    private final int maxConnections;
+    private final LogThrottle fullLog = LogThrottle.perSecond();
+    private final LogThrottle hookLog = LogThrottle.perSecond();
+
+    UpgradeGate(PeerRegistry registry, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
+                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections) {
+        this.registry = registry;
+        this.signaling = signaling;
+        this.ipLimiter = ipLimiter;
+        this.hubAccess = hubAccess;
+        this.mesh = mesh;
+        this.http = http;
+        this.hook = hook;
+        this.maxConnections = maxConnections;
+    }
+
+    HttpResponse check(RequestHead head) {
+        String peerId = head.queryParam("peerId");
+        if (!PeerId.isValid(peerId)) {
+            log.debug("Refused upgrade from {}: invalid peerId", head.remote());
+            return http.refusal(400, "Bad Request", "Invalid peerId format");
+        }
+        if (mesh != null && peerId.equals(mesh.hubId())) {
+            log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", head.remote());
+            return http.refusal(508, "Loop Detected", "Self connection");
+        }
+        String presented = presentedSecret(head);
+        // A credential that does not match is refused whoever presents it; a dialer that says it is a hub
+        // (Java hubs send X-PeerPigeon-Hub) and is not authorized is refused here, before the upgrade.
+        if (hubAccess.hasSecret() && presented != null && !hubAccess.secretMatches(presented)) {
+            hubAccess.logRefusal(head.remote(), "hub upgrade (wrong hub secret)");
+            return http.refusal(403, "Forbidden", "Invalid hub secret");
+        }
+        if (head.header(HubMesh.HUB_HEADER) != null
+                && !hubAccess.authorized(head.remote() == null ? null : head.remote().getAddress(), presented)) {
+            hubAccess.logRefusal(head.remote(), "hub upgrade");
+            return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
+        }
+        boolean hubCredential = hubAccess.hasSecret() && presented != null; // it matched, checked just above
+        String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
+        if (limited != null) {
+            log.debug("Refused upgrade from {}: {}", head.remote(), limited);
+            return http.refusal(429, "Too Many Requests", limited);
+        }
+        if (mesh != null) {
+            HttpResponse refused = federationAdmission(peerId, hubCredential);
+            if (refused != null) {
+                return refused;
+            }
+        }
+        return switch (registry.admit(peerId)) {
+            case DUPLICATE -> {
+                log.debug("Refused upgrade of {}: already connected", PeerSession.shortId(peerId));
+                yield http.refusal(409, "Conflict", "Peer already connected");
+            }
+            case FULL -> {
+                int suppressed = fullLog.tryAcquire(); // clients can repeat this at will: one line a second
+                if (suppressed >= 0) {
+                    log.warn("Refused upgrade of {}: maximum connections ({}) reached{}", PeerSession.shortId(peerId),
+                            maxConnections, LogThrottle.suffix(suppressed));
+                }
+                yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
+            }
+            case ACCEPT -> admissionHook(head, peerId);
+        };
+    }
+
+    /**
+     * Ids are unique across the federation, and hub ids and peer ids never block each other: an id live on
+     * another hub is refused (409); with a hub secret, a plain peer using a known hub's id is refused (409);
+     * a hub entitled to its id (it presents the secret, or, without a secret, its id is a known hub's)
+     * displaces a plain peer holding it.
+     */
+    private HttpResponse federationAdmission(String peerId, boolean hubCredential) {
+        if (!hubCredential && hubAccess.hasSecret() && mesh.isKnownHubId(peerId)) {
+            log.info("Refused upgrade of {}: the id belongs to a hub of this mesh", PeerSession.shortId(peerId));
+            return http.refusal(409, "Conflict", "Peer id belongs to a hub");
+        }
+        if (!hubCredential && mesh.isLiveElsewhere(peerId)) {
+            log.debug("Refused upgrade of {}: live on another hub", PeerSession.shortId(peerId));
+            return http.refusal(409, "Conflict", "Peer already connected on another hub");
+        }
+        if (registry.admit(peerId) == PeerRegistry.Admission.DUPLICATE
+                && (hubCredential || (!hubAccess.hasSecret() && mesh.isKnownHubId(peerId)))) {
+            signaling.evictPlainPeer(peerId, "Peer id belongs to a hub");
+        }
+        return null;
+    }
+
+    private HttpResponse admissionHook(RequestHead head, String peerId) {
+        if (hook == null) {
+            return null;
+        }
+        try {
+            AdmissionHook.Decision d = hook.check(new AdmissionHook.Request(head.path(), head.query(), head.headers(),
+                    head.remote(), peerId));
+            if (d == null || d.accepted()) {
+                return null;
+            }
+            log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
+            return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
+        } catch (RuntimeException e) {
+            // A bug in the application's hook, but each client request can repeat it: one line a second.
+            int suppressed = hookLog.tryAcquire();
+            if (suppressed >= 0) {
+                log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
+            }
+            log.debug("Admission hook failure", e);
+            return http.refusal(500, "Internal Server Error", "Admission check failed");
+        }
+    }
+
+    static String reasonPhrase(int status) {
+        return switch (status) {
+            case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
+            case 404 -> "Not Found";
+            case 409 -> "Conflict";
+            case 429 -> "Too Many Requests";
+            case 503 -> "Service Unavailable";
+            default -> status < 500 ? "Client Error" : "Server Error";
+        };
+    }
+
+    /**
+     * The hub secret a request presents, or null: the {@code hubSecret} query parameter, else the segment of the
+     * exact path form {@code /hub/<secret>} (a reference JS hub only appends {@code ?peerId=} to its configured
+     * URI, so operators give it {@code ws://host:port/hub/<secret>}). Any other path ({@code /}, {@code /hub},
+     * {@code /hubba}, {@code /a/hub/x}) is no credential: an ordinary client may use it.
+     */
+    static String presentedSecret(RequestHead head) {
+        String q = head.queryParam("hubSecret");
+        if (q != null) {
+            return q;
+        }
+        String path = head.path();
+        return Redaction.isHubSecretPath(path) ? path.substring(5) : null;
+    }
+}

@@ -1,0 +1,88 @@
+package dev.peerpigeon;
+
+import dev.peerpigeon.PeerPigeonException.ConfigException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Each environment variable, and each bad value naming its variable. */
+class EnvironmentConfigTest {
+
+    private static ServerConfig read(String name, String value) {
+        return EnvironmentConfig.read(Map.of(name, value)).buildConfig();
+    }
+
+    @Test
+    void eachVariableSetsItsValue() {
+        assertThat(read("PORT", "4001").listen().port()).isEqualTo(4001);
+        assertThat(read("HOST", " 0.0.0.0 ").listen().host()).isEqualTo("0.0.0.0");
+        assertThat(read("MAX_CONNECTIONS", "50").limits().maxConnections()).isEqualTo(50);
+        assertThat(read("CORS_ORIGIN", "https://app.example").listen().corsOrigin()).isEqualTo("https://app.example");
+        assertThat(read("HUB_MESH_NAMESPACE", "prod-mesh").hub().namespace()).isEqualTo("prod-mesh");
+        assertThat(read("IS_HUB", "yes").hub().enabled()).isTrue();
+        assertThat(read("BOOTSTRAP", "ws://a:1").hub().bootstrap()).containsExactly(URI.create("ws://a:1"));
+        assertThat(read("BOOTSTRAP_HUBS", "ws://b:2,,wss://c").hub().bootstrap())
+                .containsExactly(URI.create("ws://b:2"), URI.create("wss://c"));
+        assertThat(read("HUB_ID", "ab".repeat(20)).hub().id()).isEqualTo("ab".repeat(20));
+        assertThat(read("AUTO_CONNECT", "0").hub().autoConnect()).isFalse();
+        assertThat(read("HUB_SECRET", "s3cret-value").hub().secret()).isEqualTo("s3cret-value");
+        assertThat(read("ALLOW_UNAUTHENTICATED_HUBS", "TRUE").hub().allowUnauthenticatedHubs()).isTrue();
+        assertThat(read("VERBOSE_LOGGING", "1").verboseLogging()).isTrue();
+        assertThat(read("PEER_TIMEOUT", "7000").liveness().peerTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(read("MAX_CONNECTIONS_PER_IP", "0").limits().maxConnectionsPerIp()).isZero();
+        assertThat(read("MAX_CONNECTIONS_PER_IP_PER_SECOND", "9").limits().maxConnectionsPerIpPerSecond()).isEqualTo(9);
+        ServerConfig.Limits rate = read("MAX_MESSAGES_PER_SECOND", "30").limits();
+        assertThat(rate.maxMessagesPerSecond()).isEqualTo(30);
+        assertThat(rate.messageBurst()).as("burst is twice the rate").isEqualTo(60);
+        assertThat(read("WORKER_THREADS", "3").listen().workerThreads()).isEqualTo(3);
+        assertThat(read("HANDSHAKE_TIMEOUT", "2500").liveness().handshakeTimeout()).isEqualTo(Duration.ofMillis(2500));
+    }
+
+    @Test
+    void bothBootstrapListsAreMergedInOrder() {
+        ServerConfig c = EnvironmentConfig.read(Map.of("BOOTSTRAP", "ws://a:1", "BOOTSTRAP_HUBS", "ws://b:2"))
+                .buildConfig();
+        assertThat(c.hub().bootstrap()).containsExactly(URI.create("ws://a:1"), URI.create("ws://b:2"));
+    }
+
+    @Test
+    void unsetAndBlankVariablesKeepTheDefaults() {
+        ServerConfig blank = EnvironmentConfig.read(Map.of("PORT", " ", "HOST", "", "IS_HUB", "  ")).buildConfig();
+        ServerConfig defaults = PeerPigeonServer.builder().buildConfig();
+        assertThat(blank.listen()).isEqualTo(defaults.listen());
+        assertThat(blank.limits()).isEqualTo(defaults.limits());
+        assertThat(blank.liveness()).isEqualTo(defaults.liveness());
+        assertThat(blank.hub().enabled()).isFalse();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "PORT|abc", "PORT|70000", "HOST|' '", "MAX_CONNECTIONS|-1", "CORS_ORIGIN|' '",
+            "HUB_MESH_NAMESPACE|Bad_NS", "IS_HUB|maybe", "BOOTSTRAP|ftp://x", "BOOTSTRAP_HUBS|not a uri",
+            "HUB_ID|123", "AUTO_CONNECT|sometimes", "HUB_SECRET|short", "ALLOW_UNAUTHENTICATED_HUBS|2",
+            "VERBOSE_LOGGING|loud", "PEER_TIMEOUT|0", "MAX_CONNECTIONS_PER_IP|-1",
+            "MAX_CONNECTIONS_PER_IP_PER_SECOND|x", "MAX_MESSAGES_PER_SECOND|-5", "WORKER_THREADS|0",
+            "HANDSHAKE_TIMEOUT|5"})
+    void aBadValueNamesItsVariable(String name, String value) {
+        if (value.isBlank()) {
+            return; // blank means unset (covered above); kept in the table so every variable is listed
+        }
+        assertThatThrownBy(() -> read(name, value)).isInstanceOf(ConfigException.class).hasMessageContaining(name);
+    }
+
+    @Test
+    void aBadUriWithAPasswordIsNotEchoed() {
+        assertThatThrownBy(() -> read("BOOTSTRAP", "ftp://user:hunter2pass@host"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("BOOTSTRAP")
+                .hasMessageNotContaining("hunter2pass");
+        assertThatThrownBy(() -> read("BOOTSTRAP", "ws://u:hunter2pass@ho st"))
+                .hasMessageContaining("BOOTSTRAP").hasMessageNotContaining("hunter2pass");
+    }
+}
