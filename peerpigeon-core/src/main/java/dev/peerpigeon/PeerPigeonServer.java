@@ -143,7 +143,7 @@ public final class PeerPigeonServer implements AutoCloseable {
                         cfg.maxReconnectIntervalMillis(), cfg.maxReconnectAttempts(), cfg.maxMessageSize(),
                         cfg.pingIntervalMillis(), cfg.maxQueuedFrames(), cfg.cleanupIntervalMillis(), cfg.maxRemotePeers(),
                         cfg.handshakeTimeoutMillis()),
-                        signaling, new MeshBridge());
+                        signaling, new MeshBridge(), new dev.peerpigeon.transport.WebSocketHubConnector());
                 signaling.federation(hubMesh);
             }
             bind(cfg);
@@ -650,6 +650,10 @@ public final class PeerPigeonServer implements AutoCloseable {
         public void onMessage(PeerSession session, String text) {
             if (config.verboseLogging()) {
                 log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
+            }
+            if (session.hubLink() != null) { // hub-link frames go straight to federation, not through signaling
+                hubMesh.onLinkFrame(session, text);
+                return;
             }
             if (hubMesh != null && session.hubLink() == null && !MessageCodec.fitsUtf8(text, config.maxMessageSize())) {
                 // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
