@@ -64,8 +64,7 @@ public final class HubMesh implements Federation {
     private final DirectorySync sync;
     private final LinkHandshake handshake;
     private final Dialer dialer;
-    /** Mesh thread only. */
-    private long lastAdvertCapWarning;
+    private final RouteAdverts adverts;
 
     public HubMesh(MeshSettings settings, LocalDelivery local, MeshObserver observer, HubConnector connector) {
         this.settings = settings;
@@ -77,6 +76,7 @@ public final class HubMesh implements Federation {
         this.router = new SignalRouter(settings.hubId(), links, directory, local, guard);
         this.sync = new DirectorySync(settings.hubId(), local, links, directory, guard, thread, observer);
         this.handshake = new LinkHandshake(settings, links, local, framesSent);
+        this.adverts = new RouteAdverts(settings, links, directory, guard);
         this.dialer = new Dialer(settings, connector, thread, handshake, observer, new Dialer.Links() {
             @Override
             public void up(HubLink link, Dialer.Target target) {
@@ -255,7 +255,7 @@ public final class HubMesh implements Federation {
                     if (link.routesQueued.compareAndSet(false, true)) {
                         thread.post(() -> {
                             link.routesQueued.set(false);
-                            applyRoutes(link, link.pendingRoutes);
+                            adverts.apply(link, link.pendingRoutes);
                         });
                     }
                 }
@@ -294,11 +294,11 @@ public final class HubMesh implements Federation {
         links.add(link);
         // Routes before the directory: the other side accepts an entry only from its route toward the entry's origin.
         if (link.smart) {
-            link.send(advert(links.routes()));
+            link.send(adverts.advert(links.routes()));
         }
         // Full directory exchange: our local peers and everything we know of other hubs.
         sync.sendDirectory(link, System.currentTimeMillis());
-        recomputeRoutes(null);
+        adverts.recompute(null);
         observer.hubRegistered(link.remoteHubId, links.size());
     }
 
@@ -308,7 +308,7 @@ public final class HubMesh implements Federation {
             return;
         }
         log.info("Hub link down: {}", link);
-        recomputeRoutes(null);
+        adverts.recompute(null);
         // Peers learned from a reference hub over this link are gone with it.
         Map<String, RouteTable.Route> routes = links.routes();
         for (RemoteDirectory.Remote r : directory.entries()) {
@@ -317,62 +317,6 @@ public final class HubMesh implements Federation {
             }
         }
         observer.hubUnregistered(link.remoteHubId, links.size());
-    }
-
-    private void applyRoutes(HubLink link, String data) {
-        if (!links.contains(link)) {
-            return;
-        }
-        Map<String, List<String>> raw = LinkFrames.routePaths(data);
-        if (raw == null) {
-            return;
-        }
-        RouteTable.Advert adv = RouteTable.validate(settings.hubId(), link.remoteHubId, raw);
-        if (adv.bad() > 0) {
-            guard.refuse(link, LinkGuard.Refusal.BAD_ROUTE, adv.bad() + " invalid path(s) in a route advert");
-        }
-        if (adv.excess() > 0) {
-            guard.refuse(link, LinkGuard.Refusal.TOO_MANY_HUBS, "advertised more than " + MAX_HUBS_PER_LINK + " hubs ("
-                    + adv.excess() + " ignored)");
-        }
-        link.advertised = adv.paths();
-        // A Java hub sends its first advert right before its full directory: routes it moves need no resync.
-        recomputeRoutes(link.advertsApplied++ == 0 ? link : null);
-    }
-
-    /** On a route change: tell the neighbours, ask moved routes for a resync, drop peers of unreachable hubs. */
-    private void recomputeRoutes(HubLink dumping) {
-        LinkTable.Change change = links.recompute(dumping);
-        if (change == null) {
-            return;
-        }
-        String frame = advert(change.routes());
-        for (HubLink l : links.links()) {
-            if (l.smart) {
-                l.send(frame);
-            }
-        }
-        change.resync().forEach((l, origins) -> l.send(LinkFrames.sync(origins)));
-        if (!change.lost().isEmpty()) {
-            int n = directory.purgeOrigins(change.lost());
-            if (n > 0) {
-                log.info("Dropped {} peer(s) of {} unreachable hub(s)", n, change.lost().size());
-            }
-        }
-    }
-
-    /** Our advert, capped to the client frame limit (which every Java hub accepts on links): farthest hubs left out. */
-    private String advert(Map<String, RouteTable.Route> table) {
-        LinkFrames.Advert a = LinkFrames.routes(settings.hubId(), RouteTable.paths(table), settings.maxFrameSize() - 128);
-        if (a.left() > 0) {
-            long now = System.currentTimeMillis();
-            if (now - lastAdvertCapWarning > LinkGuard.REFUSAL_LOG_MILLIS) {
-                lastAdvertCapWarning = now;
-                log.warn("Route advert capped at {} bytes: {} of {} hub(s) left out (the farthest)", settings.maxFrameSize(),
-                        a.left(), table.size());
-            }
-        }
-        return a.frame();
     }
 
     /** Periodic: expire orphaned entries and tombstones, refresh reference hubs' view of our peers. */
