@@ -172,6 +172,7 @@ public final class HubMesh implements Federation {
         if (a.verdict() == LinkHandshake.Verdict.NEW_LINK) {
             HubLink link = a.link();
             link.handlers(text -> onInboundFrame(session, link, text), () -> thread.post(() -> linkDown(link)));
+            session.hubLink(link); // from now on its frames come to onLinkFrame
             thread.post(() -> {
                 linkUp(link);
                 log.info("Hub {} linked in{}", PeerSession.shortId(link.remoteHubId), link.smart ? "" : " (reference hub)");

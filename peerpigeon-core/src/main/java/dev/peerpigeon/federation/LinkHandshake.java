@@ -91,8 +91,8 @@ final class LinkHandshake {
     }
 
     /**
-     * Decides whether an announce makes {@code session} a hub link; on {@link Verdict#NEW_LINK} the link is set on
-     * the session. Refusals are answered here (error + close, or signaling's hub-authentication answer).
+     * Decides whether an announce makes {@code session} a hub link; on {@link Verdict#NEW_LINK} the caller sets
+     * the new link on the session. Refusals are answered here (error + close, or signaling's hub-authentication answer).
      */
     Announced inbound(PeerSession session, String networkName, boolean dataIsHub, String data) {
         boolean inNamespace = networkName.equals(settings.namespace());
@@ -126,10 +126,9 @@ final class LinkHandshake {
             return Announced.HANDLED; // re-announce of an existing link
         }
         boolean smart = data.contains(HubMesh.CAPABILITY);
-        HubLink link = newLink(session.connection(), false, null, session.peerId(), smart, data,
-                LinkFrames.announcedLimit(data));
-        session.hubLink(link);
-        return new Announced(Verdict.NEW_LINK, link);
+        // Not yet set on the session: the caller wires the link's handlers first, then publishes it.
+        return new Announced(Verdict.NEW_LINK, newLink(session.connection(), false, null, session.peerId(), smart, data,
+                LinkFrames.announcedLimit(data)));
     }
 
     private HubLink newLink(dev.peerpigeon.signaling.Connection conn, boolean outbound, URI uri, String remoteId,
