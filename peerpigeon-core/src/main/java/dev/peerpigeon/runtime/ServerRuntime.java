@@ -11,6 +11,7 @@ import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.signaling.SignalingSettings;
+import dev.peerpigeon.transport.WebSocketHubConnector;
 import dev.peerpigeon.transport.WebSocketTransport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,7 +83,7 @@ public final class ServerRuntime {
                 hub.reconnect().max().toMillis(), hub.reconnect().maxAttempts(), lim.maxMessageSize(),
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
                 lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
-                signaling, events.meshObserver());
+                signaling, events.meshObserver(), new WebSocketHubConnector());
         signaling.federation(mesh);
         return mesh;
     }

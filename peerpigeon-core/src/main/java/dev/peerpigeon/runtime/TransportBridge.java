@@ -98,7 +98,11 @@ final class TransportBridge implements TransportHandler<PeerSession> {
         if (verbose) {
             log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
         }
-        if (mesh != null && session.hubLink() == null && !MessageCodec.fitsUtf8(text, maxMessageSize)) {
+        if (session.hubLink() != null) { // hub-link frames go straight to federation, never through signaling
+            mesh.onLinkFrame(session, text);
+            return;
+        }
+        if (mesh != null && !MessageCodec.fitsUtf8(text, maxMessageSize)) {
             // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
             session.connection().close(1009, "Message too big");
             return;

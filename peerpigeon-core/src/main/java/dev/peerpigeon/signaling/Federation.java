@@ -1,28 +1,33 @@
 package dev.peerpigeon.signaling;
 
-import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.ProtocolException;
 
 /**
- * What the signaling core asks of the hub mesh. A plain (non-hub) server uses {@link #NONE}.
- * Called on transport worker threads; implementations are thread-safe and never block.
+ * What the signaling core asks of a federation (the hub mesh; later a cluster). A plain (non-hub) server
+ * uses {@link #NONE}. Called on transport worker threads; implementations are thread-safe and never block.
+ * Peer-bound results come back down through {@link LocalDelivery}, never through the caller.
  */
 public interface Federation {
     /**
      * Decides whether an announce turns the connection into a hub link. Returns true when the
-     * federation layer took the session over (it then receives all of its frames through
-     * {@link #onHubFrame}); false to treat it as an ordinary peer.
+     * federation layer took the session over (it sets {@link PeerSession#hubLink} and then receives all
+     * of its frames through {@link #onLinkFrame}); false to treat it as an ordinary peer.
      */
     default boolean onHubAnnounce(PeerSession session, String networkName, boolean dataIsHub, String data) {
         return false;
     }
 
-    /** A frame from a connection that {@link #onHubAnnounce} accepted as a hub link. */
-    default void onHubFrame(PeerSession session, Inbound message) {
+    /**
+     * A text frame of a session that is a hub link ({@code session.hubLink() != null}), straight from the
+     * transport's handler: signaling does not parse or dispatch it.
+     */
+    default void onLinkFrame(PeerSession session, String text) {
+        session.hubLink().onFrame(text);
     }
 
     /** The socket of an accepted hub link closed. */
     default void onHubClosed(PeerSession session) {
+        session.hubLink().closed();
     }
 
     /** A local peer joined {@code networkName} (after local discovery ran). */
@@ -45,11 +50,25 @@ public interface Federation {
         return false;
     }
 
+    /** True when {@code peerId} is live on another hub of the federation. */
+    default boolean isLiveElsewhere(String peerId) {
+        return false;
+    }
+
     /**
      * Sends the peers of {@code networkName} hosted on other hubs to a newly joined local peer. Called
      * under the network's lock ({@link PeerRegistry#withNetwork}), so it must only queue frames.
      */
     default void sendRemotePeers(PeerSession session, String networkName) {
+    }
+
+    /** The federation's side of one accepted inbound hub link, held by its {@link PeerSession}. */
+    interface Link {
+        /** A text frame arrived on the link (the connection's worker thread, in order). */
+        void onFrame(String text);
+
+        /** The link's socket closed. */
+        void closed();
     }
 
     Federation NONE = new Federation() {

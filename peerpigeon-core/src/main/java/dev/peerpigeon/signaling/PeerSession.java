@@ -23,7 +23,7 @@ public final class PeerSession {
     private volatile String discoveryData;         // {"peerId":id,"isHub":b,...rest}; what others receive
     private volatile boolean closed;
     /** Set by the federation layer when this connection is an accepted hub link. */
-    private volatile Object hubLink;
+    private volatile Federation.Link hubLink;
     /**
      * When this peer last sent an offer to each target (most recent 32). Confined to the connection's
      * worker thread (only this peer's own frames touch it).
@@ -120,11 +120,11 @@ public final class PeerSession {
         return closed;
     }
 
-    public Object hubLink() {
+    public Federation.Link hubLink() {
         return hubLink;
     }
 
-    public void hubLink(Object link) {
+    public void hubLink(Federation.Link link) {
         this.hubLink = link;
     }
 

@@ -28,7 +28,7 @@ import java.util.Set;
  * <p>Threads: stateless apart from the shared {@link PeerRegistry}; every method may be called
  * concurrently for different connections, and in order for one connection.
  */
-public final class SignalingService {
+public final class SignalingService implements LocalDelivery {
     private static final Logger log = LoggerFactory.getLogger(SignalingService.class);
 
     /** Client-to-client types relayed to {@code targetPeerId}. The reference refuses all but the first three. */
@@ -82,6 +82,7 @@ public final class SignalingService {
         return registry;
     }
 
+    @Override
     public SignalingSettings settings() {
         return settings;
     }
@@ -164,10 +165,6 @@ public final class SignalingService {
             msg = MessageCodec.parse(text);
         } catch (ProtocolException e) {
             replyError(session, e.getMessage(), now);
-            return;
-        }
-        if (session.hubLink() != null) {
-            federation.onHubFrame(session, msg);
             return;
         }
         try {
@@ -457,14 +454,61 @@ public final class SignalingService {
         throw new ProtocolException("Peer " + target + " is not connected in network '" + net + "'");
     }
 
-    /** Delivers a signal that arrived from the hub mesh to a local peer; false when it is not here. */
-    public boolean deliverFromHub(String type, String data, String fromPeerId, String target, String net) {
+    // ------------------------------------------------------------------ LocalDelivery (federation -> local peers)
+
+    @Override
+    public boolean deliverSignal(String type, String data, String fromPeerId, String target, String net) {
         PeerSession t = registry.get(target);
         if (t == null || !t.connection().isOpen() || !net.equals(t.effectiveNetwork()) || t.hubLink() != null) {
             return false;
         }
         t.connection().send(MessageCodec.relay(type, data, fromPeerId, target, net, System.currentTimeMillis(), null));
         return true;
+    }
+
+    @Override
+    public boolean changeRemote(String net, java.util.function.BooleanSupplier change,
+                                java.util.function.Supplier<String> notice) {
+        boolean[] changed = {false};
+        registry.withNetwork(net, members -> {
+            if (!change.getAsBoolean()) {
+                return;
+            }
+            changed[0] = true;
+            SharedFrame frame = SharedFrame.of(notice.get());
+            for (PeerSession m : members) {
+                if (m.connection().isOpen() && m.hubLink() == null) {
+                    m.connection().send(frame);
+                }
+            }
+        });
+        return changed[0];
+    }
+
+    @Override
+    public void remoteGoodbye(String peerId, String net) {
+        sendGoodbyeToClosest(peerId, net, "{\"peerId\":" + MessageCodec.quote(peerId) + ",\"reason\":\"goodbye\"}",
+                null, System.currentTimeMillis());
+    }
+
+    @Override
+    public boolean isLocal(String peerId) {
+        return registry.get(peerId) != null;
+    }
+
+    @Override
+    public void forEachLocalPeer(LocalPeerVisitor visitor) {
+        for (PeerSession s : registry.sessions()) {
+            String net = s.networkName();
+            if (net != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
+                visitor.visit(net, s.peerId(), s.discoveryData());
+            }
+        }
+    }
+
+    @Override
+    public void refuseHubLink(PeerSession session, String networkName) {
+        hubAccess.refuse(session, networkName);
     }
 
     // ------------------------------------------------------------------ stats

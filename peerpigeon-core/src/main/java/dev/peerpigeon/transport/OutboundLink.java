@@ -1,6 +1,6 @@
 package dev.peerpigeon.transport;
 
-import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.federation.HubConnector;
 import dev.peerpigeon.support.Redaction;
 
 import org.java_websocket.client.WebSocketClient;
@@ -22,26 +22,19 @@ import java.util.TreeMap;
  *
  * <p>Threads: the listener is called on this link's own reader thread, in order.
  */
-public final class OutboundLink implements Connection {
+public final class OutboundLink implements HubConnector.Attempt {
+    /** Java-WebSocket's close reason for an upgrade answered with another status than 101. */
+    private static final java.util.regex.Pattern REFUSED =
+            java.util.regex.Pattern.compile("Invalid status code received: (\\d{3})");
+
     private static final Logger log = LoggerFactory.getLogger(OutboundLink.class);
 
-    /** Callbacks of one dial attempt. */
-    public interface Listener {
-        /** The upgrade succeeded; {@code headers} are the 101 response's header fields (case-insensitive). */
-        void onOpen(OutboundLink link, Map<String, String> headers);
-
-        void onMessage(OutboundLink link, String text);
-
-        /** The attempt failed or the link closed. Called exactly once per dial. */
-        void onClose(OutboundLink link, int code, String reason, boolean remote);
-    }
-
     private final Client client;
-    private final Listener listener;
+    private final HubConnector.Listener listener;
     private final int maxQueuedFrames;
 
     private OutboundLink(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds, int maxQueuedFrames,
-                         Listener listener) {
+                         HubConnector.Listener listener) {
         this.listener = listener;
         this.maxQueuedFrames = maxQueuedFrames;
         this.client = new Client(uri, maxFrameSize);
@@ -52,7 +45,7 @@ public final class OutboundLink implements Connection {
 
     /** Starts dialing {@code uri}, with these extra upgrade request {@code headers}; returns at once. */
     public static OutboundLink dial(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds,
-                                    int maxQueuedFrames, Listener listener) {
+                                    int maxQueuedFrames, HubConnector.Listener listener) {
         OutboundLink link = new OutboundLink(uri, headers, maxFrameSize, pingSeconds, maxQueuedFrames, listener);
         link.client.connect();
         return link;
@@ -85,6 +78,12 @@ public final class OutboundLink implements Connection {
         client.close(code, reason);
     }
 
+    /** Drops the TCP connection at once, without a close handshake (faults). */
+    @Override
+    public void abort(int code, String reason) {
+        abort();
+    }
+
     /** Drops the TCP connection at once (used for faults and when a start never completes). */
     public void abort() {
         if (client.getConnection() != null) {
@@ -96,6 +95,7 @@ public final class OutboundLink implements Connection {
      * Gives up a dial whose TCP connect or upgrade has not completed: the listener's onClose follows (1006 with
      * {@code reason}) and the socket is closed, which also ends the blocked reader thread.
      */
+    @Override
     public void abortHandshake(String reason) {
         if (client.isOpen()) {
             return;
@@ -132,6 +132,12 @@ public final class OutboundLink implements Connection {
         return client.getRemoteSocketAddress();
     }
 
+    /** The HTTP status of a refused upgrade, read from the client library's close reason; 0 when none. */
+    static int refusedStatus(String reason) {
+        java.util.regex.Matcher m = reason == null ? null : REFUSED.matcher(reason);
+        return m != null && m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
     private final class Client extends WebSocketClient {
         Client(URI uri, int maxFrameSize) {
             super(uri, new HttpUpgradeDraft(maxFrameSize)); // its fast frame coding, client side
@@ -146,17 +152,17 @@ public final class OutboundLink implements Connection {
 
         @Override
         public void onMessage(String message) {
-            listener.onMessage(OutboundLink.this, message);
+            listener.onMessage(message);
         }
 
         @Override
         public void onMessage(ByteBuffer bytes) {
-            listener.onMessage(OutboundLink.this, StandardCharsets.UTF_8.decode(bytes).toString());
+            listener.onMessage(StandardCharsets.UTF_8.decode(bytes).toString());
         }
 
         @Override
         public void onClose(int code, String reason, boolean remote) {
-            listener.onClose(OutboundLink.this, code, reason, remote);
+            listener.onClose(code, reason, refusedStatus(reason));
         }
 
         @Override

@@ -1,0 +1,79 @@
+package dev.peerpigeon.federation;
+
+import dev.peerpigeon.protocol.PeerId;
+
+import java.util.function.Consumer;
+
+/**
+ * What differs for reference JS hubs (PROTOCOL.md 6.2-6.6): they do not tell their id, accept their ws maxPayload,
+ * get plain frames (no origin/seq), answer {@code error} to {@code peer-disconnected} on their inbound side, and do
+ * not cache what arrives on their inbound side, so the directory is resent to them (debounced, and every sweep).
+ * Its one piece of state, a link's {@code refreshPending}, belongs to the mesh thread.
+ */
+final class ReferenceHubCompat {
+    /** What a reference hub accepts (its ws maxPayload); what we send to reference hubs must fit. */
+    static final int REFERENCE_FRAME_LIMIT = 1_048_576;
+    /** Debounce of a directory refresh after a peer joined a reference hub we dialed. */
+    static final long REFRESH_MILLIS = 250;
+
+    private final MeshThread thread;
+    private final LinkTable links;
+    private final Consumer<HubLink> sendDirectory;
+
+    ReferenceHubCompat(MeshThread thread, LinkTable links, Consumer<HubLink> sendDirectory) {
+        this.thread = thread;
+        this.links = links;
+        this.sendDirectory = sendDirectory;
+    }
+
+    /** What we may send to a hub that advertised {@code advertised} (0: nothing), clamped to a sane range. */
+    static int sendLimit(boolean smart, long advertised, int ownFrameSize) {
+        if (advertised > 0) {
+            return (int) Math.max(4096, Math.min(Integer.MAX_VALUE, advertised));
+        }
+        // An older Java hub accepts its client limit (assumed ours); a reference hub its ws maxPayload.
+        return smart ? ownFrameSize : REFERENCE_FRAME_LIMIT;
+    }
+
+    /** A reference hub does not tell its id: a synthetic one for this connection. */
+    static String syntheticHubId() {
+        return PeerId.generate();
+    }
+
+    /** Whether a plain directory update of {@code type} goes to reference hub link {@code l}. */
+    static boolean takesPlainUpdate(String type, HubLink l) {
+        // Its inbound side (our outbound link) would answer "error" to peer-disconnected (PROTOCOL.md 6.3).
+        return type.equals("peer-discovered") || !l.outbound;
+    }
+
+    /** The target of a directory entry sent to reference hub link {@code l}: its id when it dialed us. */
+    static String dumpTarget(HubLink l) {
+        return l.outbound ? null : l.remoteHubId;
+    }
+
+    /**
+     * A peer joined a reference hub we dialed. That hub does not cache what we sent it earlier, so its
+     * newcomer would wait for the periodic refresh: resend our peers to it now (debounced per link). Mesh thread.
+     */
+    void peerJoinedThere(HubLink link) {
+        if (link.smart || !link.outbound || link.refreshPending) {
+            return;
+        }
+        link.refreshPending = true;
+        thread.schedule(() -> {
+            link.refreshPending = false;
+            if (links.contains(link)) {
+                sendDirectory.accept(link);
+            }
+        }, REFRESH_MILLIS);
+    }
+
+    /** Sweep: refresh every reference hub we dialed so its late joiners learn our peers. Mesh thread. */
+    void refreshAll() {
+        for (HubLink l : links.links()) {
+            if (!l.smart && l.outbound) {
+                sendDirectory.accept(l);
+            }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+package dev.peerpigeon.transport;
+
+import dev.peerpigeon.federation.HubConnector;
+
+import java.net.URI;
+import java.util.Map;
+
+/** The hub mesh's {@link HubConnector} over Java-WebSocket's client ({@link OutboundLink}). Stateless. */
+public final class WebSocketHubConnector implements HubConnector {
+    @Override
+    public Attempt dial(URI uri, Map<String, String> headers, Options options, Listener listener) {
+        return OutboundLink.dial(uri, headers, options.maxFrameSize(), options.pingSeconds(), options.maxQueuedFrames(),
+                listener);
+    }
+}
