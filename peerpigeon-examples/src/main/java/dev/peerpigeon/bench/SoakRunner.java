@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import dev.peerpigeon.PeerPigeonServer;
 
@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * MINUTES minutes (default 30). Prints, every minute, the heap after a full GC, connections, remote-peer
  * directory sizes, relayed signals and errors. The heap must stay flat. Not part of CI:
  *
- * <pre>java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.SoakRunner [minutes] [peers]</pre>
+ * <pre>java -cp peerpigeon-bench.jar dev.peerpigeon.bench.SoakRunner [minutes] [peers]</pre>
  */
 public final class SoakRunner {
     private SoakRunner() {
