@@ -63,6 +63,6 @@ public final class MeshView {
      * tests of the dialer once it has them).
      */
     public static HubMesh mesh(PeerPigeonServer hub) {
-        return hub.hubMesh();
+        return dev.peerpigeon.MeshAccess.mesh(hub);
     }
 }

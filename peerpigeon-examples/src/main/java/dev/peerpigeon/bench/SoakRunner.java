@@ -94,7 +94,7 @@ public final class SoakRunner {
                     nextReport += TimeUnit.MINUTES.toNanos(1);
                     StringBuilder conns = new StringBuilder();
                     for (PeerPigeonServer h : hubs) {
-                        conns.append(h.getStats().connections()).append('/').append(h.hubMesh().remotePeerCount()).append(' ');
+                        conns.append(h.getStats().connections()).append('/').append(h.getHubStats().remotePeers()).append(' ');
                     }
                     System.out.printf("minute %2d: heap after GC %6.1f MB | connections/remote peers per hub: %s| joins %d | "
                                     + "signals relayed %d | error frames %d | failed connects %d%n", minute, heapAfterGcMb(),
