@@ -1,6 +1,7 @@
 package dev.peerpigeon.federation;
 
 import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.testkit.MemoryConnection;
 import dev.peerpigeon.signaling.LocalDelivery;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingSettings;
@@ -22,36 +23,7 @@ final class Fakes {
     }
 
     /** A connection that records what is sent. */
-    static final class FakeConnection implements HubConnector.Attempt {
-        final List<String> sent = new CopyOnWriteArrayList<>();
-        volatile boolean open = true;
-        volatile int closeCode;
-
-        @Override
-        public void send(String text) {
-            sent.add(text);
-        }
-
-        @Override
-        public void close(int code, String reason) {
-            open = false;
-            closeCode = code;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void sendPing() {
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return new InetSocketAddress("127.0.0.1", 1);
-        }
-
+    static final class FakeConnection extends MemoryConnection implements HubConnector.Attempt {
         @Override
         public void abortHandshake(String reason) {
             open = false;

@@ -1,45 +1,17 @@
 package dev.peerpigeon.signaling;
 
 import dev.peerpigeon.protocol.PeerId;
-import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.testkit.MemoryConnection;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Registry rules that need a socket in a state real sockets rarely reach (stale but registered). */
 class PeerRegistryTest {
 
-    static final class FakeConnection implements Connection {
-        final List<String> sent = new ArrayList<>();
-        volatile boolean open = true;
-
-        @Override
-        public void send(String text) {
-            sent.add(text);
-        }
-
-        @Override
-        public void close(int code, String reason) {
-            open = false;
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void sendPing() {
-        }
-
-        @Override
-        public InetSocketAddress remoteAddress() {
-            return null;
-        }
+    /** A connection whose open flag the test controls. */
+    static final class FakeConnection extends MemoryConnection {
     }
 
     @Test
