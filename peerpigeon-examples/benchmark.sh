@@ -8,4 +8,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mvn -q -DskipTests package
-exec java -cp peerpigeon-examples/target/peerpigeon-server.jar dev.peerpigeon.examples.bench.Benchmark "$@"
+exec java -jar peerpigeon-examples/target/peerpigeon-bench.jar "$@"

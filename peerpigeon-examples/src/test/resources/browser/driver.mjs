@@ -58,7 +58,7 @@ async function ourServer(env = {}) {
 async function referenceHub(bootstrap) {
   const port = nextPort++;
   const opts = { port, host: HOST, isHub: true, autoConnect: !!bootstrap, bootstrapHubs: bootstrap ? [bootstrap] : [] };
-  // The benchmark's launcher script (peerpigeon-examples main resources), passed in by the test.
+  // The kit's reference-hub.mjs (peerpigeon-core test resources), passed in by the test.
   const script = process.env.REFERENCE_HUB_SCRIPT;
   const p = spawn('node', [script, path.join(modulesDir, 'peerpigeon'), JSON.stringify(opts)],
     { stdio: ['ignore', 'ignore', 'ignore'] });

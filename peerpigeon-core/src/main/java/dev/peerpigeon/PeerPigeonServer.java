@@ -245,8 +245,11 @@ public final class PeerPigeonServer implements AutoCloseable {
         run.hubMesh().connectToHub(uri);
     }
 
-    /** The hub mesh connector, or null when this server is not a hub. For diagnostics and tests. */
-    public HubMesh hubMesh() {
+    /**
+     * The hub mesh connector, or null when this server is not a hub. Package-private: internals never reach the
+     * API; the test kit reads mesh state through its own bridge in this package.
+     */
+    HubMesh hubMesh() {
         ServerRuntime run = runtime;
         return run == null ? null : run.hubMesh();
     }

@@ -120,12 +120,10 @@ class BadInputTest {
     void invalidPeerIdIsRefusedBeforeTheUpgrade() throws Exception {
         TestClient bad = TestClient.connect(server.getPort(), "xyz");
         assertThat(bad.everOpened()).isFalse();
-        String response = RawHttp.exchange(server.getPort(), "GET /?peerId=xyz HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        String response = RawHttp.upgrade(server.getPort(), "/?peerId=xyz");
         assertThat(RawHttp.status(response)).isEqualTo(400);
         assertThat(RawHttp.body(response)).contains("Invalid peerId format");
-        String missing = RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        String missing = RawHttp.upgrade(server.getPort(), "/");
         assertThat(RawHttp.status(missing)).isEqualTo(400);
     }
 
@@ -133,9 +131,7 @@ class BadInputTest {
     void liveDuplicateIsRefusedBeforeTheUpgradeAndTheOriginalKeepsWorking() throws Exception {
         TestClient dup = TestClient.connect(server.getPort(), alice.peerId());
         assertThat(dup.everOpened()).isFalse();
-        String response = RawHttp.exchange(server.getPort(), "GET /?peerId=" + alice.peerId() + " HTTP/1.1\r\nHost: x\r\n"
-                + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                + "Sec-WebSocket-Version: 13\r\n\r\n");
+        String response = RawHttp.upgrade(server.getPort(), "/?peerId=" + alice.peerId());
         assertThat(RawHttp.status(response)).isEqualTo(409);
         assertThat(RawHttp.body(response)).contains("Peer already connected");
         alice.sync();

@@ -2,10 +2,10 @@ package dev.peerpigeon;
 
 import com.google.gson.JsonObject;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.PeerPigeonExtension;
 import dev.peerpigeon.testkit.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,30 +15,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every client message type over real sockets, with the deliberate fixes of DESIGN.md. */
 class SignalingProtocolTest {
-    private PeerPigeonServer server;
-    private final List<TestClient> clients = new ArrayList<>();
-
-    @BeforeEach
-    void start() {
-        server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start();
-    }
-
-    @AfterEach
-    void stop() {
-        clients.forEach(TestClient::close);
-        server.close();
-    }
+    @RegisterExtension
+    final PeerPigeonExtension server = PeerPigeonExtension.server();
 
     private TestClient client() {
-        TestClient c = TestClient.connect(server.getPort());
-        clients.add(c);
-        return c;
+        return server.connect();
     }
 
     private TestClient client(String id) {
-        TestClient c = TestClient.connect(server.getPort(), id);
-        clients.add(c);
-        return c;
+        return server.connect(id);
     }
 
     @Test
@@ -100,7 +85,7 @@ class SignalingProtocolTest {
         a.await("error", o -> isType(o, "error"));
         b.sync();
         assertThat(b.ofType("offer")).isEmpty();
-        assertThat(server.getStats().networks()).isEqualTo(2);
+        assertThat(server.get().getStats().networks()).isEqualTo(2);
     }
 
     @Test
@@ -248,7 +233,7 @@ class SignalingProtocolTest {
         prodA.sync();
         assertThat(staging.ofType("peer-discovered")).isEmpty();
         assertThat(prodA.ofType("peer-discovered")).hasSize(1);
-        assertThat(server.getHubStats().hubs()).hasSize(3);
+        assertThat(server.get().getHubStats().hubs()).hasSize(3);
     }
 
     @Test
@@ -301,7 +286,7 @@ class SignalingProtocolTest {
         assertThat(a.ofType("peer-disconnected")).hasSize(1);
         assertThat(other.ofType("peer-disconnected")).isEmpty();
         assertThat(unannounced.ofType("peer-disconnected")).isEmpty();
-        Await.until("b unregistered", () -> server.getStats().connections() == 3);
+        Await.until("b unregistered", () -> server.get().getStats().connections() == 3);
     }
 
     @Test
@@ -309,7 +294,7 @@ class SignalingProtocolTest {
         TestClient a = client().announce("n1");
         String id = a.peerId();
         a.close();
-        Await.until("a unregistered", () -> server.getStats().connections() == 0);
+        Await.until("a unregistered", () -> server.get().getStats().connections() == 0);
         TestClient again = client(id);
         assertThat(again.isOpen()).isTrue();
         again.announce("n1");
@@ -319,13 +304,13 @@ class SignalingProtocolTest {
     @Test
     void listenersSeeTheLifecycleOfAPeerAndAFailingListenerHurtsNobody() {
         List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
-        server.addListener(new ServerListener() {
+        server.get().addListener(new ServerListener() {
             @Override
             public void onEvent(ServerEvent event) {
                 throw new IllegalStateException("listener bug");
             }
         });
-        server.addListener(new ServerListener() {
+        server.get().addListener(new ServerListener() {
             @Override
             public void peerConnected(ServerEvent.PeerConnected e) {
                 events.add("connected:" + e.totalConnections());

@@ -400,17 +400,6 @@ public final class HubMesh implements Federation {
         return directory.get(network, peerId) != null;
     }
 
-    /** Drops every link at once without a close handshake. Deprecated: fault injection belongs to the test kit. */
-    public void dropAllLinks() {
-        for (HubLink l : links.links()) {
-            if (l.outbound) {
-                l.conn.abort(1006, "aborted");
-            } else {
-                l.conn.close(1001, "Link dropped");
-            }
-        }
-    }
-
     @Override
     public String toString() {
         return "HubMesh[" + PeerSession.shortId(settings.hubId()) + " " + settings.namespace() + ", links="

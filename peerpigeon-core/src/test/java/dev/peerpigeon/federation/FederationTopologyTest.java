@@ -1,6 +1,7 @@
 package dev.peerpigeon.federation;
 
 import com.google.gson.JsonObject;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
 import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.TestClient;
@@ -98,7 +99,7 @@ class FederationTopologyTest {
             assertThat(outsider.ofType("peer-discovered")).isEmpty();
             Await.until("directories emptied of the departed peer", () -> {
                 for (int i = 0; i < n; i++) {
-                    if (cluster.hub(i).hubMesh().knowsRemote("n1", last.peerId())) {
+                    if (MeshView.knowsRemote(cluster.hub(i), "n1", last.peerId())) {
                         return false;
                     }
                 }

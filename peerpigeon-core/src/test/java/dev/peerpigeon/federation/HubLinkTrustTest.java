@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
 import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.RawHttp;
@@ -60,7 +61,7 @@ class HubLinkTrustTest {
         }
 
         long refused(int hub, String reason) {
-            return cluster.hub(hub).hubMesh().refusalCounts().get(reason);
+            return MeshView.refusalCounts(cluster.hub(hub)).get(reason);
         }
 
         /** An offer each way between the bystanders arrives. */
@@ -89,7 +90,7 @@ class HubLinkTrustTest {
             ws = TestClient.connect(URI.create("ws://127.0.0.1:" + hub.getPort() + "/?peerId=" + id + "&hubSecret=" + SECRET), id);
             ws.send("{\"type\":\"announce\",\"networkName\":\"" + NS + "\",\"data\":{\"isHub\":true,"
                     + "\"capabilities\":[\"signaling\",\"relay\",\"pp-route-v1\"]" + extraData + "}}");
-            Await.until("fake hub linked", WAIT, () -> hub.hubMesh().linkInfos().stream().anyMatch(l -> l.hubId().equals(id)));
+            Await.until("fake hub linked", WAIT, () -> MeshView.links(hub).stream().anyMatch(l -> l.peerId().equals(id)));
         }
 
         FakeHub(PeerPigeonServer hub) {
@@ -115,7 +116,7 @@ class HubLinkTrustTest {
         void sync(PeerPigeonServer hub) {
             String marker = PeerId.generate();
             discovered(marker, "sync", id, nowSeq());
-            Await.until("marker applied", WAIT, () -> hub.hubMesh().knowsRemote("sync", marker));
+            Await.until("marker applied", WAIT, () -> MeshView.knowsRemote(hub, "sync", marker));
         }
 
         @Override
@@ -129,8 +130,7 @@ class HubLinkTrustTest {
     }
 
     private static int upgradeStatus(int port, String query) throws Exception {
-        String resp = RawHttp.exchange(port, "GET /?" + query + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        String resp = RawHttp.upgrade(port, "/?" + query);
         return RawHttp.status(resp);
     }
 
@@ -144,7 +144,7 @@ class HubLinkTrustTest {
             m.discovered(ghost, "n1", s.hubId(1), nowSeq());
             Await.until("refused as not from the route", WAIT, () -> s.refused(0, "notFromRoute") >= 1);
             m.sync(s.hub(0));
-            assertThat(s.hub(0).hubMesh().knowsRemote("n1", ghost)).isFalse();
+            assertThat(MeshView.knowsRemote(s.hub(0), "n1", ghost)).isFalse();
             s.a.sync();
             assertThat(s.a.rawReceived()).noneMatch(f -> f.contains(ghost));
             // The same update from its origin's own link is applied: M may speak for itself.
@@ -165,8 +165,8 @@ class HubLinkTrustTest {
             m.withdrawn(s.a.peerId(), "n1", s.hubId(0), huge);   // a local peer of hub 0, in hub 0's name
             m.withdrawn(s.a.peerId(), "n1", m.id, huge);         // a local peer of hub 0, in M's name
             m.sync(s.hub(0));
-            assertThat(s.hub(0).hubMesh().knowsRemote("n1", s.b.peerId())).isTrue();
-            assertThat(s.hub(1).hubMesh().knowsRemote("n1", s.a.peerId())).isTrue();
+            assertThat(MeshView.knowsRemote(s.hub(0), "n1", s.b.peerId())).isTrue();
+            assertThat(MeshView.knowsRemote(s.hub(1), "n1", s.a.peerId())).isTrue();
             assertThat(s.a.ofType("peer-disconnected")).isEmpty();
             assertThat(s.b.ofType("peer-disconnected")).isEmpty();
             assertThat(s.hub(0).getStats().peers()).isEqualTo(1);
@@ -183,20 +183,20 @@ class HubLinkTrustTest {
                 m.discovered(peer, "n1", m.id, Long.MAX_VALUE);
                 Await.until("maximal seq refused", WAIT, () -> s.refused(0, "seqAhead") >= 1);
                 m.sync(s.hub(0));
-                assertThat(s.hub(0).hubMesh().knowsRemote("n1", peer)).isFalse();
+                assertThat(MeshView.knowsRemote(s.hub(0), "n1", peer)).isFalse();
                 // Just inside the bound: applied, then a withdrawal at the bound leaves a tombstone.
                 long nearBound = nowSeq() + (HubMesh.SEQ_SLACK_MILLIS - 10_000) * 1000;
                 m.discovered(peer, "n1", m.id, nearBound);
                 s.b.awaitDiscovered(peer);
                 m.withdrawn(peer, "n1", m.id, nearBound + 1);
-                Await.until("withdrawn", WAIT, () -> !s.hub(1).hubMesh().knowsRemote("n1", peer));
+                Await.until("withdrawn", WAIT, () -> !MeshView.knowsRemote(s.hub(1), "n1", peer));
                 // A frozen "ghost": announced again with the highest plausible seq, then its hub goes away.
                 m.discovered(peer, "n1", m.id, nearBound + 2);
-                Await.until("re-announced", WAIT, () -> s.hub(1).hubMesh().knowsRemote("n1", peer));
+                Await.until("re-announced", WAIT, () -> MeshView.knowsRemote(s.hub(1), "n1", peer));
             }
             // The hub that owned those seqs is unreachable: its peers and sequence state are gone everywhere.
-            Await.until("ghost dropped", WAIT, () -> !s.hub(0).hubMesh().knowsRemote("n1", peer)
-                    && !s.hub(1).hubMesh().knowsRemote("n1", peer));
+            Await.until("ghost dropped", WAIT, () -> !MeshView.knowsRemote(s.hub(0), "n1", peer)
+                    && !MeshView.knowsRemote(s.hub(1), "n1", peer));
             // The same hub relinks with its real (lower) clock: nothing left over blocks its updates.
             try (FakeHub again = new FakeHub(s.hub(0), fakeId, "")) {
                 again.discovered(peer, "n1", again.id, nowSeq());
@@ -213,7 +213,7 @@ class HubLinkTrustTest {
     @Test
     void routeAdvertsAreValidatedAndADirectlyLinkedHubCannotBeClaimed() {
         try (Setup s = new Setup(); FakeHub m = new FakeHub(s.hub(0))) {
-            HubMesh mesh = s.hub(0).hubMesh();
+            PeerPigeonServer hub0 = s.hub(0);
             String y = PeerId.generate();
             String z = PeerId.generate();
             String far = PeerId.generate();
@@ -228,10 +228,10 @@ class HubLinkTrustTest {
                     + "\"" + s.hubId(1) + "\":[\"" + m.id + "\",\"" + s.hubId(1) + "\"]}"); // claims a direct neighbour
             Await.until("bad paths counted", WAIT, () -> s.refused(0, "badRoute") >= 1);
             m.sync(s.hub(0));
-            assertThat(mesh.pathLength(y)).isEqualTo(-1);
-            assertThat(mesh.pathLength(z)).isEqualTo(-1);
-            assertThat(mesh.pathLength(far)).isEqualTo(-1);
-            assertThat(mesh.pathLength(s.hubId(1))).isEqualTo(1);
+            assertThat(MeshView.pathLength(hub0, y)).isEqualTo(-1);
+            assertThat(MeshView.pathLength(hub0, z)).isEqualTo(-1);
+            assertThat(MeshView.pathLength(hub0, far)).isEqualTo(-1);
+            assertThat(MeshView.pathLength(hub0, s.hubId(1))).isEqualTo(1);
             // Signals for hub 1's peers keep using the direct link, not M.
             s.bystandersRelay();
             assertThat(m.ws.ofType("offer")).isEmpty();
@@ -244,7 +244,7 @@ class HubLinkTrustTest {
             }
             m.routes(many.append('}').toString());
             Await.until("excess hubs counted", WAIT, () -> s.refused(0, "tooManyHubs") >= 1);
-            Await.until("bounded hubs learned", WAIT, () -> mesh.reachableHubCount() == 2 + HubMesh.MAX_HUBS_PER_LINK);
+            Await.until("bounded hubs learned", WAIT, () -> MeshView.reachableHubCount(hub0) == 2 + HubMesh.MAX_HUBS_PER_LINK);
             assertThat(m.ws.isOpen()).isTrue();
             s.bystandersRelay();
         }
@@ -261,7 +261,7 @@ class HubLinkTrustTest {
             try (FakeHub hi = new FakeHub(s.hub(0), high, ""); FakeHub lo = new FakeHub(s.hub(0), low, "")) {
                 hi.routes("{\"" + y + "\":[\"" + high + "\",\"" + y + "\"]}");
                 lo.routes("{\"" + y + "\":[\"" + low + "\",\"" + y + "\"]}");
-                Await.until("y reachable", WAIT, () -> s.hub(0).hubMesh().pathLength(y) == 2);
+                Await.until("y reachable", WAIT, () -> MeshView.pathLength(s.hub(0), y) == 2);
                 hi.sync(s.hub(0));
                 lo.sync(s.hub(0));
                 // Both relay y's peer; only the route's copy is applied, and signals go that way.
@@ -289,12 +289,12 @@ class HubLinkTrustTest {
                 try (FakeHub lo = new FakeHub(s.hub(0), low, "")) {
                     hi.routes("{\"" + y + "\":[\"" + high + "\",\"" + y + "\"]}");
                     lo.routes("{\"" + y + "\":[\"" + low + "\",\"" + y + "\"]}");
-                    Await.until("y reachable", WAIT, () -> s.hub(0).hubMesh().pathLength(y) == 2);
+                    Await.until("y reachable", WAIT, () -> MeshView.pathLength(s.hub(0), y) == 2);
                     lo.sync(s.hub(0));
                     hi.sync(s.hub(0));
                     hi.discovered(peer, "n1", y, seq); // y's route is lo: refused
                     Await.until("refused", WAIT, () -> s.refused(0, "notFromRoute") >= 1);
-                    assertThat(s.hub(0).hubMesh().knowsRemote("n1", peer)).isFalse();
+                    assertThat(MeshView.knowsRemote(s.hub(0), "n1", peer)).isFalse();
                 }
                 // lo is gone: the route toward y moves to hi, which is asked for y's directory again.
                 hi.ws.await("a resync request for y", o -> isType(o, "hub-sync") && o.toString().contains(y), WAIT);
@@ -315,13 +315,13 @@ class HubLinkTrustTest {
                 many.append(i == 0 ? "" : ",").append('"').append(h).append("\":[\"").append(m.id).append("\",\"").append(h).append("\"]");
             }
             m.routes(many.append('}').toString());
-            Await.until("learned", WAIT, () -> s.hub(0).hubMesh().reachableHubCount() == 152);
+            Await.until("learned", WAIT, () -> MeshView.reachableHubCount(s.hub(0)) == 152);
             // Hub 1 hears hub 0's capped advert: the link stays up and it learns the nearest hubs.
-            Await.until("hub 1 learns some", WAIT, () -> s.hub(1).hubMesh().reachableHubCount() > 2);
+            Await.until("hub 1 learns some", WAIT, () -> MeshView.reachableHubCount(s.hub(1)) > 2);
             List<String> adverts = m.ws.rawReceived().stream().filter(f -> f.startsWith("{\"type\":\"hub-routes\"")).toList();
             assertThat(adverts).isNotEmpty();
             assertThat(adverts).allMatch(f -> f.getBytes(StandardCharsets.UTF_8).length <= limit);
-            assertThat(s.hub(1).hubMesh().pathLength(s.hubId(0))).isEqualTo(1);
+            assertThat(MeshView.pathLength(s.hub(1), s.hubId(0))).isEqualTo(1);
             TestLogs.awaitLine(WAIT, "Route advert capped at " + limit + " bytes");
             s.bystandersRelay();
         }
@@ -376,9 +376,9 @@ class HubLinkTrustTest {
                 pair[1].await("the 1 MiB offer", o -> isType(o, "offer")
                         && o.getAsJsonObject("data").get("sdp").getAsString().length() > max - 200, WAIT);
             }
-            assertThat(s.hub(0).hubMesh().linkInfos()).hasSize(1);
-            assertThat(s.hub(1).hubMesh().dialerInfos().get(0).attemptNumber()).isEqualTo(1); // never redialed
-            assertThat(s.hub(0).hubMesh().knowsRemote("n1", s.b.peerId())).isTrue();
+            assertThat(MeshView.links(s.hub(0))).hasSize(1);
+            assertThat(MeshView.attempts(s.hub(1))).isEqualTo(1); // never redialed
+            assertThat(MeshView.knowsRemote(s.hub(0), "n1", s.b.peerId())).isTrue();
             // The client limit still holds on a hub: one byte more closes that client with 1009, only it.
             TestClient big = TestClient.connect(s.hub(0).getPort());
             big.send("{\"type\":\"ping\",\"data\":\"" + "x".repeat(max) + "\"}");
@@ -453,7 +453,7 @@ class HubLinkTrustTest {
             TestClient a = TestClient.connect(h0.getPort()).announce("n1");
             a.awaitDiscovered(hub1);
             try (PeerPigeonServer h1 = kit.hubBuilder(hub1, 0, List.of(URI.create("ws://127.0.0.1:" + h0.getPort()))).build().start()) {
-                Await.until("hub 1 linked", WAIT, () -> h0.hubMesh().reachableHubCount() == 1 && h1.hubMesh().reachableHubCount() == 1);
+                Await.until("hub 1 linked", WAIT, () -> MeshView.reachableHubCount(h0) == 1 && MeshView.reachableHubCount(h1) == 1);
                 squatter.awaitClosed();
                 assertThat(squatter.closeReason()).isEqualTo("Peer id belongs to a hub");
                 a.await("the squatter left", o -> isType(o, "peer-disconnected"), WAIT);
@@ -472,7 +472,7 @@ class HubLinkTrustTest {
             open.awaitConverged(WAIT);
             String id1 = open.hub(1).config().hub().id();
             open.kill(1);
-            Await.until("hub 1 gone", WAIT, () -> open.hub(0).hubMesh().reachableHubCount() == 0);
+            Await.until("hub 1 gone", WAIT, () -> MeshView.reachableHubCount(open.hub(0)) == 0);
             TestClient squatter = TestClient.connect(open.hub(0).getPort(), id1);
             assertThat(squatter.everOpened()).isTrue();
             open.restart(1);

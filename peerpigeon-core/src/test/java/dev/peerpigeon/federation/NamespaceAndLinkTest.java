@@ -4,6 +4,7 @@ import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.ServerEvent;
 import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
 import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.RawHttp;
@@ -25,9 +26,7 @@ class NamespaceAndLinkTest {
     static final Duration WAIT = Duration.ofSeconds(20);
 
     private static PeerPigeonServer hub(String ns, int defaultPort, List<URI> bootstrap) {
-        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace(ns)
-                .defaultBootstrapPort(defaultPort).bootstrapHubs(bootstrap).reconnectInterval(100)
-                .maxReconnectInterval(500).build();
+        return HubCluster.testHub(ns).defaultBootstrapPort(defaultPort).bootstrapHubs(bootstrap).build();
     }
 
     @Test
@@ -49,8 +48,8 @@ class NamespaceAndLinkTest {
         staging.start();
         List<TestClient> clients = new ArrayList<>();
         try {
-            Await.until("three hubs federated", WAIT, () -> first.hubMesh().reachableHubCount() == 2
-                    && second.hubMesh().reachableHubCount() == 2 && third.hubMesh().reachableHubCount() == 2);
+            Await.until("three hubs federated", WAIT, () -> MeshView.reachableHubCount(first) == 2
+                    && MeshView.reachableHubCount(second) == 2 && MeshView.reachableHubCount(third) == 2);
             TestClient a = TestClient.connect(second.getPort()).announce("app");
             TestClient b = TestClient.connect(third.getPort()).announce("app");
             TestClient s = TestClient.connect(staging.getPort()).announce("app");
@@ -62,8 +61,8 @@ class NamespaceAndLinkTest {
 
             // Both sides log the refusal, naming both namespaces.
             TestLogs.awaitLine(WAIT, "Refusing hub link to", "'production-mesh'", "'staging-mesh'");
-            assertThat(staging.hubMesh().reachableHubCount()).isZero();
-            assertThat(first.hubMesh().reachableHubCount()).isEqualTo(2);
+            assertThat(MeshView.reachableHubCount(staging)).isZero();
+            assertThat(MeshView.reachableHubCount(first)).isEqualTo(2);
             assertThat(stagingEvents).noneMatch(e -> e instanceof ServerEvent.BootstrapConnected);
             a.sync();
             s.sync();
@@ -120,16 +119,16 @@ class NamespaceAndLinkTest {
 
     @Test
     void linkDropIsHealedByRedialing() {
-        try (HubCluster cluster = HubCluster.of("test-mesh").start(2, HubCluster.chain(2))) {
+        try (HubCluster cluster = HubCluster.of("test-mesh").viaProxies().start(2, HubCluster.chain(2))) {
             cluster.awaitConverged(WAIT);
             TestClient a = cluster.client(0, "n1");
             TestClient b = cluster.client(1, "n1");
             a.awaitDiscovered(b.peerId());
-            cluster.hub(1).hubMesh().dropAllLinks();
+            cluster.link(0, 1).cut();
             // The drop makes hub 0 forget b (its hub became unreachable); the redial brings it back.
             a.await("b gone", o -> isType(o, "peer-disconnected"), WAIT);
             Await.until("b rediscovered after the redial", WAIT, () -> a.ofType("peer-discovered").size() == 2);
-            assertThat(cluster.hub(1).hubMesh().dialerInfos().get(0).attemptNumber()).isGreaterThanOrEqualTo(2);
+            assertThat(MeshView.attempts(cluster.hub(1))).isGreaterThanOrEqualTo(2);
             a.offer(b.peerId(), "v=0 after a dropped link");
             b.awaitType("offer");
         }
@@ -138,12 +137,9 @@ class NamespaceAndLinkTest {
     @Test
     void hubSecretIsRequiredAndWorksInThePathForReferenceHubs() throws Exception {
         String secret = "s3cret-mesh-key";
-        try (PeerPigeonServer guarded = PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true)
-                .hubMeshNamespace("test-mesh").defaultBootstrapPort(0).hubSecret(secret).build().start()) {
+        try (PeerPigeonServer guarded = HubCluster.testHub("test-mesh").hubSecret(secret).build().start()) {
             // Wrong secret: refused before the upgrade.
-            String wrong = RawHttp.exchange(guarded.getPort(), "GET /hub/nope?peerId=" + PeerId.generate() + " HTTP/1.1\r\n"
-                    + "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String wrong = RawHttp.upgrade(guarded.getPort(), "/hub/nope?peerId=" + PeerId.generate());
             assertThat(RawHttp.status(wrong)).isEqualTo(403);
             // No secret at all: the hub announce is refused.
             TestClient anon = TestClient.connect(guarded.getPort());
@@ -157,10 +153,9 @@ class NamespaceAndLinkTest {
             Await.until("hub registered", () -> guarded.getHubStats().hubs().stream().anyMatch(h -> h.peerId().equals("cd".repeat(20))));
             viaPath.close();
             // A Java hub with the same secret links; one without it does not.
-            try (PeerPigeonServer friend = PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true)
-                    .hubMeshNamespace("test-mesh").defaultBootstrapPort(0).hubSecret(secret)
+            try (PeerPigeonServer friend = HubCluster.testHub("test-mesh").hubSecret(secret)
                     .bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + guarded.getPort()))).build().start()) {
-                Await.until("friend linked", () -> friend.hubMesh().reachableHubCount() == 1);
+                Await.until("friend linked", () -> MeshView.reachableHubCount(friend) == 1);
             }
             // Ordinary peers need no secret.
             TestClient peer = TestClient.connect(guarded.getPort()).announce("n1");
@@ -172,7 +167,7 @@ class NamespaceAndLinkTest {
     @Test
     void dialUriKeepsAnExistingQueryAndSelfDialsAreSkipped() {
         try (PeerPigeonServer h = hub("test-mesh", 0, List.of()).start()) {
-            HubMesh mesh = h.hubMesh();
+            HubMesh mesh = MeshView.mesh(h);
             URI u = mesh.dialUri(URI.create("http://hub.example:4000/signal/path?foo=bar&peerId=old"));
             assertThat(u.toString()).isEqualTo("ws://hub.example:4000/signal/path?foo=bar&peerId=" + mesh.hubId());
             assertThat(mesh.dialUri(URI.create("wss://hub.example")).toString())
@@ -183,14 +178,18 @@ class NamespaceAndLinkTest {
         }
         // A hub listing itself as bootstrap does not link to itself.
         PeerPigeonServer self = hub("test-mesh", 0, List.of()).start();
-        try (PeerPigeonServer again = PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true)
-                .hubMeshNamespace("test-mesh").defaultBootstrapPort(0)
+        try (PeerPigeonServer again = HubCluster.testHub("test-mesh")
                 .hubPeerId(self.config().hub().id()).bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + self.getPort())))
                 .build().start()) {
-            // Same hub id on another port (a misconfiguration): the dialed side refuses with 508 and the dialer stops.
-            Await.until("self link refused", () -> !again.hubMesh().dialerInfos().isEmpty()
-                    && again.hubMesh().dialerInfos().get(0).attemptNumber() >= 1);
-            assertThat(again.hubMesh().reachableHubCount()).isZero();
+            // Same hub id on another port (a misconfiguration): the dialed side refuses with 508 and the dialer
+            // marks the bootstrap as itself and stops (one attempt, never redialed, no link on either side).
+            TestLogs.awaitLine(WAIT, "Bootstrap hub ws://127.0.0.1:" + self.getPort(), "refused us as its own connection");
+            assertThat(again.getHubStats().bootstrapHubs()).singleElement().satisfies(b -> {
+                assertThat(b.attemptNumber()).isEqualTo(1);
+                assertThat(b.connected()).isFalse();
+            });
+            assertThat(again.getHubStats().hubs()).isEmpty();
+            assertThat(self.getHubStats().hubs()).isEmpty();
         } finally {
             self.stop();
         }

@@ -3,6 +3,7 @@ package dev.peerpigeon.federation;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.NodeProcess;
 import dev.peerpigeon.testkit.Ports;
 import dev.peerpigeon.testkit.ReferencePackage;
@@ -36,8 +37,7 @@ class ReferenceHubInteropTest {
     }
 
     private static PeerPigeonServer javaHub(List<URI> bootstrap) {
-        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("test-mesh")
-                .bootstrapHubs(bootstrap).defaultBootstrapPort(0).reconnectInterval(200).cleanupInterval(1000)
+        return HubCluster.testHub("test-mesh").bootstrapHubs(bootstrap).reconnectInterval(200).cleanupInterval(1000)
                 .build().start();
     }
 

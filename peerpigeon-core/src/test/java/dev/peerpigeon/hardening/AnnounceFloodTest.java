@@ -3,6 +3,7 @@ package dev.peerpigeon.hardening;
 import com.google.gson.JsonObject;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.Test;
 
@@ -18,12 +19,6 @@ class AnnounceFloodTest {
     }
 
     /** b's offer to a is queued to a after everything queued to a before it: when it arrives, a has seen all that. */
-    private static void relayBarrier(TestClient from, TestClient to) {
-        int before = to.ofType("offer").size();
-        from.offer(to.peerId(), "v=0 barrier " + before);
-        Await.until("bystander relay", () -> to.ofType("offer").size() > before);
-    }
-
     private static String announce(String network, String dataJson) {
         return "{\"type\":\"announce\",\"data\":" + dataJson + ",\"maxPeers\":3,\"networkName\":\"" + network + "\"}";
     }
@@ -31,9 +26,9 @@ class AnnounceFloodTest {
     @Test
     void reAnnouncingTheSameNetworkWithTheSameDataFansNothingOut() {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             TestClient x = TestClient.connect(server.getPort()).announce("n1");
             a.awaitDiscovered(x.peerId());
             b.awaitDiscovered(x.peerId());
@@ -41,8 +36,8 @@ class AnnounceFloodTest {
                 x.announce("n1"); // the real client's frame, identical each time
             }
             x.sync();
-            relayBarrier(b, a);
-            relayBarrier(a, b);
+            Bystanders.relay(b, a);
+            Bystanders.relay(a, b);
             for (TestClient bystander : new TestClient[] {a, b}) {
                 assertThat(about(bystander, "peer-discovered", x.peerId())).isEqualTo(1);
                 assertThat(about(bystander, "peer-disconnected", x.peerId())).isZero();
@@ -56,17 +51,17 @@ class AnnounceFloodTest {
                     && o.getAsJsonObject("data").has("nick"));
             assertThat(changed.getAsJsonObject("data").get("nick").getAsString()).isEqualTo("x2");
             assertThat(about(a, "peer-disconnected", x.peerId())).isEqualTo(1);
-            relayBarrier(x, a);
-            relayBarrier(a, b);
+            Bystanders.relay(x, a);
+            Bystanders.relay(a, b);
         }
     }
 
     @Test
     void aPeerChangingItsAnnounceInALoopIsRateLimitedWithAnError() {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             TestClient x = TestClient.connect(server.getPort()).announce("n1");
             a.awaitDiscovered(x.peerId());
             long start = System.nanoTime();
@@ -79,17 +74,17 @@ class AnnounceFloodTest {
             x.await("announce rate limit error", o -> isType(o, "error")
                     && o.get("error").getAsString().startsWith("Announce rate limit exceeded"));
             assertThat(x.isOpen()).isTrue(); // a burst is refused, not punished
-            relayBarrier(b, a);
-            relayBarrier(a, b);
+            Bystanders.relay(b, a);
+            Bystanders.relay(a, b);
             // At most the burst (10, the first announce included) plus what refilled (2/s) reached the others.
             long allowed = 10 + (long) Math.ceil(2 * seconds) + 1;
             assertThat(about(a, "peer-discovered", x.peerId())).isBetween(2L, allowed);
             assertThat(about(b, "peer-discovered", x.peerId())).isBetween(2L, allowed);
             assertThat(x.ofType("error").size()).isGreaterThanOrEqualTo((int) (sent - allowed));
             // x still works as a peer, and the bystanders relay.
-            relayBarrier(x, a);
-            relayBarrier(a, b);
-            relayBarrier(b, a);
+            Bystanders.relay(x, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
         }
     }
 }

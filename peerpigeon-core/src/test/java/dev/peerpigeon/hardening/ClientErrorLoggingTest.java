@@ -42,9 +42,7 @@ class ClientErrorLoggingTest {
             assertThat(bad.isOpen()).isTrue();
             // The server is full (3): every further upgrade is refused with 503.
             for (int i = 0; i < 100; i++) {
-                String r = RawHttp.exchange(server.getPort(), "GET /?peerId=" + PeerId.generate() + " HTTP/1.1\r\nHost: x\r\n"
-                        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        + "Sec-WebSocket-Version: 13\r\n\r\n");
+                String r = RawHttp.upgrade(server.getPort(), "/?peerId=" + PeerId.generate());
                 assertThat(RawHttp.status(r)).isEqualTo(503);
             }
             int before = b.ofType("offer").size();

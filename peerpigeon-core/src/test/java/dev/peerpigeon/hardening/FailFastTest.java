@@ -64,9 +64,7 @@ class FailFastTest {
             a.offer(b.peerId(), "v=0 before");
             b.awaitType("offer");
             try {
-                RawHttp.exchange(port, "GET /?peerId=" + PeerId.generate() + "&oom=1 HTTP/1.1\r\nHost: x\r\n"
-                        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        + "Sec-WebSocket-Version: 13\r\n\r\n");
+                RawHttp.upgrade(port, "/?peerId=" + PeerId.generate() + "&oom=1");
             } catch (IOException expected) {
                 // the server goes away under this request
             }

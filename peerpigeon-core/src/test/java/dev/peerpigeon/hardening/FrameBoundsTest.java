@@ -5,6 +5,7 @@ import dev.peerpigeon.ServerEvent;
 import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.RawWebSocket;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.Test;
@@ -25,12 +26,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class FrameBoundsTest {
 
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
-    }
-
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -48,9 +43,9 @@ class FrameBoundsTest {
     void aFragmentedMessageIsBoundedOnEveryFragmentWith1009() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
                 .maxMessageSize(64 * 1024).build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             String id = PeerId.generate();
             try (RawWebSocket raw = new RawWebSocket(server.getPort(), "/?peerId=" + id)) {
                 raw.sendText(announce("n1"));
@@ -68,19 +63,17 @@ class FrameBoundsTest {
                 raw.sendFrame(0, false, new byte[40_000]);
                 assertThat(raw.awaitCloseCode(10_000, f -> { })).isEqualTo(1009);
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 
     @Test
     void anUnmaskedClientFrameIsClosedWith1002() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             String id = PeerId.generate();
             try (RawWebSocket raw = new RawWebSocket(server.getPort(), "/?peerId=" + id)) {
                 raw.sendRaw(RawWebSocket.encodeFrame(1, true, utf8(announce("n1")), false));
@@ -88,10 +81,8 @@ class FrameBoundsTest {
             }
             Await.until("unmasked peer gone", () -> server.getPeers().stream().noneMatch(p -> p.peerId().equals(id)));
             assertThat(a.ofType("peer-discovered")).noneMatch(o -> o.toString().contains(id));
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 
@@ -99,9 +90,9 @@ class FrameBoundsTest {
     void pingsCountAgainstTheMessageRate() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
                 .maxMessagesPerSecond(50, 100).build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             try (RawWebSocket raw = new RawWebSocket(server.getPort(), "/?peerId=" + PeerId.generate())) {
                 try {
                     for (int i = 0; i < 1000; i++) {
@@ -120,10 +111,8 @@ class FrameBoundsTest {
                 // The burst was answered (pongs echo their ping), the rest was dropped, then the flood closed.
                 assertThat(pongs).startsWith("p0", "p1", "p2").hasSizeBetween(100, 400);
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 
@@ -140,9 +129,9 @@ class FrameBoundsTest {
                 }
             });
             server.start();
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             String id = PeerId.generate();
             byte[] ping = RawWebSocket.encodeFrame(9, true, new byte[125], true);
             byte[] batch = new byte[ping.length * 1000];
@@ -168,19 +157,17 @@ class FrameBoundsTest {
                 assertThat(e.code()).isEqualTo(1008);
                 assertThat(e.reason()).isEqualTo("Send queue overflow (slow consumer)");
             });
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 
     @Test
     void aMaximalFrameTrickledInSmallPiecesIsDelivered() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             String id = PeerId.generate();
             try (RawWebSocket raw = new RawWebSocket(server.getPort(), "/?peerId=" + id)) {
                 raw.sendText(announce("n1"));
@@ -192,10 +179,8 @@ class FrameBoundsTest {
                 b.await("trickled offer", o -> TestClient.isType(o, "offer") && id.equals(o.get("fromPeerId").getAsString())
                         && o.getAsJsonObject("data").get("sdp").getAsString().length() == sdpLength, Duration.ofSeconds(30));
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.peerpigeon.AdmissionHook;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.RawHttp;
 import dev.peerpigeon.testkit.RawWebSocket;
 import dev.peerpigeon.testkit.TestClient;
@@ -21,12 +22,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Each limit gives its defined answer, and other peers' traffic continues. */
 class LimitsTest {
 
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
-    }
-
     @Test
     void aFloodingClientGetsErrorsThenIsClosedWhileOthersKeepRelaying() {
         List<dev.peerpigeon.ServerEvent.PeerDisconnected> gone = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -39,9 +34,9 @@ class LimitsTest {
                 }
             });
             server.start();
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             TestClient flooder = TestClient.connect(server.getPort()).announce("n1");
             b.awaitDiscovered(flooder.peerId());
             try {
@@ -72,10 +67,8 @@ class LimitsTest {
             bursty.close();
             // At most the burst (plus what refilled meanwhile) got through to b.
             assertThat(b.ofType("offer").size()).isLessThan(400);
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
-            a.close();
-            b.close();
+            by.relayBothWays();
+            by.close();
         }
     }
 
@@ -88,9 +81,7 @@ class LimitsTest {
                 ok.add(TestClient.connect(server.getPort()));
             }
             assertThat(ok).allMatch(TestClient::isOpen);
-            String refused = RawHttp.exchange(server.getPort(), "GET /?peerId=" + PeerId.generate() + " HTTP/1.1\r\nHost: x\r\n"
-                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String refused = RawHttp.upgrade(server.getPort(), "/?peerId=" + PeerId.generate());
             assertThat(RawHttp.status(refused)).isEqualTo(429);
             assertThat(RawHttp.body(refused)).contains("Too many connections from your address");
             ok.get(0).close();
@@ -119,9 +110,9 @@ class LimitsTest {
     void aClientThatNeverReadsIsDroppedAndOthersKeepReceiving() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
                 .maxQueuedBytes(256 * 1024).maxMessagesPerSecond(0, 0).build().start()) {
-            TestClient a = TestClient.connect(server.getPort()).announce("n1");
-            TestClient b = TestClient.connect(server.getPort()).announce("n1");
-            a.awaitDiscovered(b.peerId());
+            Bystanders by = Bystanders.join(server.getPort(), "n1");
+            TestClient a = by.a();
+            TestClient b = by.b();
             String stuckId = PeerId.generate();
             try (RawWebSocket stuck = new RawWebSocket(server.getPort(), "/?peerId=" + stuckId)) {
                 stuck.setReceiveBuffer(4096);
@@ -139,8 +130,8 @@ class LimitsTest {
                     return false;
                 });
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
         }
     }
 
@@ -153,9 +144,7 @@ class LimitsTest {
             TestClient anonymous = TestClient.connect(server.getPort());
             assertThat(anonymous.everOpened()).isFalse();
             String id = PeerId.generate();
-            String refused = RawHttp.exchange(server.getPort(), "GET /?peerId=" + id + " HTTP/1.1\r\nHost: x\r\n"
-                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String refused = RawHttp.upgrade(server.getPort(), "/?peerId=" + id);
             assertThat(RawHttp.status(refused)).isEqualTo(401);
             assertThat(RawHttp.body(refused)).contains("Unauthorized");
             TestClient withToken = TestClient.connect(URI.create("ws://127.0.0.1:" + server.getPort() + "/?token=s3cret&peerId=" + id), id);
@@ -166,9 +155,7 @@ class LimitsTest {
             throw new IllegalStateException("bug in the hook");
         };
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").admission(broken).build().start()) {
-            String r = RawHttp.exchange(server.getPort(), "GET /?peerId=" + PeerId.generate() + " HTTP/1.1\r\nHost: x\r\n"
-                    + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n");
+            String r = RawHttp.upgrade(server.getPort(), "/?peerId=" + PeerId.generate());
             assertThat(RawHttp.status(r)).isEqualTo(500);
             assertThat(RawHttp.status(RawHttp.get(server.getPort(), "/health"))).isEqualTo(200);
         }
@@ -185,9 +172,9 @@ class LimitsTest {
             }
         });
         server.start();
-        TestClient a = TestClient.connect(server.getPort()).announce("n1");
-        TestClient b = TestClient.connect(server.getPort()).announce("n1");
-        a.awaitDiscovered(b.peerId());
+        Bystanders by = Bystanders.join(server.getPort(), "n1");
+        TestClient a = by.a();
+        TestClient b = by.b();
         // The offer is accepted (processed: a's sync returns) before stop; it must reach b before b's close.
         a.offer(b.peerId(), "v=0 in flight at shutdown");
         a.sync();

@@ -3,6 +3,7 @@ package dev.peerpigeon.hardening;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.ForkedJvm;
 import dev.peerpigeon.testkit.ForkedServerMain;
 import dev.peerpigeon.testkit.RawHttp;
@@ -30,14 +31,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (127.0.0.2-4) so that the bystanders on 127.0.0.1 are a different "IP".
  */
 class ListenerSurvivalTest {
-    private static final String UPGRADE = "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
-
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
-    }
 
     private static TestClient[] bystanders(int port) {
         TestClient a = TestClient.connect(port).announce("n1");
@@ -108,7 +101,7 @@ class ListenerSurvivalTest {
     }
 
     private static String upgrade(String peerId) {
-        return "GET /?peerId=" + peerId + " HTTP/1.1\r\nHost: x\r\n" + UPGRADE;
+        return RawHttp.upgradeRequest("/?peerId=" + peerId, "x");
     }
 
     private static void closeAll(List<Socket> sockets) {
@@ -134,7 +127,7 @@ class ListenerSurvivalTest {
                 attack.add(connectFrom("127.0.0.2", server.getPort(),
                         i % 2 == 0 ? "GET /?peerId=" + PeerId.generate() + " HTTP/1.1\r\nHost: x\r\n" : ""));
             }
-            relayStillWorks(by[0], by[1]);
+            Bystanders.relay(by[0], by[1]);
             for (Socket s : attack) {
                 assertThat(closedByServer(s, Duration.ofSeconds(5))).as("half-open request closed").isTrue();
             }
@@ -143,8 +136,8 @@ class ListenerSurvivalTest {
             // A complete request is still answered, and the bystanders kept their (upgraded) connections.
             assertThat(RawHttp.status(RawHttp.get(server.getPort(), "/health"))).isEqualTo(200);
             assertThat(by[0].isOpen() && by[1].isOpen()).isTrue();
-            relayStillWorks(by[0], by[1]);
-            relayStillWorks(by[1], by[0]);
+            Bystanders.relay(by[0], by[1]);
+            Bystanders.relay(by[1], by[0]);
         } finally {
             closeAll(attack);
         }
@@ -178,7 +171,7 @@ class ListenerSurvivalTest {
                 closed += closedByServer(s, Duration.ofMillis(300)) ? 1 : 0;
             }
             assertThat(closed).as("connections beyond 2 x 5 closed at accept").isEqualTo(15);
-            relayStillWorks(by[0], by[1]);
+            Bystanders.relay(by[0], by[1]);
             // The bystanders' address is not affected; once the attacker's sockets close its slots come back.
             assertThat(TestClient.connect(server.getPort()).isOpen()).isTrue();
             closeAll(attack);
@@ -191,7 +184,7 @@ class ListenerSurvivalTest {
                 }
             });
             closeAll(upgraded);
-            relayStillWorks(by[1], by[0]);
+            Bystanders.relay(by[1], by[0]);
         } finally {
             closeAll(attack);
         }
@@ -216,7 +209,7 @@ class ListenerSurvivalTest {
             assertThat(closed).isEqualTo(4);
             TestClient late = TestClient.connect(server.getPort());
             assertThat(late.everOpened()).as("no socket left for another client").isFalse();
-            relayStillWorks(by[0], by[1]);
+            Bystanders.relay(by[0], by[1]);
             closeAll(attack);
             Await.until("sockets released", () -> {
                 TestClient c = TestClient.connect(server.getPort());
@@ -224,7 +217,7 @@ class ListenerSurvivalTest {
                 c.close();
                 return ok;
             });
-            relayStillWorks(by[1], by[0]);
+            Bystanders.relay(by[1], by[0]);
         } finally {
             closeAll(attack);
         }
@@ -287,8 +280,8 @@ class ListenerSurvivalTest {
                 assertThat(statusFrom(ip, port, upgrade(PeerId.generate()), keep)).isEqualTo(101);
             }
             assertThat(statusFrom(ip, port, upgrade(PeerId.generate()), keep)).isEqualTo(429);
-            relayStillWorks(by[0], by[1]);
-            relayStillWorks(by[1], by[0]);
+            Bystanders.relay(by[0], by[1]);
+            Bystanders.relay(by[1], by[0]);
         } finally {
             closeAll(keep);
         }
@@ -318,7 +311,7 @@ class ListenerSurvivalTest {
             flood.add(connectFrom("127.0.0.2", port, ""));
         }
         jvm.awaitLine(Duration.ofSeconds(20), "Out of file descriptors");
-        relayStillWorks(by[0], by[1]); // connections already open keep being served
+        Bystanders.relay(by[0], by[1]); // connections already open keep being served
         closeAll(flood);
         // Accepting resumes once descriptors are free: new connections are served again.
         Await.until("new connections accepted again", Duration.ofSeconds(20), () -> {
@@ -332,8 +325,8 @@ class ListenerSurvivalTest {
         TestClient c = TestClient.connect(port).announce("n1");
         assertThat(c.isOpen()).isTrue();
         by[0].awaitDiscovered(c.peerId());
-        relayStillWorks(by[0], c);
-        relayStillWorks(by[1], by[0]);
+        Bystanders.relay(by[0], c);
+        Bystanders.relay(by[1], by[0]);
         assertThat(jvm.isAlive()).isTrue();
         List<String> out = jvm.output();
         assertThat(out).noneMatch(l -> l.contains("FORKED-STOPPED"));

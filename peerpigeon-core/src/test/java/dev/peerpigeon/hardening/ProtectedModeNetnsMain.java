@@ -3,19 +3,19 @@ package dev.peerpigeon.hardening;
 import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
+import dev.peerpigeon.testkit.HubCluster;
+import dev.peerpigeon.testkit.RawHttp;
 import dev.peerpigeon.testkit.TestClient;
 import dev.peerpigeon.testkit.TestLogs;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -46,8 +46,7 @@ public final class ProtectedModeNetnsMain {
     }
 
     private static PeerPigeonServer.Builder hub(String host) {
-        return PeerPigeonServer.builder().port(0).host(host).isHub(true).hubMeshNamespace(NS).defaultBootstrapPort(0)
-                .reconnectInterval(100).maxReconnectInterval(500);
+        return HubCluster.testHub(NS).host(host);
     }
 
     private static URI far(int port, String peerId) {
@@ -57,12 +56,6 @@ public final class ProtectedModeNetnsMain {
     private static TestClient farClient(int port) {
         String id = PeerId.generate();
         return TestClient.connect(far(port, id), id);
-    }
-
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", WAIT, () -> b.ofType("offer").size() > before);
     }
 
     private static void refusedOnAnnounce(TestClient c, String network, String dataJson) {
@@ -91,17 +84,17 @@ public final class ProtectedModeNetnsMain {
 
             // A dialer that says it is a Java hub: 403 before the upgrade.
             String refused = rawUpgradeFromFar(port, "/?peerId=" + PeerId.generate(),
-                    "X-PeerPigeon-Hub: " + PeerId.generate() + " " + NS + " pp-route-v1\r\n");
+                    "X-PeerPigeon-Hub: " + PeerId.generate() + " " + NS + " pp-route-v1");
             assertThat(refused).startsWith("HTTP/1.1 403").contains("Hub authentication required");
             // A real Java hub dialing that address: never linked, and its log says what to do.
             try (PeerPigeonServer intruder = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://" + FAR + ":" + port)))
                     .build().start()) {
                 Await.until("intruder redialed after refusals", WAIT,
-                        () -> intruder.hubMesh().dialerInfos().get(0).attemptNumber() >= 3);
-                assertThat(intruder.hubMesh().reachableHubCount()).isZero();
+                        () -> MeshView.attempts(intruder) >= 3);
+                assertThat(MeshView.reachableHubCount(intruder)).isZero();
                 TestLogs.awaitLine(WAIT, "refused the link (HTTP 403, hub authentication required)", FAR);
             }
-            assertThat(hub.hubMesh().linkInfos()).isEmpty();
+            assertThat(MeshView.links(hub)).isEmpty();
             // A client that does not say so: closed 1008 on its hub announce (namespace, or data.isHub anywhere).
             refusedOnAnnounce(farClient(port), NS, "{\"isHub\":true}");
             refusedOnAnnounce(farClient(port), NS, "{}");
@@ -113,15 +106,15 @@ public final class ProtectedModeNetnsMain {
             // A hub on loopback links as before (the seed scenario), and federation works through it.
             try (PeerPigeonServer neighbour = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + port)))
                     .build().start()) {
-                Await.until("loopback hub linked", WAIT, () -> hub.hubMesh().reachableHubCount() == 1
-                        && neighbour.hubMesh().reachableHubCount() == 1);
+                Await.until("loopback hub linked", WAIT, () -> MeshView.reachableHubCount(hub) == 1
+                        && MeshView.reachableHubCount(neighbour) == 1);
                 TestClient c = TestClient.connect(neighbour.getPort()).announce("n1");
                 a.awaitDiscovered(c.peerId());
-                relayStillWorks(c, b);
+                Bystanders.relay(c, b, WAIT);
                 c.close();
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b, WAIT);
+            Bystanders.relay(b, a, WAIT);
             a.close();
             b.close();
         }
@@ -140,15 +133,15 @@ public final class ProtectedModeNetnsMain {
             a.awaitDiscovered(b.peerId());
             try (PeerPigeonServer remote = hub("127.0.0.1").bootstrapHubs(List.of(URI.create("ws://" + FAR + ":" + port)))
                     .build().start()) {
-                Await.until("non-loopback hub linked", WAIT, () -> hub.hubMesh().reachableHubCount() == 1
-                        && remote.hubMesh().reachableHubCount() == 1);
+                Await.until("non-loopback hub linked", WAIT, () -> MeshView.reachableHubCount(hub) == 1
+                        && MeshView.reachableHubCount(remote) == 1);
                 TestClient c = TestClient.connect(remote.getPort()).announce("n1");
                 b.awaitDiscovered(c.peerId());
-                relayStillWorks(b, c);
+                Bystanders.relay(b, c, WAIT);
                 c.close();
             }
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b, WAIT);
+            Bystanders.relay(b, a, WAIT);
             a.close();
             b.close();
         }
@@ -168,8 +161,8 @@ public final class ProtectedModeNetnsMain {
             Await.until("loopback hub peer listed", WAIT,
                     () -> plain.getHubStats().hubs().stream().anyMatch(h -> h.peerId().equals(localHub.peerId())));
             assertThat(plain.getHubStats().hubs()).hasSize(1);
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b, WAIT);
+            Bystanders.relay(b, a, WAIT);
             localHub.close();
             a.close();
             b.close();
@@ -177,24 +170,11 @@ public final class ProtectedModeNetnsMain {
     }
 
     /** An upgrade request from {@value #FAR} to {@value #FAR}; returns the whole answer (the server closes after a refusal). */
-    private static String rawUpgradeFromFar(int port, String target, String extraHeaders) throws IOException {
+    private static String rawUpgradeFromFar(int port, String target, String... extraHeaders) throws IOException {
         try (Socket s = new Socket()) {
             s.bind(new InetSocketAddress(FAR, 0));
             s.connect(new InetSocketAddress(FAR, port), 10_000);
-            s.setSoTimeout(10_000);
-            OutputStream out = s.getOutputStream();
-            out.write(("GET " + target + " HTTP/1.1\r\nHost: " + FAR + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n")
-                    .getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = s.getInputStream();
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
-            byte[] chunk = new byte[4096];
-            int n;
-            while ((n = in.read(chunk)) > 0) {
-                buf.write(chunk, 0, n);
-            }
-            return buf.toString(StandardCharsets.UTF_8);
+            return RawHttp.exchange(s, RawHttp.upgradeRequest(target, FAR, extraHeaders));
         }
     }
 }

@@ -1,12 +1,15 @@
 package dev.peerpigeon.hardening;
 
 import dev.peerpigeon.PeerPigeonServer;
-import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.ServerEvent;
 import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
+import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.RawHttp;
+import dev.peerpigeon.testkit.TcpProxy;
 import dev.peerpigeon.testkit.TestClient;
 import dev.peerpigeon.testkit.TestLogs;
 import org.junit.jupiter.api.Test;
@@ -35,20 +38,9 @@ class SecretRedactionTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
 
     private static PeerPigeonServer.Builder hub() {
-        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace("secret-mesh")
-                .defaultBootstrapPort(0).hubSecret(SECRET).reconnectInterval(100).maxReconnectInterval(500);
+        return HubCluster.testHub("secret-mesh").hubSecret(SECRET);
     }
 
-    private static String upgrade(String target, String extraHeaders) {
-        return "GET " + target + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extraHeaders + "\r\n";
-    }
-
-    private static void relayStillWorks(TestClient a, TestClient b) {
-        int before = b.ofType("offer").size();
-        a.offer(b.peerId(), "v=0 bystander " + before);
-        Await.until("bystander relay", () -> b.ofType("offer").size() > before);
-    }
 
     private static void assertSecretFree(String where, String text) {
         assertThat(text).as(where).doesNotContain(SECRET).doesNotContain(PASSWORD).doesNotContain(USER);
@@ -57,11 +49,11 @@ class SecretRedactionTest {
     @Test
     void statsEventsAndLogsOfAHubDialingWithCredentialsNeverShowThem() throws Exception {
         List<ServerEvent> events = new CopyOnWriteArrayList<>();
-        try (PeerPigeonServer guarded = hub().build().start()) {
+        try (PeerPigeonServer guarded = hub().build().start(); TcpProxy link = new TcpProxy(guarded.getPort())) {
             TestClient a = TestClient.connect(guarded.getPort()).announce("n1");
             TestClient b = TestClient.connect(guarded.getPort()).announce("n1");
             a.awaitDiscovered(b.peerId());
-            URI withCredentials = URI.create("ws://" + USER + ":" + PASSWORD + "@127.0.0.1:" + guarded.getPort() + "/hub/"
+            URI withCredentials = URI.create("ws://" + USER + ":" + PASSWORD + "@127.0.0.1:" + link.port() + "/hub/"
                     + SECRET + "?hubSecret=" + SECRET);
             PeerPigeonServer dialer = hub().bootstrapHubs(List.of(withCredentials)).build();
             dialer.addListener(new ServerListener() {
@@ -72,8 +64,8 @@ class SecretRedactionTest {
             });
             try (dialer) {
                 dialer.start();
-                Await.until("linked with the secret", WAIT, () -> dialer.hubMesh().reachableHubCount() == 1
-                        && guarded.hubMesh().reachableHubCount() == 1);
+                Await.until("linked with the secret", WAIT, () -> MeshView.reachableHubCount(dialer) == 1
+                        && MeshView.reachableHubCount(guarded) == 1);
                 Await.until("bootstrapConnected event", WAIT,
                         () -> events.stream().anyMatch(e -> e instanceof ServerEvent.BootstrapConnected));
                 for (PeerPigeonServer s : List.of(dialer, guarded)) {
@@ -89,15 +81,15 @@ class SecretRedactionTest {
                 }
                 // The redacted form still says where the link goes.
                 assertThat(RawHttp.body(RawHttp.get(dialer.getPort(), "/hubstats")))
-                        .contains("ws://***@127.0.0.1:" + guarded.getPort() + "/hub/***?hubSecret=***");
-                relayStillWorks(a, b);
-                guarded.hubMesh().dropAllLinks(); // a disconnect event and a redial: both paths log the URI
+                        .contains("ws://***@127.0.0.1:" + link.port() + "/hub/***?hubSecret=***");
+                Bystanders.relay(a, b);
+                link.cut(); // a disconnect event and a redial: both paths log the URI
                 Await.until("bootstrapDisconnected event", WAIT,
                         () -> events.stream().anyMatch(e -> e instanceof ServerEvent.BootstrapDisconnected));
-                Await.until("relinked", WAIT, () -> dialer.hubMesh().reachableHubCount() == 1);
+                Await.until("relinked", WAIT, () -> MeshView.reachableHubCount(dialer) == 1);
             }
             assertSecretFree("events", events.toString());
-            relayStillWorks(b, a);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }
@@ -119,38 +111,37 @@ class SecretRedactionTest {
                 assertThat(c.isOpen()).as(path).isTrue();
                 c.announce("n1");
                 a.awaitDiscovered(id);
-                relayStillWorks(c, a);
-                relayStillWorks(a, c);
+                Bystanders.relay(c, a);
+                Bystanders.relay(a, c);
                 c.close();
             }
             // A credential that does not match: 403 before the upgrade, in either form.
             for (String target : List.of("/hub/wrong-secret-123?peerId=" + PeerId.generate(),
                     "/?hubSecret=wrong-secret-123&peerId=" + PeerId.generate(),
                     "/?hubSecret=" + SECRET + "x&peerId=" + PeerId.generate())) {
-                String answer = RawHttp.exchange(port, upgrade(target, ""));
+                String answer = RawHttp.upgrade(port, target);
                 assertThat(RawHttp.status(answer)).as(target).isEqualTo(403);
                 assertThat(RawHttp.body(answer)).contains("Invalid hub secret");
             }
             // A Java hub (it says so in X-PeerPigeon-Hub) without the secret: 403 before the upgrade too.
-            String noSecret = RawHttp.exchange(port, upgrade("/?peerId=" + PeerId.generate(),
-                    "X-PeerPigeon-Hub: " + PeerId.generate() + " secret-mesh pp-route-v1\r\n"));
+            String noSecret = RawHttp.upgrade(port, "/?peerId=" + PeerId.generate(),
+                    "X-PeerPigeon-Hub: " + PeerId.generate() + " secret-mesh pp-route-v1");
             assertThat(RawHttp.status(noSecret)).isEqualTo(403);
             assertThat(RawHttp.body(noSecret)).contains("Hub authentication required");
             // A Java hub without the secret never links, and says why.
-            try (PeerPigeonServer stranger = PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true)
-                    .hubMeshNamespace("secret-mesh").defaultBootstrapPort(0).reconnectInterval(100)
+            try (PeerPigeonServer stranger = HubCluster.testHub("secret-mesh")
                     .bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + port))).build().start()) {
                 Await.until("redialed after the refusal", WAIT,
-                        () -> stranger.hubMesh().dialerInfos().get(0).attemptNumber() >= 2);
-                assertThat(stranger.hubMesh().reachableHubCount()).isZero();
-                assertThat(guarded.hubMesh().reachableHubCount()).isZero();
+                        () -> MeshView.attempts(stranger) >= 2);
+                assertThat(MeshView.reachableHubCount(stranger)).isZero();
+                assertThat(MeshView.reachableHubCount(guarded)).isZero();
                 TestLogs.awaitLine(WAIT, "refused the link (HTTP 403, hub authentication required)",
                         "ws://127.0.0.1:" + port);
             }
             TestClient b = TestClient.connect(port).announce("n1");
             a.awaitDiscovered(b.peerId());
-            relayStillWorks(a, b);
-            relayStillWorks(b, a);
+            Bystanders.relay(a, b);
+            Bystanders.relay(b, a);
             a.close();
             b.close();
         }

@@ -1,20 +1,23 @@
 package dev.peerpigeon.testkit;
 
 import dev.peerpigeon.PeerPigeonServer;
-import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.protocol.PeerId;
 
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.function.UnaryOperator;
 
 /**
  * N hubs in one JVM on ephemeral ports, wired in any topology (MockWebServer style). Hub i dials the
- * hubs listed in its edge set at start; the cluster can kill, restart (same port and hub id) and drop
- * links, and always stops everything on close.
+ * hubs listed in its edge set at start; the cluster can kill and restart hubs (same port and hub id), and
+ * with {@link #viaProxies()} every link runs through a {@link TcpProxy} ({@link #link(int, int)}) for
+ * per-link faults (stall, cut, delay, partition) without hooks in production code. It always stops
+ * everything on close. Used by the test thread only (or through {@link HubClusterExtension}).
  */
 public final class HubCluster implements AutoCloseable {
     private final String namespace;
@@ -23,6 +26,9 @@ public final class HubCluster implements AutoCloseable {
     private final List<List<Integer>> dials = new ArrayList<>();
     private final List<TestClient> clients = new ArrayList<>();
     private final UnaryOperator<PeerPigeonServer.Builder> customizer;
+    /** Per dialed edge "dialer->target": the proxy the dialer's bootstrap URI points at. */
+    private final Map<String, TcpProxy> proxies = new LinkedHashMap<>();
+    private boolean viaProxies;
 
     private HubCluster(String namespace, UnaryOperator<PeerPigeonServer.Builder> customizer) {
         this.namespace = namespace;
@@ -37,11 +43,34 @@ public final class HubCluster implements AutoCloseable {
         return new HubCluster(namespace, customizer);
     }
 
-    /** Builder defaults for test hubs: loopback, fast redial, no implicit :3000 bootstrap. */
+    /** Wires every link through its own {@link TcpProxy}; call before {@link #start}. */
+    public HubCluster viaProxies() {
+        viaProxies = true;
+        return this;
+    }
+
+    /** The proxy of the link between hubs a and b (either order); needs {@link #viaProxies()}. */
+    public TcpProxy link(int a, int b) {
+        TcpProxy p = proxies.get(Math.max(a, b) + "->" + Math.min(a, b));
+        if (p == null) {
+            throw new IllegalArgumentException("no proxied link " + a + "-" + b + " (viaProxies() before start?)");
+        }
+        return p;
+    }
+
+    /**
+     * The one hub builder of the tests: a hub in {@code namespace} on 127.0.0.1, port 0, redialing fast (100 ms,
+     * at most 500 ms apart), without the implicit :3000 bootstrap. Tests chain what they need on top.
+     */
+    public static PeerPigeonServer.Builder testHub(String namespace) {
+        return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace(namespace)
+                .defaultBootstrapPort(0).reconnectInterval(100).maxReconnectInterval(500);
+    }
+
+    /** Builder for hub i of the cluster: {@link #testHub} plus its id, port, bootstrap list and the customizer. */
     public PeerPigeonServer.Builder hubBuilder(String hubId, int port, List<URI> bootstrap) {
-        return customizer.apply(PeerPigeonServer.builder().port(port).host("127.0.0.1").isHub(true)
-                .hubMeshNamespace(namespace).hubPeerId(hubId).bootstrapHubs(bootstrap).defaultBootstrapPort(0)
-                .reconnectInterval(100).maxReconnectInterval(1000).pingInterval(1000).cleanupInterval(2000));
+        return customizer.apply(testHub(namespace).port(port).hubPeerId(hubId).bootstrapHubs(bootstrap)
+                .maxReconnectInterval(1000).pingInterval(1000).cleanupInterval(2000));
     }
 
     /** Starts hubs 0..n-1 in order; hub i dials every j in {@code edges} with j &lt; i (edges are undirected). */
@@ -64,7 +93,11 @@ public final class HubCluster implements AutoCloseable {
     private PeerPigeonServer startHub(int i, int port) {
         List<URI> bootstrap = new ArrayList<>();
         for (int j : dials.get(i)) {
-            bootstrap.add(URI.create("ws://127.0.0.1:" + hubs.get(j).getPort()));
+            int target = hubs.get(j).getPort();
+            if (viaProxies) {
+                target = proxies.computeIfAbsent(i + "->" + j, k -> TcpProxy.to(hubs.get(j).getPort())).port();
+            }
+            bootstrap.add(URI.create("ws://127.0.0.1:" + target));
         }
         return hubBuilder(ids.get(i), port, bootstrap).build().start();
     }
@@ -122,7 +155,7 @@ public final class HubCluster implements AutoCloseable {
     public HubCluster awaitConverged(Duration timeout) {
         Await.until("hub mesh converged", timeout, () -> {
             for (PeerPigeonServer h : hubs) {
-                if (h.isRunning() && h.hubMesh().reachableHubCount() != runningCount() - 1) {
+                if (h.isRunning() && MeshView.reachableHubCount(h) != runningCount() - 1) {
                     return false;
                 }
             }
@@ -142,7 +175,7 @@ public final class HubCluster implements AutoCloseable {
     public String describe() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < hubs.size(); i++) {
-            sb.append("\n hub ").append(i).append(": ").append(hubs.get(i).hubMesh());
+            sb.append("\n hub ").append(i).append(": ").append(MeshView.describe(hubs.get(i)));
         }
         return sb.toString();
     }
@@ -173,6 +206,9 @@ public final class HubCluster implements AutoCloseable {
         }
         for (PeerPigeonServer h : hubs) {
             h.stop();
+        }
+        for (TcpProxy p : proxies.values()) {
+            p.close();
         }
     }
 }

@@ -3,24 +3,20 @@ package dev.peerpigeon.testkit;
 import org.junit.jupiter.api.Assumptions;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The real {@code peerpigeon@1.1.3} npm package, installed at test time with {@code --ignore-scripts}
- * into a cache outside the source tree ({@code $PEERPIGEON_NPM_CACHE}, default
- * {@code ~/.cache/peerpigeon-java/npm}). Never committed.
+ * The real {@code peerpigeon@1.1.3} npm package for tests, installed at test time by {@link NpmPackages}
+ * (outside the source tree). Never committed.
  *
  * <p>Without node/npm the calling test is skipped with the install hint, unless
  * {@code PEERPIGEON_REQUIRE_NODE=true} (CI sets it), in which case it fails.
  */
 public final class ReferencePackage {
-    public static final String VERSION = "1.1.3";
+    public static final String VERSION = NpmPackages.REFERENCE_VERSION;
     private static Path cached;
 
     private ReferencePackage() {
@@ -31,28 +27,13 @@ public final class ReferencePackage {
         if (cached != null) {
             return cached;
         }
-        String base = System.getenv("PEERPIGEON_NPM_CACHE");
-        Path root = base != null ? Path.of(base)
-                : Path.of(System.getProperty("user.home"), ".cache", "peerpigeon-java", "npm-" + VERSION);
-        Path pkg = root.resolve("node_modules").resolve("peerpigeon");
-        if (!Files.exists(pkg.resolve("package.json")) || !Files.exists(root.resolve("node_modules/ws/package.json"))) {
-            requireTool("node");
-            requireTool("npm");
-            try {
-                Files.createDirectories(root);
-                Process p = new ProcessBuilder("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund",
-                        "--prefix", root.toString(), "peerpigeon@" + VERSION)
-                        .redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                    throw new AssertionError("npm install peerpigeon@" + VERSION + " failed:\n" + out);
-                }
-            } catch (IOException e) {
-                throw new AssertionError("npm install failed", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted", e);
-            }
+        requireTool("node");
+        requireTool("npm");
+        Path pkg;
+        try {
+            pkg = NpmPackages.reference();
+        } catch (IOException e) {
+            throw new AssertionError(e.getMessage(), e);
         }
         cached = pkg;
         return pkg;
@@ -79,11 +60,11 @@ public final class ReferencePackage {
         }
     }
 
-    /** A test resource as a file path (resources live in target/test-classes). */
+    /** A test resource as a file path (copied out when it lives in the kit's jar). */
     public static Path resource(String name) {
         try {
-            return Path.of(ReferencePackage.class.getResource("/" + name).toURI());
-        } catch (URISyntaxException | NullPointerException e) {
+            return NpmPackages.script(name);
+        } catch (IOException e) {
             throw new AssertionError("missing test resource " + name, e);
         }
     }

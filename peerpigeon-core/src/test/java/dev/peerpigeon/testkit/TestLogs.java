@@ -1,5 +1,8 @@
 package dev.peerpigeon.testkit;
 
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,13 +10,33 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
-/** Reads the library's log lines, which the surefire configuration sends to target/test-logs.txt. */
+/**
+ * Reads the library's log lines, which the surefire configuration sends to target/test-logs.txt. The file holds
+ * the logs of every test of the fork, so {@link #awaitLine} only sees what was written since the current test
+ * started: {@link Scope} (registered for every test by JUnit's extension autodetection, see
+ * src/test/resources/META-INF/services) takes that mark before each test.
+ */
 public final class TestLogs {
+    private static final String LOG_FILE = "org.slf4j.simpleLogger.logFile";
+    /** Where the current test's log starts; written before each test by {@link Scope}, read by the test thread. */
+    private static volatile long testMark;
+
     private TestLogs() {
     }
 
+    /** Takes the log mark before each test so log assertions are scoped to it. */
+    public static final class Scope implements BeforeEachCallback {
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            // Suites without a log file (failsafe ITs, consumers of the test-jar) have nothing to scope.
+            if (System.getProperty(LOG_FILE) != null) {
+                testMark = mark();
+            }
+        }
+    }
+
     public static Path file() {
-        String f = System.getProperty("org.slf4j.simpleLogger.logFile");
+        String f = System.getProperty(LOG_FILE);
         if (f == null) {
             throw new AssertionError("tests run without org.slf4j.simpleLogger.logFile; run them through Maven");
         }
@@ -55,11 +78,12 @@ public final class TestLogs {
         }
     }
 
-    /** Waits until a log line contains every fragment, and returns it. */
+    /** Waits until a log line written during the current test contains every fragment, and returns it. */
     public static String awaitLine(Duration timeout, String... fragments) {
         String[] found = new String[1];
+        long since = testMark;
         Await.until("a log line containing " + String.join(" + ", fragments), timeout, () -> {
-            for (String line : lines()) {
+            for (String line : linesSince(since)) {
                 boolean all = true;
                 for (String f : fragments) {
                     all &= line.contains(f);

@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -108,16 +108,7 @@ final class NioWsClient implements AutoCloseable {
             ByteBuffer b = scratch;
             b.clear();
             b.put((byte) 0x81);
-            if (len < 126) {
-                b.put((byte) (0x80 | len));
-            } else if (len < 65536) {
-                b.put((byte) (0x80 | 126));
-                b.putShort((short) len);
-            } else {
-                b.put((byte) (0x80 | 127));
-                b.putLong(len);
-            }
-            b.putInt(0); // zero mask key
+            putMaskedLength(b, len);
             b.put(prefix);
             int end = b.position() + digits;
             for (int i = end - 1; i >= end - digits; i--) {
@@ -199,11 +190,8 @@ final class NioWsClient implements AutoCloseable {
         return frame(0x1, payload);
     }
 
-    static ByteBuffer frame(int opcode, byte[] payload) {
-        int len = payload.length;
-        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
-        ByteBuffer b = ByteBuffer.allocate(header + 4 + len);
-        b.put((byte) (0x80 | opcode));
+    /** The masked payload length of a client frame header, then a zero mask key (payload unchanged). */
+    static void putMaskedLength(ByteBuffer b, int len) {
         if (len < 126) {
             b.put((byte) (0x80 | len));
         } else if (len < 65536) {
@@ -213,7 +201,15 @@ final class NioWsClient implements AutoCloseable {
             b.put((byte) (0x80 | 127));
             b.putLong(len);
         }
-        b.putInt(0); // zero mask key: payload unchanged
+        b.putInt(0);
+    }
+
+    static ByteBuffer frame(int opcode, byte[] payload) {
+        int len = payload.length;
+        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+        ByteBuffer b = ByteBuffer.allocate(header + 4 + len);
+        b.put((byte) (0x80 | opcode));
+        putMaskedLength(b, len); // zero mask key: payload unchanged
         b.put(payload);
         b.flip();
         return b;

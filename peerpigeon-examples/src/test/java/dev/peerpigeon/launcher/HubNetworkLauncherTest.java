@@ -1,6 +1,7 @@
-package dev.peerpigeon.examples;
+package dev.peerpigeon.launcher;
 
 import dev.peerpigeon.PeerPigeonServer;
+import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
 import dev.peerpigeon.testkit.Ports;
 import dev.peerpigeon.testkit.TestClient;
@@ -22,7 +23,7 @@ class HubNetworkLauncherTest {
         try {
             assertThat(hubs).extracting(PeerPigeonServer::getPort).containsExactly(start, start + 1, start + 2, start + 3);
             Await.until("star converged", Duration.ofSeconds(20),
-                    () -> hubs.stream().allMatch(h -> h.hubMesh().reachableHubCount() == 3));
+                    () -> hubs.stream().allMatch(h -> MeshView.reachableHubCount(h) == 3));
             // The reference's own star leaves these two blind to each other (PROTOCOL.md 6.4).
             TestClient a = TestClient.connect(hubs.get(1).getPort()).announce("game");
             TestClient b = TestClient.connect(hubs.get(3).getPort()).announce("game");

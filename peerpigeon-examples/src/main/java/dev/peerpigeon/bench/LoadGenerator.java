@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import com.google.gson.JsonObject;
 
@@ -21,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * frame shapes and prints one JSON line per workload. Every workload is bounded in time.
  *
  * <pre>
- * java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.LoadGenerator W2 url=ws://127.0.0.1:3000 pairs=50 seconds=10
+ * java -cp peerpigeon-bench.jar dev.peerpigeon.bench.LoadGenerator W2 url=ws://127.0.0.1:3000 pairs=50 seconds=10
  * </pre>
  * Workloads: W1 (peers, networks), W2 (pairs, seconds, window), W3 (peers), W4 (url2, pairs, seconds),
  * W5 (peers, hold), W6 = W2 plus one flooding client. W2 and W4 are closed loop ({@code window} messages

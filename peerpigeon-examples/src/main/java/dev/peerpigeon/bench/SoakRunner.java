@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import dev.peerpigeon.PeerPigeonServer;
 
@@ -17,7 +17,7 @@ import java.util.concurrent.locks.LockSupport;
  * MINUTES minutes (default 30). Prints, every minute, the heap after a full GC, connections, remote-peer
  * directory sizes, relayed signals and errors. The heap must stay flat. Not part of CI:
  *
- * <pre>java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.SoakRunner [minutes] [peers]</pre>
+ * <pre>java -cp peerpigeon-bench.jar dev.peerpigeon.bench.SoakRunner [minutes] [peers]</pre>
  */
 public final class SoakRunner {
     private SoakRunner() {
@@ -94,7 +94,7 @@ public final class SoakRunner {
                     nextReport += TimeUnit.MINUTES.toNanos(1);
                     StringBuilder conns = new StringBuilder();
                     for (PeerPigeonServer h : hubs) {
-                        conns.append(h.getStats().connections()).append('/').append(h.hubMesh().remotePeerCount()).append(' ');
+                        conns.append(h.getStats().connections()).append('/').append(h.getHubStats().remotePeers()).append(' ');
                     }
                     System.out.printf("minute %2d: heap after GC %6.1f MB | connections/remote peers per hub: %s| joins %d | "
                                     + "signals relayed %d | error frames %d | failed connects %d%n", minute, heapAfterGcMb(),

@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import com.google.gson.JsonObject;
 import dev.peerpigeon.PeerPigeonServer;

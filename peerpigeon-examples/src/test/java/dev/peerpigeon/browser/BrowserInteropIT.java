@@ -1,7 +1,8 @@
-package dev.peerpigeon.examples.browser;
+package dev.peerpigeon.browser;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peerpigeon.testkit.NpmPackages;
 import dev.peerpigeon.testkit.ReferencePackage;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
@@ -45,7 +46,8 @@ class BrowserInteropIT {
         List<String> cmd = List.of("unshare", "-n", "bash", dir.resolve("netns.sh").toString(), "node",
                 dir.resolve("driver.mjs").toString(), modules.toString(), jar.toString(), String.join(",", SCENARIOS));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("REFERENCE_HUB_SCRIPT", Path.of("src", "main", "resources", "bench", "reference-hub.mjs").toAbsolutePath().toString());
+        pb.environment().put("REFERENCE_HUB_SCRIPT", ReferencePackage.resource("node/reference-hub.mjs").toString());
+        pb.environment().put("REFERENCE_HUB_QUIET", "true");
         Process p = pb.start();
         Map<String, JsonObject> results = new LinkedHashMap<>();
         List<String> other = new ArrayList<>();
@@ -104,15 +106,7 @@ class BrowserInteropIT {
     }
 
     /** playwright-core drives Debian's chromium; it never downloads a browser of its own. */
-    private static void ensurePlaywrightCore(Path prefix) throws IOException, InterruptedException {
-        if (Files.exists(prefix.resolve("node_modules/playwright-core/package.json"))) {
-            return;
-        }
-        Process p = new ProcessBuilder("npm", "install", "--ignore-scripts", "--no-audit", "--no-fund", "--prefix",
-                prefix.toString(), "playwright-core@1").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new AssertionError("npm install playwright-core failed:\n" + out);
-        }
+    private static void ensurePlaywrightCore(Path prefix) throws IOException {
+        NpmPackages.install(prefix, "playwright-core@1", "playwright-core/package.json");
     }
 }

@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import java.net.URI;
 import java.util.concurrent.CompletableFuture;

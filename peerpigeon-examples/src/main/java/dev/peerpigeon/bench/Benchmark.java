@@ -1,7 +1,8 @@
-package dev.peerpigeon.examples.bench;
+package dev.peerpigeon.bench;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.peerpigeon.testkit.NpmPackages;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,11 +31,13 @@ import java.util.concurrent.TimeUnit;
  * maximum from the same run (or {@code rates=A,B}), both servers at the same rates, latency from the
  * intended send time ({@link OpenLoop}) after {@code warmup} seconds at that rate (default 2, both servers).
  *
- * <pre>java -cp peerpigeon-server.jar dev.peerpigeon.examples.bench.Benchmark [quick|full] [only=W2,W3] [rates=15000,35000] [warmup=2]</pre>
+ * <pre>java -jar peerpigeon-bench.jar [quick|full] [only=W2,W3] [rates=15000,35000] [warmup=2]</pre>
  */
 public final class Benchmark {
     private static final long TICKS_PER_SECOND = 100; // Linux USER_HZ
+    /** Our server as users run it (the launcher jar), and this jar (the load generator's classpath). */
     private final Path jar;
+    private final Path benchJar;
     private final Path reference;
     private final List<String[]> table = new ArrayList<>();
     private final Map<String, JsonObject> results = new LinkedHashMap<>();
@@ -48,6 +51,11 @@ public final class Benchmark {
 
     Benchmark(Path jar, Path reference) {
         this.jar = jar;
+        try {
+            this.benchJar = Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
         this.reference = reference;
     }
 
@@ -65,8 +73,10 @@ public final class Benchmark {
                 warmup = Integer.parseInt(a.substring(7));
             }
         }
-        Path jar = Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path ref = ReferenceInstall.ensure();
+        Path jar = serverJar();
+        System.out.println("Installing/checking the reference server (npm peerpigeon@" + NpmPackages.REFERENCE_VERSION
+                + ") in " + NpmPackages.cacheRoot());
+        Path ref = NpmPackages.reference();
         Benchmark b = new Benchmark(jar, ref);
         boolean quick = mode.equals("quick");
         boolean full = mode.equals("full");
@@ -101,6 +111,20 @@ public final class Benchmark {
             }
         }
         b.print();
+    }
+
+    /** The server jar: {@code -Dbench.serverJar}, else peerpigeon-server.jar beside this jar. */
+    static Path serverJar() throws java.net.URISyntaxException {
+        String p = System.getProperty("bench.serverJar");
+        if (p != null) {
+            return Path.of(p);
+        }
+        Path self = Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path jar = self.resolveSibling("peerpigeon-server.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException("no server jar at " + jar + " (mvn package, or -Dbench.serverJar=...)");
+        }
+        return jar;
     }
 
     // ------------------------------------------------------------------ servers
@@ -210,21 +234,19 @@ public final class Benchmark {
                 + (bootstrapPort == null ? "[]" : "[\"ws://127.0.0.1:" + bootstrapPort + "\"]") + "}";
         Path script;
         try {
-            script = Files.createTempFile("reference-hub", ".mjs");
-            try (var in = Benchmark.class.getResourceAsStream("/bench/reference-hub.mjs")) {
-                Files.write(script, in.readAllBytes());
-            }
+            script = NpmPackages.script("node/reference-hub.mjs");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new ServerProcess(List.of("node", script.toString(), reference.toString(), options), Map.of(), port);
+        return new ServerProcess(List.of("node", script.toString(), reference.toString(), options),
+                Map.of("REFERENCE_HUB_QUIET", "true"), port);
     }
 
     // ------------------------------------------------------------------ runs
 
     /** Runs the generator; samples server CPU between its "start"/"end" lines and RSS at "ready". */
     private JsonObject generate(List<ServerProcess> servers, String workload, String... params) {
-        List<String> cmd = new ArrayList<>(List.of("java", "-cp", jar.toString(), LoadGenerator.class.getName(), workload));
+        List<String> cmd = new ArrayList<>(List.of("java", "-cp", benchJar.toString(), LoadGenerator.class.getName(), workload));
         cmd.addAll(List.of(params));
         long[] cpuStart = new long[1];
         long cpuAll0 = totalTicks(servers);

@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples;
+package dev.peerpigeon.launcher;
 
 import dev.peerpigeon.PeerPigeonException;
 import dev.peerpigeon.PeerPigeonServer;

@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples;
+package dev.peerpigeon.launcher;
 
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.ForkedJvm;
@@ -28,9 +28,7 @@ class LauncherFailFastTest {
             a.offer(b.peerId(), "v=0 before the fault");
             b.awaitType("offer");
             try {
-                RawHttp.exchange(port, "GET /?peerId=" + PeerId.generate() + "&oom=1 HTTP/1.1\r\nHost: x\r\n"
-                        + "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                        + "Sec-WebSocket-Version: 13\r\n\r\n");
+                RawHttp.upgrade(port, "/?peerId=" + PeerId.generate() + "&oom=1");
             } catch (IOException expected) {
                 // the process goes away under this request
             }

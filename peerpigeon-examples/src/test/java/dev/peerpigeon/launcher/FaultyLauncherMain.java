@@ -1,4 +1,4 @@
-package dev.peerpigeon.examples;
+package dev.peerpigeon.launcher;
 
 import dev.peerpigeon.AdmissionHook;
 import dev.peerpigeon.PeerPigeonServer;
