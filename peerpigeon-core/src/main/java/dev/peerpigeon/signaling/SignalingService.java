@@ -1,29 +1,19 @@
 package dev.peerpigeon.signaling;
 
-import dev.peerpigeon.signaling.Connection;
-import dev.peerpigeon.signaling.SharedFrame;
-
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.MessageCodec;
-import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.protocol.ProtocolException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
  * The signaling protocol over {@link Connection}s: welcome, announce and discovery, relay of
  * client-to-client signals, goodbye, ping and disconnect notices (PROTOCOL.md sections 1-5, with the
- * fixes listed in DESIGN.md).
+ * fixes listed in DESIGN.md). The entry point: it owns the connection lifecycle, the rate limits and the
+ * dispatch, and hands announce/goodbye to {@link Announcements}, signal relay to {@link SignalRelay}; what the
+ * federation delivers to local peers is {@link LocalPeerDelivery} (see {@link #localDelivery()}).
  *
  * <p>Threads: stateless apart from the shared {@link PeerRegistry}; every method may be called
  * concurrently for different connections, and in order for one connection.
@@ -36,56 +26,52 @@ public final class SignalingService implements LocalDelivery {
             "connection-rejected", "renegotiation-offer", "renegotiation-answer",
             "ice-restart-offer", "ice-restart-answer");
 
-    /** Peers told about a goodbye, as in the reference: the closest by XOR distance. */
-    static final int GOODBYE_FANOUT = 5;
-
-    /** How long after its own offer a peer's initiator-conflict rejection to the same target is redundant. */
-    static final long GLARE_WINDOW_MILLIS = 10_000;
-
     private final PeerRegistry registry;
     private final SignalingSettings settings;
-    private volatile Federation federation = Federation.NONE;
-    private volatile SignalingObserver observer = SignalingObserver.NONE;
-    private volatile HubAccess hubAccess = new HubAccess(null, false);
-
-    /**
-     * Announces one peer may make: sustained per second, and burst. Each announce that changes anything fans out
-     * to every member of the network (and over the hub mesh), so without this bound one peer could fill every
-     * receiver's queue at the general message rate.
-     */
-    static final int ANNOUNCES_PER_SECOND = 2;
-    static final int ANNOUNCE_BURST = 10;
+    private final SignalingPorts ports = new SignalingPorts();
+    private final Announcements announcements;
+    private final SignalRelay relay;
+    private final LocalPeerDelivery localDelivery;
 
     public SignalingService(PeerRegistry registry, SignalingSettings settings) {
         this.registry = registry;
         this.settings = settings;
+        this.announcements = new Announcements(registry, settings, ports);
+        this.relay = new SignalRelay(registry, ports);
+        this.localDelivery = new LocalPeerDelivery(registry, settings, ports, announcements);
     }
 
     public void federation(Federation federation) {
-        this.federation = federation;
+        ports.federation = federation;
     }
 
     public void observer(SignalingObserver observer) {
-        this.observer = observer;
+        ports.observer = observer;
     }
 
     /** Who may announce as a hub (see {@link HubAccess}); sessions carry the decision made at upgrade time. */
     public void hubAccess(HubAccess access) {
-        this.hubAccess = access;
+        ports.hubAccess = access;
     }
 
     public HubAccess hubAccess() {
-        return hubAccess;
+        return ports.hubAccess;
     }
 
     public PeerRegistry registry() {
         return registry;
     }
 
+    /** Federation's port into this layer (the same methods this service implements, by delegation). */
+    public LocalDelivery localDelivery() {
+        return localDelivery;
+    }
+
     @Override
     public SignalingSettings settings() {
         return settings;
     }
+
 
     // ------------------------------------------------------------------ lifecycle of a connection
 
@@ -108,7 +94,7 @@ public final class SignalingService implements LocalDelivery {
         }
         int total = registry.connectionCount();
         log.debug("Peer {} connected ({} connections)", PeerSession.shortId(peerId), total);
-        observer.peerConnected(session, total);
+        ports.observer.peerConnected(session, total);
         connection.send(MessageCodec.connected(peerId, now));
         return session;
     }
@@ -137,16 +123,16 @@ public final class SignalingService implements LocalDelivery {
     /** The socket closed (any reason). Safe to call more than once. */
     public void close(PeerSession session, int code, String reason) {
         if (session.hubLink() != null) {
-            federation.onHubClosed(session);
+            ports.federation.onHubClosed(session);
         }
         boolean wasRegistered = registry.unregister(session);
         departNetwork(session);
         if (wasRegistered) {
             int total = registry.connectionCount();
             log.debug("Peer {} disconnected: {} {} ({} connections)", session, code, reason, total);
-            observer.peerDisconnected(session, code, reason, total);
+            ports.observer.peerDisconnected(session, code, reason, total);
             if (session.isHub()) {
-                observer.hubUnregistered(session, hubCount());
+                ports.observer.hubUnregistered(session, hubCount());
             }
         }
     }
@@ -218,13 +204,13 @@ public final class SignalingService implements LocalDelivery {
             throw unroutable("undefined");
         }
         switch (type) {
-            case "announce" -> announce(s, msg, now);
-            case "goodbye" -> goodbye(s, msg, now);
+            case "announce" -> announcements.announce(s, msg, now);
+            case "goodbye" -> announcements.goodbye(s, msg, now);
             case "ping" -> s.connection().send(MessageCodec.pong(s.peerId(), now));
             case "cleanup", "cleanup-all" -> log.debug("{} sent {} (nothing to clean: the server keeps no per-pair state)", s, type);
             default -> {
                 if (RELAYED_TYPES.contains(type)) {
-                    relay(s, msg, now);
+                    relay.relay(s, msg, now);
                 } else {
                     throw unroutable(type);
                 }
@@ -242,284 +228,55 @@ public final class SignalingService implements LocalDelivery {
         s.connection().send(MessageCodec.error(message, s.effectiveNetwork(), now));
     }
 
-    // ------------------------------------------------------------------ announce
-
-    private void announce(PeerSession s, Inbound msg, long now) throws ProtocolException {
-        if (s.announceLimiter == null) {
-            s.announceLimiter = new RateLimiter(ANNOUNCES_PER_SECOND, ANNOUNCE_BURST, System.nanoTime());
-        }
-        if (s.announceLimiter.acquire(System.nanoTime()) != RateLimiter.Verdict.PASS) {
-            throw new ProtocolException("Announce rate limit exceeded: at most " + ANNOUNCES_PER_SECOND
-                    + " announces per second (burst " + ANNOUNCE_BURST + "); announce dropped");
-        }
-        String net = networkOf(msg);
-        JsonObject data = announceData(msg.data());
-        boolean dataIsHub = data.has("isHub") && data.get("isHub").isJsonPrimitive()
-                && data.get("isHub").getAsJsonPrimitive().isBoolean() && data.get("isHub").getAsBoolean();
-        String dataJson = data.toString();
-        if (federation.onHubAnnounce(s, net, dataIsHub, dataJson)) {
-            return;
-        }
-        boolean isHub = dataIsHub || net.equals(settings.hubMeshNamespace());
-        if (isHub && !s.hubAuthorized()) {
-            hubAccess.refuse(s, net); // a plain server: data.isHub and the namespace follow the hub mesh rule
-            return;
-        }
-        // The server's values win: data cannot override the announcer's id or hub flag.
-        JsonObject discovery = new JsonObject();
-        discovery.addProperty("peerId", s.peerId());
-        discovery.addProperty("isHub", isHub);
-        for (Map.Entry<String, JsonElement> e : data.entrySet()) {
-            if (!e.getKey().equals("peerId") && !e.getKey().equals("isHub")) {
-                discovery.add(e.getKey(), e.getValue());
-            }
-        }
-        String discoveryJson = discovery.toString();
-
-        String previous = s.networkName();
-        boolean wasHub = s.isHub();
-        if (net.equals(previous) && isHub == wasHub && discoveryJson.equals(s.discoveryData())) {
-            log.debug("{} re-announced in '{}' with the same data: nothing to tell anyone", s, net);
-            return;
-        }
-        if (previous != null) {
-            departNetwork(s); // one network per peer: re-announcing moves it
-        }
-        // Membership and the snapshot of the others are atomic (each pair learns of each other exactly once);
-        // the sends, which cost a syscall each, happen after the lock so join storms use every core.
-        List<PeerSession> snapshot = new ArrayList<>();
-        boolean joined = registry.join(s, net, () -> s.announce(net, isHub, dataJson, discoveryJson, now), others -> {
-            snapshot.addAll(others);
-            federation.sendRemotePeers(s, net); // under the same lock as remote inserts: exactly once
-        });
-        if (joined && !snapshot.isEmpty()) {
-            SharedFrame aboutNewcomer = SharedFrame.of(MessageCodec.notice("peer-discovered", discoveryJson, net, null, now, null));
-            for (PeerSession other : snapshot) {
-                if (other.connection().isOpen()) {
-                    other.connection().send(aboutNewcomer);
-                }
-            }
-            for (PeerSession other : snapshot) {
-                if (other.connection().isOpen()) {
-                    s.connection().send(MessageCodec.notice("peer-discovered", other.discoveryData(), net,
-                            s.peerId(), now, null));
-                }
-            }
-        }
-        if (!joined) {
-            if (!s.isClosed()) {
-                throw new ProtocolException("Too many networks on this server; announce refused");
-            }
-            return;
-        }
-        federation.localPeerJoined(s, net);
-        log.debug("{} announced in network '{}'{}", s, net, isHub ? " as hub" : "");
-        observer.peerAnnounced(s, net, isHub);
-        if (isHub && !wasHub) {
-            observer.hubRegistered(s, hubCount());
-        }
-    }
-
-    private String networkOf(Inbound msg) throws ProtocolException {
-        String net = msg.networkName();
-        if (net == null || net.isEmpty()) {
-            return PeerRegistry.DEFAULT_NETWORK;
-        }
-        if (net.length() > settings.maxNetworkNameLength()) {
-            throw new ProtocolException("Field 'networkName' is longer than " + settings.maxNetworkNameLength()
-                    + " characters");
-        }
-        return net;
-    }
-
-    private JsonObject announceData(String data) throws ProtocolException {
-        if (data == null || data.equals("null")) {
-            return new JsonObject();
-        }
-        if (data.length() > settings.maxAnnounceDataBytes()) {
-            throw new ProtocolException("Announce 'data' is larger than " + settings.maxAnnounceDataBytes() + " bytes");
-        }
-        JsonElement parsed = JsonParser.parseString(data);
-        if (!parsed.isJsonObject()) {
-            throw new ProtocolException("Field 'data' of announce must be an object");
-        }
-        return parsed.getAsJsonObject();
-    }
-
     /** Removes the session from its network (if any) and tells the remaining members. */
     void departNetwork(PeerSession s) {
-        departNetwork(s, false);
-    }
-
-    private void departNetwork(PeerSession s, boolean goodbye) {
-        String net = s.networkName();
-        if (net == null) {
-            return;
-        }
-        long now = System.currentTimeMillis();
-        JsonObject data = new JsonObject();
-        data.addProperty("peerId", s.peerId());
-        data.add("isHub", new JsonPrimitive(s.isHub()));
-        SharedFrame notice = SharedFrame.of(MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null));
-        boolean left = registry.leave(s, net, remaining -> {
-            for (PeerSession other : remaining) {
-                if (other.connection().isOpen()) {
-                    other.connection().send(notice);
-                }
-            }
-        });
-        if (left) {
-            s.leaveNetwork();
-            federation.localPeerLeft(s, net, goodbye);
-        }
-    }
-
-    // ------------------------------------------------------------------ goodbye
-
-    private void goodbye(PeerSession s, Inbound msg, long now) throws ProtocolException {
-        String net = s.networkName();
-        if (net == null) {
-            log.debug("{} said goodbye before announcing", s);
-            return;
-        }
-        checkClaimedNetwork(s, msg);
-        sendGoodbyeToClosest(s.peerId(), net, msg.data(), msg.targetPeerId(), now);
-        observer.peerGoodbye(s);
-        // The socket stays registered (it still gets pongs and may announce again), but the peer is
-        // gone from its network; the reference instead orphaned the socket (PROTOCOL.md 9.6).
-        departNetwork(s, true);
+        announcements.departNetwork(s, false);
     }
 
     /**
-     * Sends a goodbye from {@code fromPeerId} to the {@value #GOODBYE_FANOUT} local members of {@code net}
-     * closest to it by XOR distance (the reference's choice). Used for local and remote goodbyes.
+     * Sends a goodbye from {@code fromPeerId} to the {@value Announcements#GOODBYE_FANOUT} local members of
+     * {@code net} closest to it by XOR distance (the reference's choice). Used for local and remote goodbyes.
      */
     public void sendGoodbyeToClosest(String fromPeerId, String net, String data, String target, long now) {
-        PeerRegistry.Network network = registry.network(net);
-        if (network == null) {
-            return;
-        }
-        List<PeerSession> closest = new ArrayList<>();
-        for (PeerSession p : network.members()) {
-            if (!p.peerId().equals(fromPeerId) && p.connection().isOpen() && p.hubLink() == null) {
-                closest.add(p);
-            }
-        }
-        closest.sort(Comparator.comparingInt(p -> PeerId.xorDistance(fromPeerId, p.peerId())));
-        String frame = MessageCodec.relay("goodbye", data, fromPeerId, target, net, now, null);
-        for (int i = 0; i < Math.min(GOODBYE_FANOUT, closest.size()); i++) {
-            closest.get(i).connection().send(frame);
-        }
+        announcements.sendGoodbyeToClosest(fromPeerId, net, data, target, now);
     }
 
-    /** A client's claimed network, when present, must be its real one (PROTOCOL.md 9.5). */
-    private static void checkClaimedNetwork(PeerSession s, Inbound msg) throws ProtocolException {
-        String claimed = msg.networkName();
-        if (claimed != null && !claimed.isEmpty() && !claimed.equals(s.effectiveNetwork())) {
-            throw new ProtocolException("networkName '" + claimed + "' is not the network you announced in ('"
-                    + s.effectiveNetwork() + "')");
-        }
-    }
-
-    // ------------------------------------------------------------------ relay
-
-    private void relay(PeerSession s, Inbound msg, long now) throws ProtocolException {
-        String target = msg.targetPeerId();
-        if (target == null) {
-            throw new ProtocolException("Field 'targetPeerId' is required for '" + msg.type() + "'");
-        }
-        if (!PeerId.isValid(target)) {
-            throw new ProtocolException("Field 'targetPeerId' must be 40 hex digits");
-        }
-        checkClaimedNetwork(s, msg);
-        if (msg.type().equals("offer")) {
-            s.offerSent(target, now);
-        } else if (msg.type().equals("connection-rejected") && msg.data() != null
-                && msg.data().contains("initiator_role_conflict") && s.offeredRecently(target, now, GLARE_WINDOW_MILLIS)) {
-            // Glare: both sides offered at once. The sender already offers to the target itself, so this
-            // rejection only races that offer; the 1.1.3 client, on receiving it after it switched to
-            // answering, closes the very connection it is answering. Dropping it lets the handshake finish.
-            log.debug("{}: dropped a redundant initiator_role_conflict rejection to {}", s, PeerSession.shortId(target));
-            return;
-        }
-        String net = s.effectiveNetwork();
-        PeerSession t = registry.get(target);
-        if (t != null && t.connection().isOpen() && net.equals(t.effectiveNetwork()) && t.hubLink() == null) {
-            t.connection().send(MessageCodec.relay(msg.type(), msg.data(), s.peerId(), target, net, now, null));
-            return;
-        }
-        if (t == null && federation.routeSignal(msg.type(), msg.data(), s.peerId(), target, net)) {
-            return;
-        }
-        throw new ProtocolException("Peer " + target + " is not connected in network '" + net + "'");
-    }
-
-    // ------------------------------------------------------------------ LocalDelivery (federation -> local peers)
+    // ------------------------------------------------------------------ LocalDelivery (see LocalPeerDelivery)
 
     @Override
     public boolean deliverSignal(String type, String data, String fromPeerId, String target, String net) {
-        PeerSession t = registry.get(target);
-        if (t == null || !t.connection().isOpen() || !net.equals(t.effectiveNetwork()) || t.hubLink() != null) {
-            return false;
-        }
-        t.connection().send(MessageCodec.relay(type, data, fromPeerId, target, net, System.currentTimeMillis(), null));
-        return true;
+        return localDelivery.deliverSignal(type, data, fromPeerId, target, net);
     }
 
     @Override
     public boolean changeRemote(String net, java.util.function.BooleanSupplier change,
                                 java.util.function.Supplier<String> notice) {
-        boolean[] changed = {false};
-        registry.withNetwork(net, members -> {
-            if (!change.getAsBoolean()) {
-                return;
-            }
-            changed[0] = true;
-            SharedFrame frame = SharedFrame.of(notice.get());
-            for (PeerSession m : members) {
-                if (m.connection().isOpen() && m.hubLink() == null) {
-                    m.connection().send(frame);
-                }
-            }
-        });
-        return changed[0];
+        return localDelivery.changeRemote(net, change, notice);
     }
 
     @Override
     public void remoteGoodbye(String peerId, String net) {
-        sendGoodbyeToClosest(peerId, net, "{\"peerId\":" + MessageCodec.quote(peerId) + ",\"reason\":\"goodbye\"}",
-                null, System.currentTimeMillis());
+        localDelivery.remoteGoodbye(peerId, net);
     }
 
     @Override
     public boolean isLocal(String peerId) {
-        return registry.get(peerId) != null;
+        return localDelivery.isLocal(peerId);
     }
 
     @Override
     public void forEachLocalPeer(LocalPeerVisitor visitor) {
-        for (PeerSession s : registry.sessions()) {
-            String net = s.networkName();
-            if (net != null && !s.isHub() && s.hubLink() == null && s.connection().isOpen()) {
-                visitor.visit(net, s.peerId(), s.discoveryData());
-            }
-        }
+        localDelivery.forEachLocalPeer(visitor);
     }
 
     @Override
     public void refuseHubLink(PeerSession session, String networkName) {
-        hubAccess.refuse(session, networkName);
+        localDelivery.refuseHubLink(session, networkName);
     }
 
     // ------------------------------------------------------------------ stats
 
     public int hubCount() {
-        int n = 0;
-        for (PeerSession p : registry.sessions()) {
-            if (p.isHub() || p.hubLink() != null) {
-                n++;
-            }
-        }
-        return n;
+        return Announcements.hubCount(registry);
     }
 }

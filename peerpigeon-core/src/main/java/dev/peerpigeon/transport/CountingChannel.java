@@ -1,0 +1,73 @@
+package dev.peerpigeon.transport;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The socket as Java-WebSocket sees it: it counts the bytes of our queued frames until they really
+ * leave. Every write to the socket passes here, the selector thread's writes from the library's queue
+ * and our direct writes alike; only buffers we queued ourselves ({@link #track}) are counted, so the
+ * library's own bounded writes (the 101 response, one close frame) never skew the count.
+ *
+ * <p>Threads: {@link #track} is called by senders holding the connection's monitor, {@link #write} by
+ * the selector thread or a sender; the FIFO and the counter are concurrent. Our buffers enter the
+ * FIFO in the order they enter the library's FIFO queue, so the oldest tracked buffer is the next of
+ * ours the selector writes.
+ */
+final class CountingChannel implements java.nio.channels.ByteChannel {
+    final java.nio.channels.SocketChannel channel;
+    /** Asked on close whether the socket lingers instead (true: it took the channel over). */
+    private final java.util.function.Predicate<CountingChannel> linger;
+    /** Cleared when the socket is dropped or timed out: then it is closed at once. */
+    volatile boolean lingers = true;
+    /** While lingering: System.nanoTime() after which it is closed. */
+    volatile long lingerUntil;
+    private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> tracked =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Bytes of tracked buffers not yet written. */
+    final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+
+    CountingChannel(java.nio.channels.SocketChannel channel, java.util.function.Predicate<CountingChannel> linger) {
+        this.channel = channel;
+        this.linger = linger;
+    }
+
+    void track(ByteBuffer frame) {
+        queued.addAndGet(frame.remaining());
+        tracked.add(frame);
+    }
+
+    void clear() {
+        tracked.clear();
+        queued.set(0);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        int n = channel.write(src);
+        if (tracked.peek() == src) {
+            queued.addAndGet(-n);
+            if (!src.hasRemaining()) {
+                tracked.poll();
+            }
+        }
+        return n;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return channel.read(dst);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (!linger.test(this)) {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.peerpigeon.transport;
+
+import org.java_websocket.exceptions.IncompleteHandshakeException;
+import org.java_websocket.exceptions.InvalidHandshakeException;
+import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.HandshakeImpl1Client;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Parses an HTTP request head leniently, any method, so the server can answer it with a real status: a pure
+ * function of the bytes received so far. Stateless.
+ */
+final class RequestHeadParser {
+    /** Longest request head accepted; larger ones are refused before they are buffered. */
+    static final int MAX_HEAD_BYTES = 16 * 1024;
+
+    private RequestHeadParser() {
+    }
+
+    /** A parsed request head that remembers its method and whether it could be parsed at all. */
+    static final class ParsedRequest extends HandshakeImpl1Client {
+        String method = "GET";
+        boolean malformed;
+    }
+
+    /**
+     * Parses the head at the buffer's position. On success the buffer is left after its CRLFCRLF (any frames
+     * that follow stay in it). Throws {@link IncompleteHandshakeException} while the head is incomplete and
+     * {@link InvalidHandshakeException} once more than {@link #MAX_HEAD_BYTES} arrived without its end.
+     */
+    static ParsedRequest parse(ByteBuffer buf) throws InvalidHandshakeException {
+        int start = buf.position();
+        int end = findHeadEnd(buf);
+        if (end < 0) {
+            if (buf.remaining() > MAX_HEAD_BYTES) {
+                throw new InvalidHandshakeException("request head larger than " + MAX_HEAD_BYTES + " bytes");
+            }
+            throw new IncompleteHandshakeException(buf.capacity() + 128);
+        }
+        byte[] head = new byte[end - start];
+        buf.get(head);
+        buf.position(end + 4); // after CRLFCRLF; any frames that follow stay in the buffer
+        String text = new String(head, StandardCharsets.ISO_8859_1);
+        String[] lines = text.split("\r\n", -1);
+        ParsedRequest request = new ParsedRequest();
+        if (head.length > MAX_HEAD_BYTES) {
+            request.malformed = true; // answered with 400 and closed
+        }
+        String[] first = lines[0].split(" ", -1);
+        if (first.length == 3 && !first[0].isEmpty() && first[1].startsWith("/")
+                && first[2].toUpperCase(Locale.ROOT).startsWith("HTTP/")) {
+            request.method = first[0];
+            request.setResourceDescriptor(first[1]);
+        } else {
+            request.malformed = true;
+            request.setResourceDescriptor("/");
+        }
+        for (int i = 1; i < lines.length; i++) {
+            int colon = lines[i].indexOf(':');
+            if (colon <= 0) {
+                request.malformed = true;
+                continue;
+            }
+            String name = lines[i].substring(0, colon).trim();
+            String value = lines[i].substring(colon + 1).trim();
+            if (request.hasFieldValue(name)) {
+                value = request.getFieldValue(name) + ", " + value;
+            }
+            request.put(name, value);
+        }
+        return request;
+    }
+
+    private static int findHeadEnd(ByteBuffer buf) {
+        int limit = buf.limit();
+        for (int i = buf.position(); i + 3 < limit; i++) {
+            if (buf.get(i) == '\r' && buf.get(i + 1) == '\n' && buf.get(i + 2) == '\r' && buf.get(i + 3) == '\n') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** True when the request is a WebSocket upgrade this draft can complete. */
+    static boolean isUpgrade(ClientHandshake request) {
+        if (!(request instanceof ParsedRequest parsed) || parsed.malformed || !"GET".equals(parsed.method)) {
+            return false;
+        }
+        String connection = request.getFieldValue("Connection").toLowerCase(Locale.ROOT);
+        return request.getFieldValue("Upgrade").equalsIgnoreCase("websocket")
+                && connection.contains("upgrade")
+                && !request.getFieldValue("Sec-WebSocket-Key").isEmpty()
+                && "13".equals(request.getFieldValue("Sec-WebSocket-Version").trim());
+    }
+
+    static String method(ClientHandshake request) {
+        return request instanceof ParsedRequest parsed ? parsed.method : "GET";
+    }
+
+    static boolean malformed(ClientHandshake request) {
+        return request instanceof ParsedRequest parsed && parsed.malformed;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.peerpigeon.transport;
+
+import org.java_websocket.WebSocketAdapter;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.WebSocketServerFactory;
+import org.java_websocket.drafts.Draft;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Creates {@link Tracked} sockets and sees each accepted channel first (selector thread): refills the
+ * descriptor reserve (pausing accepts when that fails), asks the handler's connection limits (per IP, total)
+ * and counts the socket. Stateless itself: the state it updates is owned by {@link AcceptGuard},
+ * {@link HandshakeSweeper} and {@link LingeringCloser}.
+ */
+final class TrackingSocketFactory implements WebSocketServerFactory {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+
+    private final AcceptGuard acceptGuard;
+    private final HandshakeSweeper handshakes;
+    private final LingeringCloser lingering;
+    /** The handler's admission at accept ({@link TransportHandler#onAccepted}). */
+    private final Predicate<InetSocketAddress> onAccepted;
+
+    TrackingSocketFactory(AcceptGuard acceptGuard, HandshakeSweeper handshakes, LingeringCloser lingering,
+                          Predicate<InetSocketAddress> onAccepted) {
+        this.acceptGuard = acceptGuard;
+        this.handshakes = handshakes;
+        this.lingering = lingering;
+        this.onAccepted = onAccepted;
+    }
+
+    @Override
+    public WebSocketImpl createWebSocket(WebSocketAdapter a, Draft d) {
+        return new Tracked(a, List.of(d));
+    }
+
+    @Override
+    public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> d) {
+        return new Tracked(a, d);
+    }
+
+    @Override
+    public java.nio.channels.ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
+        // Closing the channel here (instead of throwing) keeps the library's accept loop on its normal path.
+        if (!acceptGuard.admit(channel)) {
+            return channel;
+        }
+        if (!(key.attachment() instanceof Tracked t)) {
+            return channel;
+        }
+        InetSocketAddress remote;
+        try {
+            remote = (InetSocketAddress) channel.getRemoteAddress();
+        } catch (IOException | RuntimeException e) {
+            AcceptGuard.closeQuietly(channel);
+            return channel;
+        }
+        if (!onAccepted.test(remote)) {
+            log.debug("Closed {} at accept: connection limits", remote);
+            AcceptGuard.closeQuietly(channel);
+            return channel;
+        }
+        t.remote = remote;
+        t.counted = true;
+        acceptGuard.socketOpened();
+        handshakes.add(t);
+        return new CountingChannel(channel, lingering::linger); // every write passes here: queued bytes are counted exactly
+    }
+
+    @Override
+    public void close() {
+    }
+}

@@ -1,0 +1,155 @@
+package dev.peerpigeon.transport;
+
+import dev.peerpigeon.signaling.Connection;
+import dev.peerpigeon.signaling.SharedFrame;
+
+import org.java_websocket.WebSocket;
+import org.java_websocket.WebSocketImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import static dev.peerpigeon.transport.FrameHeaders.frame;
+
+/**
+ * {@link Connection} over a Java-WebSocket socket, with a bounded send queue.
+ *
+ * <p>Writes: when nothing is queued, a frame is written to the socket directly by the calling thread
+ * (non-blocking); only what the kernel does not take goes through Java-WebSocket's queue and selector.
+ * That saves the selector wake-up, two epoll updates and a thread hop per message. It is safe because
+ * Java-WebSocket keeps a buffer in its queue until fully written (so "queue empty" means no write in
+ * progress) and every writer of this connection holds this object's monitor.
+ *
+ * <p>Bounds: what the kernel does not take is queued and counted exactly ({@link CountingChannel}), data
+ * frames, our pings and the pongs answering the client's pings alike. Not counted: the library's own
+ * close frame (one per connection, at most 127 bytes).
+ *
+ * <p>Threads: any sender; every write of one connection holds this object's monitor (see above).
+ */
+final class WsConnection implements Connection {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+    private final WebSocket socket;
+    private final int maxQueuedFrames;
+    private final long maxQueuedBytes;
+    /** Set (under the monitor) when a frame was refused: the connection is being dropped. */
+    private boolean dropping;
+
+    WsConnection(WebSocket socket, int maxQueuedFrames, long maxQueuedBytes) {
+        this.socket = socket;
+        this.maxQueuedFrames = maxQueuedFrames;
+        this.maxQueuedBytes = maxQueuedBytes;
+    }
+
+    @Override
+    public void send(String text) {
+        if (socket.isOpen()) {
+            enqueue(frame(0x1, text.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Override
+    public void send(SharedFrame prepared) {
+        if (socket.isOpen()) {
+            byte[] wire = prepared.wire(FrameHeaders.SERVER_TEXT_FRAME);
+            enqueue(ByteBuffer.wrap(wire)); // shared bytes, own position
+        }
+    }
+
+    /**
+     * Writes what the kernel takes at once; queues the rest, counted against the bounds. The frame
+     * count and the byte count are both checked on every enqueue (O(1) counters): a receiver that does
+     * not read is dropped as soon as either is exceeded, data frames, pings and pongs alike.
+     */
+    private void enqueue(ByteBuffer frame) {
+        long refused = write(frame);
+        if (refused >= 0) {
+            log.warn("Dropping {}: {} bytes to queue, it does not read fast enough", remoteAddress(), refused);
+            // A close frame would queue behind data it never reads: drop the socket and its queue now.
+            // Outside the monitor: the close callbacks send to other connections.
+            abort(1008, "Send queue overflow (slow consumer)");
+        }
+    }
+
+    /** Writes or queues the frame and returns -1, or returns the bytes it would have queued (refused). */
+    private synchronized long write(ByteBuffer frame) {
+        if (dropping) {
+            return -1; // being aborted: nothing may follow a frame that was cut short
+        }
+        WebSocketImpl impl = (WebSocketImpl) socket;
+        if (impl.outQueue.isEmpty()) {
+            try {
+                impl.getChannel().write(frame);
+            } catch (IOException e) {
+                return -1; // the socket is going away; the close callback cleans up
+            }
+            if (!frame.hasRemaining()) {
+                return -1;
+            }
+        }
+        CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
+        long queuedBytes = counter == null ? 0 : counter.queued.get() + frame.remaining();
+        if (impl.outQueue.size() >= maxQueuedFrames || queuedBytes > maxQueuedBytes) {
+            dropping = true;
+            return queuedBytes;
+        }
+        if (counter != null) {
+            counter.track(frame); // before the library's queue: the selector may write it at once
+        }
+        impl.outQueue.add(frame);
+        try {
+            impl.getWebSocketListener().onWriteDemand(impl);
+        } catch (RuntimeException e) {
+            // the key was cancelled concurrently: the connection is closing
+        }
+        return -1;
+    }
+
+    /** Answers a received ping through the counted send path (the library would queue it unbounded). */
+    void pong(ByteBuffer pingPayload) {
+        if (socket.isOpen()) {
+            byte[] payload = new byte[pingPayload.remaining()];
+            pingPayload.duplicate().get(payload);
+            enqueue(frame(0xA, payload));
+        }
+    }
+
+    @Override
+    public synchronized void close(int code, String reason) {
+        socket.close(code, reason); // under the monitor: the close frame cannot split a partly written frame
+    }
+
+    @Override
+    public void abort(int code, String reason) {
+        if (socket instanceof WebSocketImpl impl) {
+            impl.outQueue.clear();
+            if (impl.getChannel() instanceof CountingChannel c) {
+                c.clear();
+                c.lingers = false; // dropped without a close frame: nothing to protect, free the descriptor now
+            }
+            impl.closeConnection(code, reason);
+        } else {
+            socket.close(code, reason);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return socket.isOpen();
+    }
+
+    @Override
+    public void sendPing() {
+        if (socket.isOpen()) {
+            enqueue(frame(0x9, new byte[0]));
+        }
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return socket.getRemoteSocketAddress();
+    }
+}

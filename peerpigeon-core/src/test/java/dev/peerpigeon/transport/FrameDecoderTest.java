@@ -1,0 +1,149 @@
+package dev.peerpigeon.transport;
+
+import org.java_websocket.exceptions.LimitExceededException;
+import org.java_websocket.framing.Framedata;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Our bounded frame decoder, fed bytes without any socket. */
+class FrameDecoderTest {
+    private static final int LIMIT = 1000;
+
+    private static FrameDecoder serverSide() {
+        return new FrameDecoder(LIMIT, () -> true);
+    }
+
+    /** A client frame: masked with a fixed key. */
+    private static byte[] clientFrame(boolean fin, int opcode, byte[] payload) {
+        int len = payload.length;
+        ByteBuffer b = ByteBuffer.allocate(FrameHeaders.headerLength(len, true) + len);
+        FrameHeaders.putHeader(b, (fin ? 0x80 : 0) | opcode, len, true);
+        byte[] mask = {0x12, 0x34, 0x56, 0x78};
+        b.put(mask);
+        for (int i = 0; i < len; i++) {
+            b.put((byte) (payload[i] ^ mask[i & 3]));
+        }
+        return b.array();
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] p : parts) {
+            out.writeBytes(p);
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] text(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Opcode and payload of each frame, comparable. */
+    private static List<String> describe(List<Framedata> frames) {
+        List<String> out = new ArrayList<>();
+        for (Framedata f : frames) {
+            ByteBuffer p = f.getPayloadData();
+            byte[] bytes = new byte[p.remaining()];
+            p.duplicate().get(bytes);
+            out.add(f.getOpcode() + ":" + f.isFin() + ":" + Arrays.toString(bytes));
+        }
+        return out;
+    }
+
+    @Test
+    void aFrameSplitAtEveryByteBoundaryDecodesTheSame() throws Exception {
+        byte[] wire = concat(
+                clientFrame(true, 0x1, text("hello")),
+                clientFrame(false, 0x1, text("frag")),       // a fragmented message ...
+                clientFrame(true, 0x9, text("ping")),        // ... with a control frame between its fragments
+                clientFrame(true, 0x0, text("mented")),
+                clientFrame(true, 0x1, text("x".repeat(300))), // 16-bit length
+                clientFrame(true, 0x2, new byte[]{1, 2, 3}),
+                clientFrame(true, 0x1, new byte[0]));
+        List<String> whole = describe(serverSide().decode(ByteBuffer.wrap(wire)));
+        assertThat(whole).hasSize(6);
+        assertThat(whole.get(0)).isEqualTo("TEXT:true:" + Arrays.toString(text("hello")));
+        assertThat(whole.get(1)).startsWith("PING:");
+        assertThat(whole.get(2)).isEqualTo("TEXT:true:" + Arrays.toString(text("fragmented")));
+        for (int split = 0; split <= wire.length; split++) {
+            FrameDecoder d = serverSide();
+            List<Framedata> frames = new ArrayList<>(d.decode(ByteBuffer.wrap(wire, 0, split)));
+            frames.addAll(d.decode(ByteBuffer.wrap(wire, split, wire.length - split)));
+            assertThat(describe(frames)).as("split at %d", split).isEqualTo(whole);
+        }
+        FrameDecoder oneByOne = serverSide();
+        List<Framedata> frames = new ArrayList<>();
+        for (byte b : wire) {
+            frames.addAll(oneByOne.decode(ByteBuffer.wrap(new byte[]{b})));
+        }
+        assertThat(describe(frames)).isEqualTo(whole);
+    }
+
+    @Test
+    void aFragmentedMessageOverTheLimitIs1009BeforeItsPayloadIsBuffered() throws Exception {
+        FrameDecoder d = serverSide();
+        assertThat(d.decode(ByteBuffer.wrap(clientFrame(false, 0x1, new byte[600])))).isEmpty();
+        // Each fragment is under the limit; together they are not. Only the header of the second one is sent.
+        byte[] second = clientFrame(true, 0x0, new byte[600]);
+        assertThatThrownBy(() -> d.decode(ByteBuffer.wrap(second, 0, 8)))
+                .isInstanceOfSatisfying(LimitExceededException.class, e -> assertThat(e.getCloseCode()).isEqualTo(1009));
+        // Everything after the violation is discarded.
+        assertThat(d.decode(ByteBuffer.wrap(clientFrame(true, 0x1, text("after"))))).isEmpty();
+    }
+
+    @Test
+    void aFrameOverTheLimitIs1009() {
+        assertThatThrownBy(() -> serverSide().decode(ByteBuffer.wrap(clientFrame(true, 0x1, new byte[LIMIT + 1]), 0, 8)))
+                .isInstanceOfSatisfying(LimitExceededException.class, e -> assertThat(e.getCloseCode()).isEqualTo(1009));
+    }
+
+    @Test
+    void aFrameAtTheLimitDecodes() throws Exception {
+        assertThat(serverSide().decode(ByteBuffer.wrap(clientFrame(true, 0x2, new byte[LIMIT])))).hasSize(1);
+    }
+
+    @Test
+    void anUnmaskedClientFrameIs1002() throws Exception {
+        FrameDecoder d = serverSide();
+        List<Framedata> frames = d.decode(ByteBuffer.wrap(concat(FrameHeaders.frame(0x1, text("hi")).array(),
+                clientFrame(true, 0x1, text("after")))));
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0)).isInstanceOfSatisfying(FrameDecoder.Violation.class, v -> {
+            assertThat(v.code).isEqualTo(1002);
+            assertThat(v.reason).contains("masked");
+        });
+        assertThat(d.decode(ByteBuffer.wrap(clientFrame(true, 0x1, text("later"))))).isEmpty();
+    }
+
+    @Test
+    void serverFramesNeedNoMaskOnTheClientSide() throws Exception {
+        FrameDecoder clientSide = new FrameDecoder(LIMIT, () -> false);
+        assertThat(describe(clientSide.decode(FrameHeaders.frame(0x1, text("hi")))))
+                .containsExactly("TEXT:true:" + Arrays.toString(text("hi")));
+    }
+
+    @Test
+    void protocolViolationsAre1002() throws Exception {
+        byte[] rsv = clientFrame(true, 0x1, text("x"));
+        rsv[0] |= 0x40;
+        byte[] unknownOpcode = clientFrame(true, 0x3, text("x"));
+        byte[] fragmentedPing = clientFrame(false, 0x9, text("x"));
+        byte[] orphanContinuation = clientFrame(true, 0x0, text("x"));
+        byte[] newMessageMidFragment = concat(clientFrame(false, 0x1, text("a")), clientFrame(true, 0x1, text("b")));
+        for (byte[] wire : List.of(rsv, unknownOpcode, fragmentedPing, orphanContinuation, newMessageMidFragment)) {
+            List<Framedata> frames = serverSide().decode(ByteBuffer.wrap(wire));
+            assertThat(frames).hasSize(1);
+            assertThat(frames.get(0)).isInstanceOfSatisfying(FrameDecoder.Violation.class,
+                    v -> assertThat(v.code).isEqualTo(1002));
+        }
+    }
+}
