@@ -150,7 +150,7 @@ class MemoryAttackTest {
                     sender.sendText(announce("fanout"));
                     Await.until("receivers announced", Duration.ofSeconds(10), () -> watcher.framesReceived() >= 7);
                     String sdp = "s".repeat(MIB - 400);
-                    java.util.concurrent.ScheduledFuture<?> watchdog = deadline(sender, 120);
+                    java.util.concurrent.ScheduledFuture<?> watchdog = deadline(sender, 240); // ~8 s on a quiet box; generous because a loaded 2-core CI box is much slower
                     try {
                         // 30 offers of 1 MiB to each of 6 receivers that never read: 180 MB to hold
                         for (int round = 0; round < 30; round++) {
