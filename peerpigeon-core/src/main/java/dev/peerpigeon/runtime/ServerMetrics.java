@@ -164,6 +164,33 @@ public final class ServerMetrics implements Meters {
                          long sendQueueBytes) {
     }
 
+    /** The public snapshot (see {@link dev.peerpigeon.MetricsSnapshot}). */
+    public dev.peerpigeon.MetricsSnapshot snapshot(Gauges g) {
+        java.util.Map<String, Long> rec = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Long> rel = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < MESSAGE_TYPES.length; i++) {
+            rec.put(MESSAGE_TYPES[i], received[i].sum());
+            rel.put(MESSAGE_TYPES[i], relayed[i].sum());
+        }
+        java.util.Map<String, Long> ref = new java.util.LinkedHashMap<>();
+        for (Refusal r : Refusal.values()) {
+            ref.put(r.label(), refusals[r.ordinal()].sum());
+        }
+        java.util.Map<String, Long> ev = new java.util.LinkedHashMap<>();
+        for (LinkEvent e : LinkEvent.values()) {
+            ev.put(e.label(), linkEvents[e.ordinal()].sum());
+        }
+        java.util.Map<Double, Long> buckets = new java.util.TreeMap<>();
+        long cumulative = 0;
+        for (int i = 0; i <= BUCKETS.length; i++) {
+            cumulative += latency[i].sum();
+            buckets.put(i < BUCKETS.length ? BUCKETS[i] : Double.POSITIVE_INFINITY, cumulative);
+        }
+        return new dev.peerpigeon.MetricsSnapshot(g.connections(), g.peers(), g.networks(), g.hubLinks(),
+                g.remotePeers(), g.sendQueueBytes(), rec, rel, errorsSent.sum(), ref, slowDropped.sum(), ev, buckets,
+                cumulative, latencyNanos.sum() / 1e9);
+    }
+
     /** Every family, gauges first, for {@link MetricsText#render}. */
     public List<Family> families(Gauges g) {
         List<Family> out = new ArrayList<>();

@@ -49,12 +49,12 @@ public final class ServerRuntime {
     private final LivenessMonitor liveness;
     private final ServerMetrics metrics;
 
-    private ServerRuntime(ServerConfig cfg, EventDispatcher events, Host host) {
+    private ServerRuntime(ServerConfig cfg, EventDispatcher events, Host host, ServerMetrics metrics) {
         this.config = cfg;
         ServerConfig.Limits lim = cfg.limits();
         ServerConfig.Hub hub = cfg.hub();
         registry = new PeerRegistry(lim.maxConnections(), lim.maxNetworks());
-        metrics = new ServerMetrics();
+        this.metrics = metrics;
         SignalingService signaling = new SignalingService(registry, new SignalingSettings(hub.namespace(),
                 lim.maxNetworkNameLength(), lim.maxAnnounceDataBytes(), lim.maxMessagesPerSecond(), lim.messageBurst()));
         IpLimiter ipLimiter = new IpLimiter(lim.maxConnectionsPerIp(), lim.maxConnectionsPerIpPerSecond(),
@@ -97,8 +97,8 @@ public final class ServerRuntime {
      *
      * @throws BindException when no port could be bound
      */
-    public static ServerRuntime start(ServerConfig cfg, EventDispatcher events, Host host) {
-        return new ServerRuntime(cfg, events, host);
+    public static ServerRuntime start(ServerConfig cfg, EventDispatcher events, Host host, ServerMetrics metrics) {
+        return new ServerRuntime(cfg, events, host, metrics);
     }
 
     private static WebSocketTransport<PeerSession> bind(ServerConfig cfg, TransportBridge bridge, ServerMetrics metrics) {
