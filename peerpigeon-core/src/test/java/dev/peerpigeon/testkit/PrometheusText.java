@@ -146,6 +146,8 @@ public final class PrometheusText {
         return switch (type) {
             case "histogram" -> name.equals(current + "_bucket") || name.equals(current + "_sum")
                     || name.equals(current + "_count") ? current : null;
+            case "summary" -> name.equals(current) || name.equals(current + "_sum")
+                    || name.equals(current + "_count") ? current : null;
             case "counter" -> (openMetrics ? name.equals(current + "_total") : name.equals(current)
                     && current.endsWith("_total")) ? current : null;
             default -> name.equals(current) ? current : null;
