@@ -27,7 +27,6 @@ import java.util.function.ToDoubleFunction;
  */
 public final class PeerPigeonMeterBinder implements MeterBinder {
     static final long SNAPSHOT_MILLIS = 500;
-    private static final String[] TYPES = {"announce", "offer", "answer", "ice-candidate", "goodbye", "ping", "other"};
 
     private final PeerPigeonServer server;
     private volatile Cached cached;
@@ -61,7 +60,7 @@ public final class PeerPigeonMeterBinder implements MeterBinder {
                 MetricsSnapshot::remotePeers);
         gauge(registry, "peerpigeon.send.queue", "Bytes queued to send, summed over connections", "bytes",
                 MetricsSnapshot::sendQueueBytes);
-        for (String type : TYPES) {
+        for (String type : snapshot().messagesReceived().keySet()) { // the fixed label sets, from the server
             counter(registry, "peerpigeon.messages.received", "Client messages received, by type", "type", type,
                     s -> s.messagesReceived().get(type));
             counter(registry, "peerpigeon.messages.relayed", "Client signals handed on to their target, by type",
