@@ -1,6 +1,6 @@
 /**
  * PeerPigeon signaling server and hub. Only {@code dev.peerpigeon} (the facade, its config, events, stats and
- * hooks) is API; every other package is internal and may change without notice.
+ * hooks) and {@code dev.peerpigeon.micrometer} (the optional Micrometer binder) are API; every other package is internal and may change without notice.
  *
  * <p>No package is opened: Gson is used only through its tree model (JsonParser/JsonObject), never to
  * reflect over our classes.
@@ -12,6 +12,10 @@ module dev.peerpigeon {
     // DirectBuffer and file-descriptor gauges in the stats (java.lang.management, com.sun.management).
     requires java.management;
     requires jdk.management;
+    // Optional: only dev.peerpigeon.micrometer needs it, and only when the application binds it.
+    requires static micrometer.core; // its Automatic-Module-Name (not io.micrometer.core)
 
     exports dev.peerpigeon;
+    // API too: the MeterBinder an application hands its Micrometer registry.
+    exports dev.peerpigeon.micrometer;
 }

@@ -14,7 +14,7 @@ import java.util.function.IntConsumer;
 /**
  * Maps the reference server's environment variables onto a builder: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
  * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
- * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
+ * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
  * HANDSHAKE_TIMEOUT (ms). Unset or empty variables keep the default; every failure names the variable (and never
  * echoes a value that may hold a secret). Stateless.
@@ -47,6 +47,7 @@ final class EnvironmentConfig {
         r.string("HUB_SECRET", b::hubSecret);
         r.bool("ALLOW_UNAUTHENTICATED_HUBS", b::allowUnauthenticatedHubs);
         r.bool("VERBOSE_LOGGING", b::verboseLogging);
+        r.bool("METRICS", b::metrics);
         r.integer("PEER_TIMEOUT", v -> b.peerTimeout(v));
         r.integer("MAX_CONNECTIONS_PER_IP", b::maxConnectionsPerIp);
         r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);

@@ -5,6 +5,7 @@ import dev.peerpigeon.PeerPigeonException.StateException;
 import dev.peerpigeon.federation.HubMesh;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.runtime.EventDispatcher;
+import dev.peerpigeon.runtime.ServerMetrics;
 import dev.peerpigeon.runtime.ServerRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,8 @@ public final class PeerPigeonServer implements AutoCloseable {
 
     private final Object lifecycle = new Object();
     private final EventDispatcher events = new EventDispatcher();
+    /** The counters, one set per server object: they keep counting across restarts (monotonic for scrapers). */
+    private final ServerMetrics metrics = new ServerMetrics();
     private final CountDownLatch startFinished = new CountDownLatch(1);
     private volatile ServerConfig config;
     private volatile State state = State.NEW;   // transitions under lifecycle
@@ -93,7 +96,7 @@ public final class PeerPigeonServer implements AutoCloseable {
         try {
             ServerRuntime run;
             try {
-                run = ServerRuntime.start(cfg, events, new Host());
+                run = ServerRuntime.start(cfg, events, new Host(), metrics);
             } catch (RuntimeException e) {
                 synchronized (lifecycle) {
                     state = State.STOPPED;
@@ -219,6 +222,12 @@ public final class PeerPigeonServer implements AutoCloseable {
                     0, cfg.limits().maxConnections(), 0, cfg.listen().host(), -1);
         }
         return run.stats().serverStats(isRunning());
+    }
+
+    /** A snapshot of the meters {@code GET /metrics} renders (gauges 0 when not running). Any thread. */
+    public MetricsSnapshot getMetrics() {
+        ServerRuntime run = runtime;
+        return metrics.snapshot(run == null ? new ServerMetrics.Gauges(0, 0, 0, 0, 0, 0) : run.stats().gauges());
     }
 
     public HubStats getHubStats() {

@@ -27,6 +27,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     int maxMessageSize = 1_048_576;
     int maxPortRetries = 10;
     boolean verboseLogging;
+    boolean metrics = true;
     boolean isHub;
     String hubMeshNamespace = ServerConfig.DEFAULT_NAMESPACE;
     String hubPeerId;
@@ -153,6 +154,12 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     /** Logs every frame at INFO. Default false. */
     public B verboseLogging(boolean on) {
         this.verboseLogging = on;
+        return self();
+    }
+
+    /** Serves {@code GET /metrics} (Prometheus text format); when false it answers 404. Default true. */
+    public B metrics(boolean on) {
+        this.metrics = on;
         return self();
     }
 

@@ -23,12 +23,15 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The JPMS boundary: target/classes is a module that exports exactly {@code dev.peerpigeon}, and no public
+ * The JPMS boundary: target/classes is a module that exports exactly {@code dev.peerpigeon} and
+ * {@code dev.peerpigeon.micrometer} (the optional Micrometer binder, API since issue 12), and no public
  * signature of that package leaks a type from one of our unexported packages (tests run on the classpath, so
  * this is what keeps the boundary honest).
  */
 class ModuleBoundaryTest {
     static final String API = "dev.peerpigeon";
+    /** The second API package: an application constructs its MeterBinder (micrometer-core is optional). */
+    static final String MICROMETER = "dev.peerpigeon.micrometer";
 
     /** The module as built: the directory the main classes (and module-info.class) are compiled to. */
     private static ModuleDescriptor descriptor() throws Exception {
@@ -41,7 +44,7 @@ class ModuleBoundaryTest {
     void theModuleExportsOnlyTheApiPackageAndOpensNothing() throws Exception {
         ModuleDescriptor d = descriptor();
         assertThat(d.exports()).allSatisfy(e -> assertThat(e.isQualified()).isFalse());
-        assertThat(d.exports().stream().map(ModuleDescriptor.Exports::source)).containsExactly(API);
+        assertThat(d.exports().stream().map(ModuleDescriptor.Exports::source)).containsExactlyInAnyOrder(API, MICROMETER);
         assertThat(d.opens()).isEmpty();
         assertThat(d.isOpen()).isFalse();
         assertThat(d.packages()).contains("dev.peerpigeon.transport", "dev.peerpigeon.federation",
@@ -54,7 +57,10 @@ class ModuleBoundaryTest {
         Set<String> exported = d.exports().stream().map(ModuleDescriptor.Exports::source).collect(Collectors.toSet());
         Set<String> internal = d.packages().stream().filter(p -> !exported.contains(p)).collect(Collectors.toSet());
         List<String> leaks = new ArrayList<>();
-        for (String name : classNames(API)) {
+        List<String> names = new ArrayList<>(classNames(API));
+        names.addAll(classNames(MICROMETER));
+        assertThat(names).contains(MICROMETER + ".PeerPigeonMeterBinder");
+        for (String name : names) {
             Class<?> c = Class.forName(name);
             if (!isVisible(c)) {
                 continue;

@@ -39,7 +39,8 @@ public final class HttpEndpoints {
             return new HttpResponse(200, "OK", headers, new byte[0]);
         }
         String path = head.path();
-        boolean known = path.equals("/health") || path.equals("/hubs") || path.equals("/stats") || path.equals("/hubstats");
+        boolean known = path.equals("/health") || path.equals("/hubs") || path.equals("/stats") || path.equals("/hubstats")
+                || path.equals("/metrics");
         if (known && !method.equals("GET") && !method.equals("HEAD")) {
             Map<String, String> headers = cors();
             headers.put("Allow", "GET, HEAD, OPTIONS");
@@ -52,6 +53,7 @@ public final class HttpEndpoints {
             case "/stats" -> json(StatusDocuments.stats(source.server()).toString());
             case "/hubstats" -> json(StatusDocuments.hubStats(source.hubs(), source.refusedLinkFrames(),
                     System.currentTimeMillis()).toString());
+            case "/metrics" -> metrics(head);
             default -> text(200, "OK", DEFAULT_TEXT);
         };
         if (method.equals("HEAD")) {
@@ -74,6 +76,17 @@ public final class HttpEndpoints {
         headers.put("Sec-WebSocket-Version", "13");
         return HttpResponse.of(426, "Upgrade Required", "text/plain",
                 "WebSocket upgrade needs GET, Sec-WebSocket-Key and Sec-WebSocket-Version: 13", headers);
+    }
+
+    /** Prometheus text 0.0.4, or OpenMetrics when the Accept header asks for it; 404 when switched off. */
+    private HttpResponse metrics(RequestHead head) {
+        java.util.List<MetricsText.Family> families = source.metrics();
+        if (families == null) {
+            return text(404, "Not Found", "Not Found");
+        }
+        boolean open = MetricsText.wantsOpenMetrics(head.header("Accept"));
+        return HttpResponse.of(200, "OK", open ? MetricsText.OPENMETRICS_TYPE : MetricsText.PROMETHEUS_TYPE,
+                MetricsText.render(families, open), cors());
     }
 
     private HttpResponse json(String body) {

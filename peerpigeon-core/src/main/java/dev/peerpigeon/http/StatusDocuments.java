@@ -35,6 +35,11 @@ public final class StatusDocuments {
 
         /** Seconds since the JVM started. */
         double processUptimeSeconds();
+
+        /** The metric families for {@code /metrics}, or null when metrics are switched off (404). */
+        default java.util.List<MetricsText.Family> metrics() {
+            return null;
+        }
     }
 
     /** {@code /health}. */

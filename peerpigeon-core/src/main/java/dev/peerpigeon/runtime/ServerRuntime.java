@@ -3,6 +3,7 @@ package dev.peerpigeon.runtime;
 import dev.peerpigeon.PeerPigeonException.BindException;
 import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.federation.HubMesh;
+import dev.peerpigeon.federation.MeshObserver;
 import dev.peerpigeon.federation.MeshSettings;
 import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.signaling.HubAccess;
@@ -46,27 +47,30 @@ public final class ServerRuntime {
     private final WebSocketTransport<PeerSession> transport;
     private final int port;
     private final LivenessMonitor liveness;
+    private final ServerMetrics metrics;
 
-    private ServerRuntime(ServerConfig cfg, EventDispatcher events, Host host) {
+    private ServerRuntime(ServerConfig cfg, EventDispatcher events, Host host, ServerMetrics metrics) {
         this.config = cfg;
         ServerConfig.Limits lim = cfg.limits();
         ServerConfig.Hub hub = cfg.hub();
         registry = new PeerRegistry(lim.maxConnections(), lim.maxNetworks());
+        this.metrics = metrics;
         SignalingService signaling = new SignalingService(registry, new SignalingSettings(hub.namespace(),
                 lim.maxNetworkNameLength(), lim.maxAnnounceDataBytes(), lim.maxMessagesPerSecond(), lim.messageBurst()));
         IpLimiter ipLimiter = new IpLimiter(lim.maxConnectionsPerIp(), lim.maxConnectionsPerIpPerSecond(),
                 lim.maxConnections());
         signaling.observer(events.signalingObserver());
+        signaling.meters(metrics);
         hubAccess = new HubAccess(hub.secret(), hub.allowUnauthenticatedHubs());
         signaling.hubAccess(hubAccess);
-        hubMesh = hub.enabled() ? createMesh(cfg, signaling, events) : null;
-        stats = new StatsCollector(cfg, registry, hubMesh);
+        hubMesh = hub.enabled() ? createMesh(cfg, signaling, metrics.countingLinks(events.meshObserver())) : null;
+        stats = new StatsCollector(cfg, registry, hubMesh, metrics);
         HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats);
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
-                lim.maxConnections());
+                lim.maxConnections(), metrics);
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
                 lim.maxMessageSize(), cfg.verboseLogging());
-        transport = bind(cfg, bridge);
+        transport = bind(cfg, bridge, metrics);
         port = transport.port();
         stats.bound(port, System.currentTimeMillis());
         liveness = new LivenessMonitor(registry, ipLimiter, cfg.liveness().peerTimeout().toMillis(),
@@ -74,7 +78,7 @@ public final class ServerRuntime {
     }
 
     /** The one place the hub mesh is wired to the run. */
-    private static HubMesh createMesh(ServerConfig cfg, SignalingService signaling, EventDispatcher events) {
+    private static HubMesh createMesh(ServerConfig cfg, SignalingService signaling, MeshObserver observer) {
         ServerConfig.Hub hub = cfg.hub();
         ServerConfig.Limits lim = cfg.limits();
         ServerConfig.Liveness live = cfg.liveness();
@@ -83,7 +87,7 @@ public final class ServerRuntime {
                 hub.reconnect().max().toMillis(), hub.reconnect().maxAttempts(), lim.maxMessageSize(),
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
                 lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
-                signaling, events.meshObserver(), new WebSocketHubConnector());
+                signaling, observer, new WebSocketHubConnector());
         signaling.federation(mesh);
         return mesh;
     }
@@ -93,11 +97,11 @@ public final class ServerRuntime {
      *
      * @throws BindException when no port could be bound
      */
-    public static ServerRuntime start(ServerConfig cfg, EventDispatcher events, Host host) {
-        return new ServerRuntime(cfg, events, host);
+    public static ServerRuntime start(ServerConfig cfg, EventDispatcher events, Host host, ServerMetrics metrics) {
+        return new ServerRuntime(cfg, events, host, metrics);
     }
 
-    private static WebSocketTransport<PeerSession> bind(ServerConfig cfg, TransportBridge bridge) {
+    private static WebSocketTransport<PeerSession> bind(ServerConfig cfg, TransportBridge bridge, ServerMetrics metrics) {
         ServerConfig.Listen listen = cfg.listen();
         ServerConfig.Limits lim = cfg.limits();
         int first = listen.port();
@@ -115,6 +119,7 @@ public final class ServerRuntime {
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
                     listen.host(), p, frameLimit, listen.workerThreads(), lim.maxQueuedFrames(), lim.maxQueuedBytes(),
                     cfg.liveness().handshakeTimeout().toMillis()), bridge);
+            t.meters(metrics);
             try {
                 t.start(10_000);
                 if (p != first) {

@@ -28,11 +28,13 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     private final ServerConfig config;
     private final PeerRegistry registry;
     private final HubMesh mesh;           // null unless a hub
+    private final ServerMetrics metrics;
     private volatile long startedAt;
     private volatile int port = -1;       // set once (with startedAt first) by ServerRuntime after the bind
 
-    StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh) {
+    StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh, ServerMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
         this.registry = registry;
         this.mesh = mesh;
     }
@@ -118,6 +120,39 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     @Override
     public Map<String, Long> refusedLinkFrames() {
         return mesh == null ? null : mesh.refusalCounts();
+    }
+
+    /** The counters of this run (always counted; {@code /metrics} may still be switched off). */
+    public ServerMetrics meters() {
+        return metrics;
+    }
+
+    /** The gauges, from one scan of the sessions (O(connections), like /stats). */
+    public ServerMetrics.Gauges gauges() {
+        long connections = 0;
+        long peers = 0;
+        long hubs = 0;
+        long queued = 0;
+        for (PeerSession s : registry.sessions()) {
+            connections++;
+            queued += s.connection().queuedBytes();
+            if (s.isHub() && s.hubLink() == null) {
+                hubs++;
+            } else if (s.announced() && s.hubLink() == null) {
+                peers++;
+            }
+        }
+        long remote = 0;
+        if (mesh != null) {
+            hubs += mesh.linkInfos().size();
+            remote = mesh.remotePeerCount();
+        }
+        return new ServerMetrics.Gauges(connections, peers, registry.networkCount(), hubs, remote, queued);
+    }
+
+    @Override
+    public List<dev.peerpigeon.http.MetricsText.Family> metrics() {
+        return config.metrics() ? metrics.families(gauges()) : null;
     }
 
     @Override

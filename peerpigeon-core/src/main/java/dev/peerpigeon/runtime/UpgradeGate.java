@@ -12,6 +12,7 @@ import dev.peerpigeon.signaling.PeerRegistry;
 import dev.peerpigeon.signaling.PeerSession;
 import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.support.LogThrottle;
+import dev.peerpigeon.support.Meters;
 import dev.peerpigeon.support.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +34,13 @@ final class UpgradeGate {
     private final HttpEndpoints http;
     private final AdmissionHook hook;     // null when none
     private final int maxConnections;
+    private final Meters meters;
     private final LogThrottle fullLog = LogThrottle.perSecond();
     private final LogThrottle hookLog = LogThrottle.perSecond();
 
     UpgradeGate(PeerRegistry registry, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
-                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections) {
+                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections, Meters meters) {
+        this.meters = meters;
         this.registry = registry;
         this.signaling = signaling;
         this.ipLimiter = ipLimiter;
@@ -52,6 +55,7 @@ final class UpgradeGate {
         String peerId = head.queryParam("peerId");
         if (!PeerId.isValid(peerId)) {
             log.debug("Refused upgrade from {}: invalid peerId", head.remote());
+            meters.refused(Meters.Refusal.INVALID_PEER_ID);
             return http.refusal(400, "Bad Request", "Invalid peerId format");
         }
         if (mesh != null && peerId.equals(mesh.hubId())) {
@@ -63,31 +67,37 @@ final class UpgradeGate {
         // (Java hubs send X-PeerPigeon-Hub) and is not authorized is refused here, before the upgrade.
         if (hubAccess.hasSecret() && presented != null && !hubAccess.secretMatches(presented)) {
             hubAccess.logRefusal(head.remote(), "hub upgrade (wrong hub secret)");
+            meters.refused(Meters.Refusal.HUB_AUTH);
             return http.refusal(403, "Forbidden", "Invalid hub secret");
         }
         if (head.header(HubMesh.HUB_HEADER) != null
                 && !hubAccess.authorized(head.remote() == null ? null : head.remote().getAddress(), presented)) {
             hubAccess.logRefusal(head.remote(), "hub upgrade");
+            meters.refused(Meters.Refusal.HUB_AUTH);
             return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
         }
         boolean hubCredential = hubAccess.hasSecret() && presented != null; // it matched, checked just above
         String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
         if (limited != null) {
             log.debug("Refused upgrade from {}: {}", head.remote(), limited);
+            meters.refused(limited.contains(IpLimiter.PER_SECOND) ? Meters.Refusal.RATE_LIMITED : Meters.Refusal.PER_IP);
             return http.refusal(429, "Too Many Requests", limited);
         }
         if (mesh != null) {
             HttpResponse refused = federationAdmission(peerId, hubCredential);
             if (refused != null) {
+                meters.refused(Meters.Refusal.DUPLICATE); // every federation refusal is an id already taken
                 return refused;
             }
         }
         return switch (registry.admit(peerId)) {
             case DUPLICATE -> {
                 log.debug("Refused upgrade of {}: already connected", PeerSession.shortId(peerId));
+                meters.refused(Meters.Refusal.DUPLICATE);
                 yield http.refusal(409, "Conflict", "Peer already connected");
             }
             case FULL -> {
+                meters.refused(Meters.Refusal.FULL);
                 int suppressed = fullLog.tryAcquire(); // clients can repeat this at will: one line a second
                 if (suppressed >= 0) {
                     log.warn("Refused upgrade of {}: maximum connections ({}) reached{}", PeerSession.shortId(peerId),
@@ -132,6 +142,7 @@ final class UpgradeGate {
                 return null;
             }
             log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
+            meters.refused(Meters.Refusal.ADMISSION);
             return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
         } catch (RuntimeException e) {
             // A bug in the application's hook, but each client request can repeat it: one line a second.
@@ -140,6 +151,7 @@ final class UpgradeGate {
                 log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
             }
             log.debug("Admission hook failure", e);
+            meters.refused(Meters.Refusal.ADMISSION);
             return http.refusal(500, "Internal Server Error", "Admission check failed");
         }
     }

@@ -28,6 +28,11 @@ public interface Connection {
     /** Sends a WebSocket ping; the pong counts as activity. */
     void sendPing();
 
+    /** Bytes queued to send and not yet taken by the kernel (for the send-queue gauge). */
+    default long queuedBytes() {
+        return 0;
+    }
+
     /** Remote address, or null when unknown. */
     InetSocketAddress remoteAddress();
 }

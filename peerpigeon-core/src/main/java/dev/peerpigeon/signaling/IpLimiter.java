@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * maintenance thread's {@link #sweep} when idle (a removed record is marked so a racing accept retries).
  */
 public final class IpLimiter {
+    /** The words that mark the per-second refusal (told apart from the open-connections one by the metrics). */
+    public static final String PER_SECOND = " per second";
+
     private final int maxOpen;
     private final int perSecond;
     private final int maxSockets;
@@ -130,7 +133,7 @@ public final class IpLimiter {
                 s.tokens = Math.min(2.0 * perSecond, s.tokens + (now - s.last) * perSecond / 1e9);
                 s.last = now;
                 if (s.tokens < 1) {
-                    return "Too many new connections from your address (" + perSecond + " per second)";
+                    return "Too many new connections from your address (" + perSecond + PER_SECOND + ")";
                 }
                 s.tokens -= 1;
             }

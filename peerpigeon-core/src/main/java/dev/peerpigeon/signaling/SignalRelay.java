@@ -30,7 +30,8 @@ final class SignalRelay {
     }
 
 
-    void relay(PeerSession s, Inbound msg, long now) throws ProtocolException {
+    /** Hands the signal on; true when it went to a receiver's write path or the mesh (false: dropped on purpose). */
+    boolean relay(PeerSession s, Inbound msg, long now) throws ProtocolException {
         String target = msg.targetPeerId();
         if (target == null) {
             throw new ProtocolException("Field 'targetPeerId' is required for '" + msg.type() + "'");
@@ -47,16 +48,16 @@ final class SignalRelay {
             // rejection only races that offer; the 1.1.3 client, on receiving it after it switched to
             // answering, closes the very connection it is answering. Dropping it lets the handshake finish.
             log.debug("{}: dropped a redundant initiator_role_conflict rejection to {}", s, PeerSession.shortId(target));
-            return;
+            return false;
         }
         String net = s.effectiveNetwork();
         PeerSession t = registry.get(target);
         if (t != null && t.connection().isOpen() && net.equals(t.effectiveNetwork()) && t.hubLink() == null) {
             t.connection().send(MessageCodec.relay(msg.type(), msg.data(), s.peerId(), target, net, now, null));
-            return;
+            return true;
         }
         if (t == null && ports.federation.routeSignal(msg.type(), msg.data(), s.peerId(), target, net)) {
-            return;
+            return true;
         }
         throw new ProtocolException("Peer " + target + " is not connected in network '" + net + "'");
     }

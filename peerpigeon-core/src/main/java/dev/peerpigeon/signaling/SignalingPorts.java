@@ -9,4 +9,5 @@ final class SignalingPorts {
     volatile Federation federation = Federation.NONE;
     volatile SignalingObserver observer = SignalingObserver.NONE;
     volatile HubAccess hubAccess = new HubAccess(null, false);
+    volatile dev.peerpigeon.support.Meters meters = dev.peerpigeon.support.Meters.NONE;
 }

@@ -3,6 +3,7 @@ package dev.peerpigeon.signaling;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.ProtocolException;
+import dev.peerpigeon.support.Meters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +50,11 @@ public final class SignalingService implements LocalDelivery {
         ports.observer = observer;
     }
 
+    /** Where this layer counts messages, relays, error replies and refusals ({@code /metrics}). */
+    public void meters(Meters meters) {
+        ports.meters = meters;
+    }
+
     /** Who may announce as a hub (see {@link HubAccess}); sessions carry the decision made at upgrade time. */
     public void hubAccess(HubAccess access) {
         ports.hubAccess = access;
@@ -89,6 +95,7 @@ public final class SignalingService implements LocalDelivery {
         PeerSession conflict = registry.register(session, this::cleanupStale);
         if (conflict != null) {
             session.markClosed();
+            ports.meters.refused(conflict == session ? Meters.Refusal.FULL : Meters.Refusal.DUPLICATE);
             connection.close(1008, conflict == session ? "Maximum connections reached" : "Peer already connected");
             return null;
         }
@@ -141,6 +148,7 @@ public final class SignalingService implements LocalDelivery {
 
     /** Handles one text frame of a registered session. Never throws for bad input. */
     public void onMessage(PeerSession session, String text) {
+        long readAt = System.nanoTime();
         long now = System.currentTimeMillis();
         session.touch(now);
         if (!withinRate(session, now)) {
@@ -154,7 +162,7 @@ public final class SignalingService implements LocalDelivery {
             return;
         }
         try {
-            dispatch(session, msg, now);
+            dispatch(session, msg, now, readAt);
         } catch (ProtocolException e) {
             replyError(session, e.getMessage(), now);
         }
@@ -192,14 +200,16 @@ public final class SignalingService implements LocalDelivery {
                 // Client-caused and once per connection (it is closed): INFO, not a warning for the operator.
                 log.info("Closing {} ({}): it keeps flooding past the rate limit", session,
                         session.connection().remoteAddress());
+                ports.meters.refused(Meters.Refusal.RATE_LIMITED);
                 session.connection().close(1008, "Rate limit exceeded");
                 return false;
             }
         }
     }
 
-    private void dispatch(PeerSession s, Inbound msg, long now) throws ProtocolException {
+    private void dispatch(PeerSession s, Inbound msg, long now, long readAt) throws ProtocolException {
         String type = msg.type();
+        ports.meters.received(type);
         if (type == null) {
             throw unroutable("undefined");
         }
@@ -210,7 +220,9 @@ public final class SignalingService implements LocalDelivery {
             case "cleanup", "cleanup-all" -> log.debug("{} sent {} (nothing to clean: the server keeps no per-pair state)", s, type);
             default -> {
                 if (RELAYED_TYPES.contains(type)) {
-                    relay.relay(s, msg, now);
+                    if (relay.relay(s, msg, now)) {
+                        ports.meters.relayed(type, System.nanoTime() - readAt);
+                    }
                 } else {
                     throw unroutable(type);
                 }
@@ -225,6 +237,7 @@ public final class SignalingService implements LocalDelivery {
 
     private void replyError(PeerSession s, String message, long now) {
         log.debug("{}: {}", s, message);
+        ports.meters.errorSent();
         s.connection().send(MessageCodec.error(message, s.effectiveNetwork(), now));
     }
 

@@ -3,6 +3,7 @@ package dev.peerpigeon.transport;
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.support.Redaction;
 import dev.peerpigeon.support.LogThrottle;
+import dev.peerpigeon.support.Meters;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.http.HttpResponse;
 
@@ -83,6 +84,8 @@ public final class WebSocketTransport<S> {
     private final LingeringCloser lingering;
     private final AcceptGuard acceptGuard;
     private final HandshakeSweeper handshakes;
+    /** Set before {@link #start} by the starting thread; read by worker threads. */
+    private volatile Meters meters = Meters.NONE;
 
     public WebSocketTransport(Settings settings, TransportHandler<S> handler) {
         this.settings = settings;
@@ -105,6 +108,11 @@ public final class WebSocketTransport<S> {
         server.setTcpNoDelay(true);
         server.setConnectionLostTimeout(0); // liveness is ours (pings + peerTimeout), see the signaling layer
         server.setDaemon(true);
+    }
+
+    /** Where the transport counts its drops of slow consumers ({@code /metrics}). Before {@link #start}. */
+    public void meters(Meters m) {
+        this.meters = m;
     }
 
     /** True when {@code host:port} can be bound right now (used to pick a port before starting). */
@@ -311,7 +319,7 @@ public final class WebSocketTransport<S> {
             if (conn instanceof Tracked t) {
                 handshakes.remove(t); // upgraded: the handshake timeout no longer applies
             }
-            att.connection = new WsConnection(conn, settings.maxQueuedFrames(), settings.maxQueuedBytes());
+            att.connection = new WsConnection(conn, settings.maxQueuedFrames(), settings.maxQueuedBytes(), meters);
             try {
                 att.state = handler.onOpen(att.connection, att.head);
                 att.head = null; // headers are not needed after the upgrade: ~1 KB less per idle connection

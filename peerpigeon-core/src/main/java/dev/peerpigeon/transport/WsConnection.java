@@ -2,6 +2,7 @@ package dev.peerpigeon.transport;
 
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.signaling.SharedFrame;
+import dev.peerpigeon.support.Meters;
 
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
@@ -38,8 +39,11 @@ final class WsConnection implements Connection {
     /** Set (under the monitor) when a frame was refused: the connection is being dropped. */
     private boolean dropping;
 
-    WsConnection(WebSocket socket, int maxQueuedFrames, long maxQueuedBytes) {
+    private final Meters meters;
+
+    WsConnection(WebSocket socket, int maxQueuedFrames, long maxQueuedBytes, Meters meters) {
         this.socket = socket;
+        this.meters = meters;
         this.maxQueuedFrames = maxQueuedFrames;
         this.maxQueuedBytes = maxQueuedBytes;
     }
@@ -70,8 +74,15 @@ final class WsConnection implements Connection {
             log.warn("Dropping {}: {} bytes to queue, it does not read fast enough", remoteAddress(), refused);
             // A close frame would queue behind data it never reads: drop the socket and its queue now.
             // Outside the monitor: the close callbacks send to other connections.
+            meters.slowConsumerDropped();
             abort(1008, "Send queue overflow (slow consumer)");
         }
+    }
+
+    @Override
+    public long queuedBytes() {
+        return socket instanceof WebSocketImpl impl && impl.getChannel() instanceof CountingChannel c
+                ? c.queued.get() : 0;
     }
 
     /** Writes or queues the frame and returns -1, or returns the bytes it would have queued (refused). */

@@ -1,6 +1,7 @@
 package dev.peerpigeon.examples;
 
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.PrometheusText;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,27 @@ class ExamplesTest {
                     "announced " + peer.peerId() + " in chat", "disconnected " + peer.peerId());
         } finally {
             app.server.stop();
+        }
+    }
+
+    @Test
+    void micrometerExampleBindsTheServerMetersToAPrometheusRegistry() {
+        try (MicrometerExample app = new MicrometerExample(0).start()) {
+            try (TestClient a = TestClient.connect(app.server.getPort()).announce("m");
+                 TestClient b = TestClient.connect(app.server.getPort()).announce("m")) {
+                a.awaitDiscovered(b.peerId());
+                a.offer(b.peerId(), "v=0");
+                b.awaitType("offer");
+                // The binder reuses one snapshot for half a second: wait for a scrape that sees the relay.
+                Await.until("relayed offer in the registry", () ->
+                        app.scrape().contains("peerpigeon_messages_relayed_total{type=\"offer\"} 1.0"));
+                PrometheusText.Parsed p = PrometheusText.parse(app.scrape(), false);
+                assertThat(p.value("peerpigeon_messages_received_total", "type", "offer")).isEqualTo(1);
+                assertThat(p.value("peerpigeon_messages_received_total", "type", "announce")).isEqualTo(2);
+                assertThat(p.value("peerpigeon_connections")).isEqualTo(2);
+                assertThat(p.value("peerpigeon_refusals_total", "reason", "invalid_peer_id")).isZero();
+                assertThat(p.value("peerpigeon_relay_latency_seconds_count")).isEqualTo(1);
+            }
         }
     }
 
