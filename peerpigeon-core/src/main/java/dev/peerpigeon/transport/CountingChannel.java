@@ -5,12 +5,12 @@ import java.nio.ByteBuffer;
 
 /**
  * The socket as Java-WebSocket sees it: it counts the bytes of our queued frames until they really
- * leave. Every write to the socket passes here, the selector thread's writes from the library's queue
- * and our direct writes alike; only buffers we queued ourselves ({@link #track}) are counted, so the
+ * leave. Every write to the socket passes here (the selector thread's writes from the library's queue,
+ * the one write path, see {@link WsConnection}); only buffers we queued ourselves ({@link #track}) are counted, so the
  * library's own bounded writes (the 101 response, one close frame) never skew the count.
  *
  * <p>Threads: {@link #track} is called by senders holding the connection's monitor, {@link #write} by
- * the selector thread or a sender; the FIFO and the counter are concurrent. Our buffers enter the
+ * the selector thread; the FIFO and the counter are concurrent. Our buffers enter the
  * FIFO in the order they enter the library's FIFO queue, so the oldest tracked buffer is the next of
  * ours the selector writes.
  */
