@@ -94,9 +94,11 @@ public final class ServerConfig {
     private final Hub hub;
     private final boolean verboseLogging;
     private final AdmissionHook admission;
+    private final javax.net.ssl.SSLContext tls;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
-                 AdmissionHook admission) {
+                 AdmissionHook admission, javax.net.ssl.SSLContext tls) {
+        this.tls = tls;
         this.listen = listen;
         this.limits = limits;
         this.liveness = liveness;
@@ -113,6 +115,8 @@ public final class ServerConfig {
     public boolean verboseLogging() { return verboseLogging; }
     /** The admission hook, or null. */
     public AdmissionHook admission() { return admission; }
+    /** The TLS server context (wss:// and https://), or null for plain ws://. */
+    public javax.net.ssl.SSLContext tls() { return tls; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -123,7 +127,8 @@ public final class ServerConfig {
     @Override
     public String toString() {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
-                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + "]";
+                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set")
+                + ", tls=" + (tls == null ? "off" : "on") + "]";
     }
 
     /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
@@ -148,7 +153,7 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission);
+                o.verboseLogging, o.admission, o.tls);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -193,6 +198,7 @@ public final class ServerConfig {
         o.maxReconnectAttempts = h.reconnect().maxAttempts();
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
+        o.tls = c.tls();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

@@ -54,6 +54,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     int maxRemotePeers = 500_000;
     long handshakeTimeoutMillis = 10_000;
     AdmissionHook admission;
+    javax.net.ssl.SSLContext tls;
 
     abstract B self();
 
@@ -387,6 +388,25 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
      */
     public B admission(AdmissionHook hook) {
         this.admission = hook;
+        return self();
+    }
+
+    /**
+     * Serves {@code wss://} and {@code https://} on the listening port with this server context (null: plain
+     * {@code ws://}, the default).
+     */
+    public B tls(javax.net.ssl.SSLContext context) {
+        this.tls = context;
+        return self();
+    }
+
+    /** {@link #tls(javax.net.ssl.SSLContext)} from a PEM certificate chain and a PEM PKCS#8 RSA or EC key. */
+    public B tlsPem(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+        try {
+            this.tls = dev.peerpigeon.support.TlsFiles.fromPem(certFile, keyFile);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         return self();
     }
 
