@@ -16,7 +16,7 @@ import java.util.function.IntConsumer;
  * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
  * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
- * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD. Unset or empty variables keep the default; every failure names the variable (and never
+ * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD, TLS_TRUST_FILE. Unset or empty variables keep the default; every failure names the variable (and never
  * echoes a value that may hold a secret). Stateless.
  */
 final class EnvironmentConfig {
@@ -62,6 +62,14 @@ final class EnvironmentConfig {
      * fails naming its variable; the password is never echoed.
      */
     private void tls(PeerPigeonServer.Builder b) {
+        String trust = get("TLS_TRUST_FILE");
+        if (trust != null) {
+            try {
+                b.tlsTrust(dev.peerpigeon.support.TlsFiles.trusting(java.nio.file.Path.of(trust)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("Environment variable TLS_TRUST_FILE: " + e.getMessage());
+            }
+        }
         String cert = get("TLS_CERT_FILE");
         String key = get("TLS_KEY_FILE");
         String store = get("TLS_KEYSTORE");

@@ -95,10 +95,12 @@ public final class ServerConfig {
     private final boolean verboseLogging;
     private final AdmissionHook admission;
     private final javax.net.ssl.SSLContext tls;
+    private final javax.net.ssl.SSLContext tlsTrust;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
-                 AdmissionHook admission, javax.net.ssl.SSLContext tls) {
+                 AdmissionHook admission, javax.net.ssl.SSLContext tls, javax.net.ssl.SSLContext tlsTrust) {
         this.tls = tls;
+        this.tlsTrust = tlsTrust;
         this.listen = listen;
         this.limits = limits;
         this.liveness = liveness;
@@ -117,6 +119,8 @@ public final class ServerConfig {
     public AdmissionHook admission() { return admission; }
     /** The TLS server context (wss:// and https://), or null for plain ws://. */
     public javax.net.ssl.SSLContext tls() { return tls; }
+    /** The client context for wss:// hub links, or null for the JVM defaults. */
+    public javax.net.ssl.SSLContext tlsTrust() { return tlsTrust; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -153,7 +157,7 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission, o.tls);
+                o.verboseLogging, o.admission, o.tls, o.tlsTrust);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -199,6 +203,7 @@ public final class ServerConfig {
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
         o.tls = c.tls();
+        o.tlsTrust = c.tlsTrust();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

@@ -55,6 +55,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     long handshakeTimeoutMillis = 10_000;
     AdmissionHook admission;
     javax.net.ssl.SSLContext tls;
+    javax.net.ssl.SSLContext tlsTrust;
 
     abstract B self();
 
@@ -407,6 +408,15 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+        return self();
+    }
+
+    /**
+     * The client context hub links use to dial {@code wss://} bootstraps (its trust managers decide which
+     * certificates are accepted). Default null: the JVM's default trust.
+     */
+    public B tlsTrust(javax.net.ssl.SSLContext context) {
+        this.tlsTrust = context;
         return self();
     }
 

@@ -83,7 +83,7 @@ public final class ServerRuntime {
                 hub.reconnect().max().toMillis(), hub.reconnect().maxAttempts(), lim.maxMessageSize(),
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
                 lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
-                signaling, events.meshObserver(), new WebSocketHubConnector());
+                signaling, events.meshObserver(), new WebSocketHubConnector(cfg.tlsTrust()));
         signaling.federation(mesh);
         return mesh;
     }

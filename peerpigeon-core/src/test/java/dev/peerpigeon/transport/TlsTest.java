@@ -5,6 +5,7 @@ import dev.peerpigeon.PeerPigeonServer;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.support.TlsFiles;
 import dev.peerpigeon.testkit.Bystanders;
+import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -163,5 +164,26 @@ class TlsTest {
                 .isInstanceOf(PeerPigeonException.ConfigException.class).hasMessageContaining("certificate file");
         assertThatThrownBy(() -> PeerPigeonServer.builder().tlsPem(certPem, certPem))
                 .isInstanceOf(PeerPigeonException.ConfigException.class).hasMessageContaining("key file");
+    }
+
+    @Test
+    void aWssHubLinkBetweenTwoTlsHubsCarriesDiscoveryAndSignals() {
+        try (PeerPigeonServer a = HubCluster.testHub("tls-mesh").tlsPem(certPem, keyPem).build().start();
+             PeerPigeonServer b = HubCluster.testHub("tls-mesh").tlsPem(certPem, keyPem).tlsTrust(trust)
+                     .bootstrapHubs(List.of(URI.create("wss://127.0.0.1:" + a.getPort()))).build().start()) {
+            String ia = PeerId.generate();
+            String ib = PeerId.generate();
+            TestClient ca = TestClient.connect(wss(a, ia), ia, trust).announce("across");
+            TestClient cb = TestClient.connect(wss(b, ib), ib, trust).announce("across");
+            try {
+                ca.awaitDiscovered(ib);
+                cb.awaitDiscovered(ia);
+                Bystanders.relay(ca, cb);
+                Bystanders.relay(cb, ca);
+            } finally {
+                ca.close();
+                cb.close();
+            }
+        }
     }
 }
