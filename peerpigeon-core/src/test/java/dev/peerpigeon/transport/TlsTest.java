@@ -120,10 +120,10 @@ class TlsTest {
     @Test
     void stalledTlsHandshakesAreClosedAfterTheHandshakeTimeout() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").tlsPem(certPem, keyPem)
-                .handshakeTimeout(3000).build().start()) {
+                .maxConnectionsPerIp(400).maxConnectionsPerIpPerSecond(10_000).handshakeTimeout(3000).build().start()) {
             List<Socket> idle = new ArrayList<>();
             try {
-                for (int i = 0; i < 50; i++) {
+                for (int i = 0; i < 200; i++) {
                     Socket s = new Socket();
                     s.connect(new InetSocketAddress("127.0.0.1", server.getPort()), 10_000);
                     s.setSoTimeout(15_000);
@@ -139,8 +139,10 @@ class TlsTest {
                 long cpu = ((com.sun.management.OperatingSystemMXBean)
                         java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() - cpu0;
                 double cores = (double) cpu / Math.max(1, System.nanoTime() - t0);
-                org.slf4j.LoggerFactory.getLogger(TlsTest.class).info("50 stalled TLS handshakes: {} cores of this JVM", cores);
-                assertThat(cores).as("CPU while 50 TLS handshakes stall").isLessThan(1.0);
+                // The figure for the report (this JVM: server and test together, from connect to the last close).
+                Files.writeString(dir.resolve("stalled-handshake-cpu.txt"), String.format("%d stalled TLS handshakes: %.3f cores"
+                        + " over %d ms%n", idle.size(), cores, (System.nanoTime() - t0) / 1_000_000));
+                assertThat(cores).as("CPU while 200 TLS handshakes stall (library's busy loop: > 1 core)").isLessThan(0.5);
                 String a = PeerId.generate();
                 String b = PeerId.generate();
                 TestClient ca = TestClient.connect(wss(server, a), a, trust).announce("n");
