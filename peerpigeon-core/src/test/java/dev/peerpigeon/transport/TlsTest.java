@@ -188,4 +188,26 @@ class TlsTest {
             }
         }
     }
+
+    @Test
+    void aPlainWsAttemptOnTheTlsPortIsRefusedWithoutHarm() throws Exception {
+        try (PeerPigeonServer server = pemServer()) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", server.getPort()), 10_000);
+                s.setSoTimeout(10_000);
+                s.getOutputStream().write(dev.peerpigeon.testkit.RawHttp.upgradeRequest("/?peerId=" + PeerId.generate(),
+                        "127.0.0.1").getBytes(StandardCharsets.US_ASCII));
+                byte[] answer = s.getInputStream().readAllBytes(); // ends: the server closes (a read timeout fails)
+                assertThat(new String(answer, StandardCharsets.ISO_8859_1)).doesNotContain("HTTP/1.1 101");
+            }
+            String a = PeerId.generate();
+            String b = PeerId.generate();
+            TestClient ca = TestClient.connect(wss(server, a), a, trust).announce("n");
+            TestClient cb = TestClient.connect(wss(server, b), b, trust).announce("n");
+            ca.awaitDiscovered(b);
+            Bystanders.relay(ca, cb);
+            ca.close();
+            cb.close();
+        }
+    }
 }
