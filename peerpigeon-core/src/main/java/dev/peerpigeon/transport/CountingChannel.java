@@ -92,9 +92,11 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        int before = src.remaining();
         int n = io.write(src);
         if (tracked.peek() == src) {
-            queued.addAndGet(-n);
+            // What left the buffer, not what the wrapper reports: over TLS that is encrypted bytes, not ours.
+            queued.addAndGet(-(before - src.remaining()));
             if (!src.hasRemaining()) {
                 tracked.poll();
             }
