@@ -16,7 +16,7 @@ import java.util.function.IntConsumer;
  * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
  * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
- * HANDSHAKE_TIMEOUT (ms). Unset or empty variables keep the default; every failure names the variable (and never
+ * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD, TLS_TRUST_FILE. Unset or empty variables keep the default; every failure names the variable (and never
  * echoes a value that may hold a secret). Stateless.
  */
 final class EnvironmentConfig {
@@ -54,7 +54,47 @@ final class EnvironmentConfig {
         r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));
         r.integer("WORKER_THREADS", b::workerThreads);
         r.integer("HANDSHAKE_TIMEOUT", v -> b.handshakeTimeout(v));
+        r.tls(b);
         return b;
+    }
+
+    /**
+     * TLS_CERT_FILE + TLS_KEY_FILE (PEM) or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD (PKCS12). A missing or bad file
+     * fails naming its variable; the password is never echoed.
+     */
+    private void tls(PeerPigeonServer.Builder b) {
+        String trust = get("TLS_TRUST_FILE");
+        if (trust != null) {
+            try {
+                b.tlsTrust(dev.peerpigeon.support.TlsFiles.trusting(java.nio.file.Path.of(trust)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("Environment variable TLS_TRUST_FILE: " + e.getMessage());
+            }
+        }
+        String cert = get("TLS_CERT_FILE");
+        String key = get("TLS_KEY_FILE");
+        String store = get("TLS_KEYSTORE");
+        if (store != null && (cert != null || key != null)) {
+            throw new ConfigException("Environment variables TLS_KEYSTORE and TLS_CERT_FILE/TLS_KEY_FILE exclude each other");
+        }
+        if ((cert == null) != (key == null)) {
+            throw new ConfigException("Environment variable " + (cert == null ? "TLS_CERT_FILE" : "TLS_KEY_FILE")
+                    + " must be set together with " + (cert == null ? "TLS_KEY_FILE" : "TLS_CERT_FILE"));
+        }
+        try {
+            if (cert != null) {
+                b.tls(dev.peerpigeon.support.TlsFiles.fromPem(java.nio.file.Path.of(cert), java.nio.file.Path.of(key)));
+            } else if (store != null) {
+                String pw = env.get("TLS_KEYSTORE_PASSWORD");
+                b.tls(dev.peerpigeon.support.TlsFiles.fromPkcs12(java.nio.file.Path.of(store),
+                        pw == null ? new char[0] : pw.toCharArray()));
+            }
+        } catch (IllegalArgumentException e) { // InvalidPathException too
+            String m = String.valueOf(e.getMessage());
+            String name = store != null ? "TLS_KEYSTORE" : m.startsWith("key file") ? "TLS_KEY_FILE"
+                    : m.startsWith("certificate file") ? "TLS_CERT_FILE" : "TLS_CERT_FILE/TLS_KEY_FILE";
+            throw new ConfigException("Environment variable " + name + ": " + m);
+        }
     }
 
     private String get(String name) {

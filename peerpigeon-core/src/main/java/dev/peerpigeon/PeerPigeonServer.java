@@ -185,10 +185,10 @@ public final class PeerPigeonServer implements AutoCloseable {
         return port();
     }
 
-    /** The WebSocket URI clients connect to ({@code ws://host:port}), or null before start. */
+    /** The WebSocket URI clients connect to ({@code ws://host:port}, {@code wss://} with TLS), or null before start. */
     public URI uri() {
         int p = port();
-        return p < 0 ? null : URI.create("ws://" + hostForUri(config.listen().host()) + ":" + p);
+        return p < 0 ? null : URI.create((config.tls() == null ? "ws://" : "wss://") + hostForUri(config.listen().host()) + ":" + p);
     }
 
     private static String hostForUri(String host) {

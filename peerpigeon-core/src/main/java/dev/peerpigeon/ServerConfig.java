@@ -95,10 +95,15 @@ public final class ServerConfig {
     private final boolean verboseLogging;
     private final AdmissionHook admission;
     private final boolean metrics;
+    private final javax.net.ssl.SSLContext tls;
+    private final javax.net.ssl.SSLContext tlsTrust;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
-                 AdmissionHook admission, boolean metrics) {
+                 AdmissionHook admission, boolean metrics, javax.net.ssl.SSLContext tls,
+                 javax.net.ssl.SSLContext tlsTrust) {
         this.metrics = metrics;
+        this.tls = tls;
+        this.tlsTrust = tlsTrust;
         this.listen = listen;
         this.limits = limits;
         this.liveness = liveness;
@@ -117,6 +122,10 @@ public final class ServerConfig {
     public AdmissionHook admission() { return admission; }
     /** Whether {@code GET /metrics} answers (else 404). */
     public boolean metrics() { return metrics; }
+    /** The TLS server context (wss:// and https://), or null for plain ws://. */
+    public javax.net.ssl.SSLContext tls() { return tls; }
+    /** The client context for wss:// hub links, or null for the JVM defaults. */
+    public javax.net.ssl.SSLContext tlsTrust() { return tlsTrust; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -128,7 +137,7 @@ public final class ServerConfig {
     public String toString() {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
                 + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set")
-                + ", metrics=" + metrics + "]";
+                + ", metrics=" + metrics + ", tls=" + (tls == null ? "off" : "on") + "]";
     }
 
     /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
@@ -153,7 +162,7 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission, o.metrics);
+                o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -199,6 +208,8 @@ public final class ServerConfig {
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
         o.metrics = c.metrics();
+        o.tls = c.tls();
+        o.tlsTrust = c.tlsTrust();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

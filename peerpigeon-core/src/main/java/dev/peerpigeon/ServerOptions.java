@@ -55,6 +55,8 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     int maxRemotePeers = 500_000;
     long handshakeTimeoutMillis = 10_000;
     AdmissionHook admission;
+    javax.net.ssl.SSLContext tls;
+    javax.net.ssl.SSLContext tlsTrust;
 
     abstract B self();
 
@@ -394,6 +396,34 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
      */
     public B admission(AdmissionHook hook) {
         this.admission = hook;
+        return self();
+    }
+
+    /**
+     * Serves {@code wss://} and {@code https://} on the listening port with this server context (null: plain
+     * {@code ws://}, the default).
+     */
+    public B tls(javax.net.ssl.SSLContext context) {
+        this.tls = context;
+        return self();
+    }
+
+    /** {@link #tls(javax.net.ssl.SSLContext)} from a PEM certificate chain and a PEM PKCS#8 RSA or EC key. */
+    public B tlsPem(java.nio.file.Path certFile, java.nio.file.Path keyFile) {
+        try {
+            this.tls = dev.peerpigeon.support.TlsFiles.fromPem(certFile, keyFile);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return self();
+    }
+
+    /**
+     * The client context hub links use to dial {@code wss://} bootstraps (its trust managers decide which
+     * certificates are accepted). Default null: the JVM's default trust.
+     */
+    public B tlsTrust(javax.net.ssl.SSLContext context) {
+        this.tlsTrust = context;
         return self();
     }
 

@@ -85,4 +85,23 @@ class EnvironmentConfigTest {
         assertThatThrownBy(() -> read("BOOTSTRAP", "ws://u:hunter2pass@ho st"))
                 .hasMessageContaining("BOOTSTRAP").hasMessageNotContaining("hunter2pass");
     }
+
+    @Test
+    void missingOrBadTlsFilesNameTheirVariable() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Path.of("target", "tls-env-test");
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Path garbage = dir.resolve("garbage.pem");
+        java.nio.file.Files.writeString(garbage, "not a certificate\n");
+        String missing = dir.resolve("missing.pem").toString();
+        assertThatThrownBy(() -> EnvironmentConfig.read(Map.of("TLS_CERT_FILE", missing, "TLS_KEY_FILE", garbage.toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TLS_CERT_FILE");
+        assertThatThrownBy(() -> EnvironmentConfig.read(Map.of("TLS_CERT_FILE", garbage.toString(), "TLS_KEY_FILE", missing)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TLS_CERT_FILE"); // the certificate is checked first
+        assertThatThrownBy(() -> EnvironmentConfig.read(Map.of("TLS_CERT_FILE", garbage.toString())))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TLS_KEY_FILE");
+        assertThatThrownBy(() -> EnvironmentConfig.read(Map.of("TLS_KEYSTORE", garbage.toString(),
+                "TLS_KEYSTORE_PASSWORD", "s3cret-pw")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("TLS_KEYSTORE")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("s3cret-pw"));
+    }
 }

@@ -87,7 +87,7 @@ public final class ServerRuntime {
                 hub.reconnect().max().toMillis(), hub.reconnect().maxAttempts(), lim.maxMessageSize(),
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
                 lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
-                signaling, observer, new WebSocketHubConnector());
+                signaling, observer, new WebSocketHubConnector(cfg.tlsTrust()));
         signaling.federation(mesh);
         return mesh;
     }
@@ -118,7 +118,7 @@ public final class ServerRuntime {
             int frameLimit = cfg.hub().enabled() ? HubMesh.linkFrameLimit(lim.maxMessageSize()) : lim.maxMessageSize();
             WebSocketTransport<PeerSession> t = new WebSocketTransport<>(new WebSocketTransport.Settings(
                     listen.host(), p, frameLimit, listen.workerThreads(), lim.maxQueuedFrames(), lim.maxQueuedBytes(),
-                    cfg.liveness().handshakeTimeout().toMillis()), bridge);
+                    cfg.liveness().handshakeTimeout().toMillis(), cfg.tls()), bridge);
             t.meters(metrics);
             try {
                 t.start(10_000);
@@ -162,7 +162,7 @@ public final class ServerRuntime {
         ServerConfig cfg = config;
         ServerConfig.Hub hub = cfg.hub();
         String kind = hub.enabled() ? "PeerPigeon Hub Server" : "PeerPigeon WebSocket Server";
-        log.info("{} started on ws://{}:{}", kind, cfg.listen().host(), port);
+        log.info("{} started on {}://{}:{}", kind, cfg.tls() == null ? "ws" : "wss", cfg.listen().host(), port);
         if (hub.enabled()) {
             log.info("Hub mesh namespace: {}", hub.namespace());
             log.info("Hub peer id: {}", hub.id());

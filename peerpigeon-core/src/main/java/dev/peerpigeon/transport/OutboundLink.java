@@ -34,11 +34,14 @@ public final class OutboundLink implements HubConnector.Attempt {
     private final int maxQueuedFrames;
 
     private OutboundLink(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds, int maxQueuedFrames,
-                         HubConnector.Listener listener) {
+                         HubConnector.Listener listener, javax.net.ssl.SSLContext trust) {
         this.listener = listener;
         this.maxQueuedFrames = maxQueuedFrames;
         this.client = new Client(uri, maxFrameSize);
         headers.forEach(client::addHeader);
+        if (trust != null && "wss".equalsIgnoreCase(uri.getScheme())) {
+            client.setSocketFactory(trust.getSocketFactory()); // else the library uses the JVM's default context
+        }
         client.setConnectionLostTimeout(pingSeconds);
         client.setTcpNoDelay(true);
     }
@@ -46,7 +49,13 @@ public final class OutboundLink implements HubConnector.Attempt {
     /** Starts dialing {@code uri}, with these extra upgrade request {@code headers}; returns at once. */
     public static OutboundLink dial(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds,
                                     int maxQueuedFrames, HubConnector.Listener listener) {
-        OutboundLink link = new OutboundLink(uri, headers, maxFrameSize, pingSeconds, maxQueuedFrames, listener);
+        return dial(uri, headers, maxFrameSize, pingSeconds, maxQueuedFrames, listener, null);
+    }
+
+    /** As above; wss:// dials trust {@code trust} (null: the JVM defaults). */
+    public static OutboundLink dial(URI uri, Map<String, String> headers, int maxFrameSize, int pingSeconds,
+                                    int maxQueuedFrames, HubConnector.Listener listener, javax.net.ssl.SSLContext trust) {
+        OutboundLink link = new OutboundLink(uri, headers, maxFrameSize, pingSeconds, maxQueuedFrames, listener, trust);
         link.client.connect();
         return link;
     }

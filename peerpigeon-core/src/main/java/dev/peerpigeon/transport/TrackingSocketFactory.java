@@ -29,8 +29,21 @@ final class TrackingSocketFactory implements WebSocketServerFactory {
     /** The handler's admission at accept ({@link TransportHandler#onAccepted}). */
     private final Predicate<InetSocketAddress> onAccepted;
 
+    /** Null for plain ws; else every accepted channel is wrapped in TLS under our counting channel. */
+    private final javax.net.ssl.SSLContext tls;
+    /** Runs the TLS engines' delegated tasks: bounded (see WebSocketTransport). */
+    private final java.util.concurrent.ExecutorService tlsTasks;
+
     TrackingSocketFactory(AcceptGuard acceptGuard, HandshakeSweeper handshakes, LingeringCloser lingering,
                           Predicate<InetSocketAddress> onAccepted) {
+        this(acceptGuard, handshakes, lingering, onAccepted, null, null);
+    }
+
+    TrackingSocketFactory(AcceptGuard acceptGuard, HandshakeSweeper handshakes, LingeringCloser lingering,
+                          Predicate<InetSocketAddress> onAccepted, javax.net.ssl.SSLContext tls,
+                          java.util.concurrent.ExecutorService tlsTasks) {
+        this.tls = tls;
+        this.tlsTasks = tlsTasks;
         this.acceptGuard = acceptGuard;
         this.handshakes = handshakes;
         this.lingering = lingering;
@@ -72,6 +85,20 @@ final class TrackingSocketFactory implements WebSocketServerFactory {
         t.counted = true;
         acceptGuard.socketOpened();
         handshakes.add(t);
+        if (tls != null) {
+            // As DefaultSSLWebSocketServerFactory.wrapChannel does, under our counting channel (plaintext counted).
+            // The TLS handshake happens before the request head: the handshake sweep covers a stalled one.
+            try {
+                javax.net.ssl.SSLEngine engine = tls.createSSLEngine();
+                engine.setUseClientMode(false);
+                return new CountingChannel(channel,
+                        new TlsChannel(channel, engine, tlsTasks, key), lingering::linger);
+            } catch (IOException | RuntimeException e) {
+                log.debug("TLS set-up failed for {}: {}", remote, e.toString());
+                AcceptGuard.closeQuietly(channel);
+                return channel;
+            }
+        }
         return new CountingChannel(channel, lingering::linger); // every write passes here: queued bytes are counted exactly
     }
 

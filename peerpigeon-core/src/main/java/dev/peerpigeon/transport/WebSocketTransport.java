@@ -67,8 +67,15 @@ public final class WebSocketTransport<S> {
 
     /** Options of the server socket. */
     public record Settings(String host, int port, int maxFrameSize, int workers, int maxQueuedFrames, int maxQueuedBytes,
-                           long handshakeTimeoutMillis) {
+                           long handshakeTimeoutMillis, javax.net.ssl.SSLContext tls) {
+        public Settings(String host, int port, int maxFrameSize, int workers, int maxQueuedFrames, int maxQueuedBytes,
+                        long handshakeTimeoutMillis) {
+            this(host, port, maxFrameSize, workers, maxQueuedFrames, maxQueuedBytes, handshakeTimeoutMillis, null);
+        }
     }
+
+    /** TLS delegated tasks (certificate checks, key exchange): a bounded pool, not the library's single thread. */
+    private final java.util.concurrent.ThreadPoolExecutor tlsTasks;
 
     private final Settings settings;
     private final TransportHandler<S> handler;
@@ -100,7 +107,22 @@ public final class WebSocketTransport<S> {
         this.lingering = new LingeringCloser(timer, () -> stopping);
         this.acceptGuard = new AcceptGuard(timer, () -> stopping, lingering::count);
         this.handshakes = new HandshakeSweeper(settings.handshakeTimeoutMillis(), this::release);
-        server.setWebSocketFactory(new TrackingSocketFactory(acceptGuard, handshakes, lingering, handler::onAccepted));
+        if (settings.tls() != null) {
+            int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+            java.util.concurrent.atomic.AtomicInteger seq = new java.util.concurrent.atomic.AtomicInteger();
+            // Bounded threads and queue; when full, the selector runs the task itself (back-pressure, never lost).
+            this.tlsTasks = new java.util.concurrent.ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS,
+                    new java.util.concurrent.ArrayBlockingQueue<>(1024), r -> {
+                        Thread t = new Thread(r, "peerpigeon-tls-" + settings.port() + "-" + seq.incrementAndGet());
+                        t.setDaemon(true);
+                        return t;
+                    }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+            tlsTasks.allowCoreThreadTimeOut(true);
+        } else {
+            this.tlsTasks = null;
+        }
+        server.setWebSocketFactory(new TrackingSocketFactory(acceptGuard, handshakes, lingering, handler::onAccepted,
+                settings.tls(), tlsTasks));
         server.setReuseAddr(true);
         // The JDK's default accept backlog is 50: a crowd joining at once then loses SYNs and waits for
         // TCP's 1 s / 3 s / 7 s retransmits. The kernel caps this at net.core.somaxconn.
@@ -220,6 +242,9 @@ public final class WebSocketTransport<S> {
             }
         }
         timer.shutdownNow();
+        if (tlsTasks != null) {
+            tlsTasks.shutdownNow();
+        }
         for (WebSocket ws : server.getConnections()) {
             if (ws instanceof WebSocketImpl impl) {
                 LingeringCloser.closeAtOnce(impl);

@@ -9,7 +9,6 @@ import org.java_websocket.WebSocketImpl;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -19,17 +18,20 @@ import static dev.peerpigeon.transport.FrameHeaders.frame;
 /**
  * {@link Connection} over a Java-WebSocket socket, with a bounded send queue.
  *
- * <p>Writes: when nothing is queued, a frame is written to the socket directly by the calling thread
- * (non-blocking); only what the kernel does not take goes through Java-WebSocket's queue and selector.
- * That saves the selector wake-up, two epoll updates and a thread hop per message. It is safe because
- * Java-WebSocket keeps a buffer in its queue until fully written (so "queue empty" means no write in
- * progress) and every writer of this connection holds this object's monitor.
+ * <p>Writes: one owned write path per connection. Every outgoing frame (data, our pings, the pongs we
+ * answer with, and the library's close frames) enters Java-WebSocket's per-connection FIFO as a whole
+ * buffer, and only the selector thread writes that FIFO to the channel: one queue, one writer. There is
+ * deliberately no direct write from the sending thread: the library enqueues its close frames (and the
+ * close reply to a client's close) from worker threads without our monitor, so "queue empty" was never
+ * proof that nobody else was writing, and a direct write could interleave bytes of two frames (issue 11).
+ * A direct write would also bypass the TLS wrapper.
  *
- * <p>Bounds: what the kernel does not take is queued and counted exactly ({@link CountingChannel}), data
- * frames, our pings and the pongs answering the client's pings alike. Not counted: the library's own
+ * <p>Bounds: every frame of ours is counted exactly until the kernel took all of it ({@link CountingChannel}),
+ * data frames, our pings and the pongs answering the client's pings alike. Not counted: the library's own
  * close frame (one per connection, at most 127 bytes).
  *
- * <p>Threads: any sender; every write of one connection holds this object's monitor (see above).
+ * <p>Threads: any sender; enqueueing holds this object's monitor (the check against the bounds and the
+ * add are one step); the selector thread is the only writer of the channel.
  */
 final class WsConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -85,22 +87,12 @@ final class WsConnection implements Connection {
                 ? c.queued.get() : 0;
     }
 
-    /** Writes or queues the frame and returns -1, or returns the bytes it would have queued (refused). */
+    /** Queues the frame and returns -1, or returns the bytes it would have queued (refused). */
     private synchronized long write(ByteBuffer frame) {
         if (dropping) {
             return -1; // being aborted: nothing may follow a frame that was cut short
         }
         WebSocketImpl impl = (WebSocketImpl) socket;
-        if (impl.outQueue.isEmpty()) {
-            try {
-                impl.getChannel().write(frame);
-            } catch (IOException e) {
-                return -1; // the socket is going away; the close callback cleans up
-            }
-            if (!frame.hasRemaining()) {
-                return -1;
-            }
-        }
         CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
         long queuedBytes = counter == null ? 0 : counter.queued.get() + frame.remaining();
         if (impl.outQueue.size() >= maxQueuedFrames || queuedBytes > maxQueuedBytes) {

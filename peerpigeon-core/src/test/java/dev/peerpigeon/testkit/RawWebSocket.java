@@ -111,6 +111,12 @@ public final class RawWebSocket implements AutoCloseable {
         try {
             int b1 = d.readUnsignedByte();
             int b2 = d.readUnsignedByte();
+            // Every header is validated: bytes of two frames interleaved on the wire show up here.
+            int opcode = b1 & 0x0f;
+            if ((b1 & 0x70) != 0 || (b2 & 0x80) != 0 || (opcode > 2 && opcode < 8) || opcode > 10
+                    || (opcode >= 8 && ((b1 & 0x80) == 0 || (b2 & 0x7f) > 125))) {
+                throw new IOException(String.format("invalid frame header from the server: %02x %02x", b1, b2));
+            }
             long len = b2 & 0x7f;
             if (len == 126) {
                 len = d.readUnsignedShort();

@@ -52,7 +52,15 @@ public final class TestClient implements AutoCloseable {
     }
 
     public static TestClient connect(URI uri, String peerId) {
+        return connect(uri, peerId, null);
+    }
+
+    /** Connects over {@code wss://} trusting {@code tls} (null: plain, or the JVM defaults for wss). */
+    public static TestClient connect(URI uri, String peerId, javax.net.ssl.SSLContext tls) {
         TestClient c = new TestClient(uri, peerId);
+        if (tls != null) {
+            c.ws.setSocketFactory(tls.getSocketFactory());
+        }
         c.ws.connect();
         Await.until("connection outcome for " + uri, DEFAULT_WAIT,
                 () -> c.opened.getCount() == 0 || c.closed.getCount() == 0);

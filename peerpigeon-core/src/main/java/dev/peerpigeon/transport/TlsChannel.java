@@ -1,0 +1,51 @@
+package dev.peerpigeon.transport;
+
+import org.java_websocket.SSLSocketChannel2;
+
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Java-WebSocket's TLS channel without its busy loop (Java-WebSocket #896): the library reports "needs a
+ * write" during the whole handshake, so the selector keeps OP_WRITE on a socket that is always writable and
+ * spins while a client sits silent after connecting. Here a write is needed only when there are encrypted
+ * bytes to send or the engine wants to wrap (or runs delegated tasks, briefly); waiting for the client's
+ * bytes is left to OP_READ. Threads: as its superclass (selector thread; delegated tasks on the pool).
+ */
+final class TlsChannel extends SSLSocketChannel2 {
+    TlsChannel(SocketChannel channel, SSLEngine engine, ExecutorService tasks, SelectionKey key) throws IOException {
+        super(channel, engine, tasks, key);
+    }
+
+    @Override
+    public boolean isNeedWrite() {
+        HandshakeStatus s = sslEngine.getHandshakeStatus();
+        return outCrypt.hasRemaining() || s == HandshakeStatus.NEED_WRAP || s == HandshakeStatus.NEED_TASK;
+    }
+
+    /** A read may advance the handshake to a step that writes: ask the selector for OP_WRITE then. */
+    @Override
+    public int read(java.nio.ByteBuffer dst) throws IOException {
+        int n = super.read(dst);
+        wantWrite();
+        return n;
+    }
+
+    @Override
+    public int readMore(java.nio.ByteBuffer dst) throws javax.net.ssl.SSLException {
+        int n = super.readMore(dst);
+        wantWrite();
+        return n;
+    }
+
+    private void wantWrite() {
+        SelectionKey key = selectionKey;
+        if (key != null && key.isValid() && isNeedWrite()) {
+            key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
+        }
+    }
+}
