@@ -63,7 +63,7 @@ public final class ServerRuntime {
         stats = new StatsCollector(cfg, registry, hubMesh);
         HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats);
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
-                lim.maxConnections());
+                lim.maxConnections(), stats, hub.namespace());
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
                 lim.maxMessageSize(), cfg.verboseLogging());
         transport = bind(cfg, bridge);

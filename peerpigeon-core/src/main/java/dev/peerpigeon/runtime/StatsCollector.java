@@ -30,6 +30,8 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     private final HubMesh mesh;           // null unless a hub
     private volatile long startedAt;
     private volatile int port = -1;       // set once (with startedAt first) by ServerRuntime after the bind
+    // Hub upgrades refused before the upgrade for another hub mesh namespace (UpgradeGate, any transport thread).
+    private final java.util.concurrent.atomic.AtomicLong namespaceRefusals = new java.util.concurrent.atomic.AtomicLong();
 
     StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh) {
         this.config = config;
@@ -40,6 +42,15 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     void bound(int port, long startedAt) {
         this.startedAt = startedAt;
         this.port = port;
+    }
+
+    void countNamespaceRefusal() {
+        namespaceRefusals.incrementAndGet();
+    }
+
+    /** Hub upgrades refused (HTTP 409) because the dialer is in another hub mesh namespace. */
+    public long namespaceRefusals() {
+        return namespaceRefusals.get();
     }
 
     public ServerStats serverStats(boolean running) {
@@ -91,7 +102,7 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
             }
             remote = mesh.remotePeerCount();
         }
-        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote);
+        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote, namespaceRefusals.get());
     }
 
     public List<PeerInfo> peers() {

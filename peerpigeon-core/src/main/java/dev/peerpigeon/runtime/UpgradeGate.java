@@ -35,9 +35,22 @@ final class UpgradeGate {
     private final int maxConnections;
     private final LogThrottle fullLog = LogThrottle.perSecond();
     private final LogThrottle hookLog = LogThrottle.perSecond();
+    private final StatsCollector stats;
+    private final String namespace;
+    // Next time (ms) a namespace refusal from an address may be logged: one line a minute per address. Bounded:
+    // cleared when it grows past NAMESPACE_LOG_ADDRESSES (some lines then come early, none are lost for long).
+    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Long> namespaceLogAt =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int NAMESPACE_LOG_ADDRESSES = 1024;
+    static final long NAMESPACE_LOG_MILLIS = 60_000;
+    /** HTTP reason phrase of the namespace refusal; a dialing Java hub reads the namespace back from it. */
+    public static final String NAMESPACE_REASON_PREFIX = "Hub Namespace Mismatch: this hub is in ";
 
     UpgradeGate(PeerRegistry registry, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
-                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections) {
+                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections, StatsCollector stats,
+                String namespace) {
+        this.stats = stats;
+        this.namespace = namespace;
         this.registry = registry;
         this.signaling = signaling;
         this.ipLimiter = ipLimiter;
@@ -71,6 +84,12 @@ final class UpgradeGate {
             return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
         }
         boolean hubCredential = hubAccess.hasSecret() && presented != null; // it matched, checked just above
+        if (mesh != null) {
+            HttpResponse other = otherNamespace(head); // after hub auth: an unauthorized dialer learns nothing
+            if (other != null) {
+                return other;
+            }
+        }
         String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
         if (limited != null) {
             log.debug("Refused upgrade from {}: {}", head.remote(), limited);
@@ -97,6 +116,39 @@ final class UpgradeGate {
             }
             case ACCEPT -> admissionHook(head, peerId);
         };
+    }
+
+    /**
+     * A Java hub says its namespace in its upgrade request ({@code X-PeerPigeon-Hub: <hubId> <namespace> ...}); one
+     * of another namespace is refused before the upgrade with 409, counted, and logged naming both namespaces at
+     * most once a minute per address (a refused hub keeps redialing with backoff).
+     */
+    private HttpResponse otherNamespace(RequestHead head) {
+        String header = head.header(HubMesh.HUB_HEADER);
+        if (header == null) {
+            return null;
+        }
+        String[] parts = header.trim().split(" +");
+        if (parts.length < 2 || parts[1].equals(namespace)) {
+            return null;
+        }
+        stats.countNamespaceRefusal();
+        String theirs = parts[1].matches("[a-z0-9-]{1,64}") ? parts[1] : "(invalid)"; // client text: never raw in logs
+        java.net.InetAddress addr = head.remote() == null ? null : head.remote().getAddress();
+        long now = System.currentTimeMillis();
+        if (addr != null && namespaceLogAt.size() > NAMESPACE_LOG_ADDRESSES) {
+            namespaceLogAt.clear();
+        }
+        Long next = addr == null ? null : namespaceLogAt.get(addr);
+        if (addr == null || next == null || now >= next) {
+            if (addr != null) {
+                namespaceLogAt.put(addr, now + NAMESPACE_LOG_MILLIS);
+            }
+            log.warn("Refused hub link from {}: it is in hub mesh namespace '{}', this hub is in '{}' (HTTP 409;"
+                    + " set the same HUB_MESH_NAMESPACE on both hubs)", head.remote(), theirs, namespace);
+        }
+        return http.refusal(409, NAMESPACE_REASON_PREFIX + "'" + namespace + "'",
+                "Hub namespace mismatch: this hub is in namespace '" + namespace + "'");
     }
 
     /**
