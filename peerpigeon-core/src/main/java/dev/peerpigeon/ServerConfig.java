@@ -94,9 +94,11 @@ public final class ServerConfig {
     private final Hub hub;
     private final boolean verboseLogging;
     private final AdmissionHook admission;
+    private final List<String> trustedProxies;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
-                 AdmissionHook admission) {
+                 AdmissionHook admission, List<String> trustedProxies) {
+        this.trustedProxies = List.copyOf(trustedProxies);
         this.listen = listen;
         this.limits = limits;
         this.liveness = liveness;
@@ -113,6 +115,8 @@ public final class ServerConfig {
     public boolean verboseLogging() { return verboseLogging; }
     /** The admission hook, or null. */
     public AdmissionHook admission() { return admission; }
+    /** Reverse proxies (IPs/CIDRs) whose forwarding headers give the client address; empty: none. */
+    public List<String> trustedProxies() { return trustedProxies; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -123,7 +127,7 @@ public final class ServerConfig {
     @Override
     public String toString() {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
-                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + "]";
+                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + ", trustedProxies=" + trustedProxies + "]";
     }
 
     /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
@@ -148,7 +152,7 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission);
+                o.verboseLogging, o.admission, o.trustedProxies);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -193,6 +197,7 @@ public final class ServerConfig {
         o.maxReconnectAttempts = h.reconnect().maxAttempts();
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
+        o.trustedProxies = c.trustedProxies();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

@@ -54,6 +54,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     int maxRemotePeers = 500_000;
     long handshakeTimeoutMillis = 10_000;
     AdmissionHook admission;
+    java.util.List<String> trustedProxies = java.util.List.of();
 
     abstract B self();
 
@@ -387,6 +388,23 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
      */
     public B admission(AdmissionHook hook) {
         this.admission = hook;
+        return self();
+    }
+
+    /**
+     * Reverse proxies (IPs or CIDRs, IPv4 and IPv6) whose {@code X-Forwarded-For} / RFC 7239 {@code Forwarded}
+     * headers give the client address used by the per-IP limits, refusal logs, protected mode and the admission
+     * hook (rule: right-most address that is not a trusted proxy; see the README's proxy section). From any
+     * other peer those headers are ignored. Default none.
+     */
+    public B trustedProxies(java.util.List<String> proxies) {
+        java.util.List<String> list = java.util.List.copyOf(proxies);
+        try {
+            dev.peerpigeon.support.TrustedProxies.parse(list);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("trustedProxies: " + e.getMessage());
+        }
+        this.trustedProxies = list;
         return self();
     }
 

@@ -13,6 +13,7 @@ import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.signaling.SignalingSettings;
 import dev.peerpigeon.transport.WebSocketHubConnector;
 import dev.peerpigeon.transport.WebSocketTransport;
+import dev.peerpigeon.support.TrustedProxies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,10 +63,11 @@ public final class ServerRuntime {
         hubMesh = hub.enabled() ? createMesh(cfg, signaling, events) : null;
         stats = new StatsCollector(cfg, registry, hubMesh);
         HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats);
+        TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
-                lim.maxConnections(), stats, hub.namespace());
+                lim.maxConnections(), stats, hub.namespace(), proxies);
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
-                lim.maxMessageSize(), cfg.verboseLogging());
+                lim.maxMessageSize(), cfg.verboseLogging(), proxies);
         transport = bind(cfg, bridge);
         port = transport.port();
         stats.bound(port, System.currentTimeMillis());
