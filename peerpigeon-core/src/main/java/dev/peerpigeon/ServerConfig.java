@@ -95,9 +95,11 @@ public final class ServerConfig {
     private final boolean verboseLogging;
     private final AdmissionHook admission;
     private final List<String> trustedProxies;
+    private final boolean statusPage;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
-                 AdmissionHook admission, List<String> trustedProxies) {
+                 AdmissionHook admission, List<String> trustedProxies, boolean statusPage) {
+        this.statusPage = statusPage;
         this.trustedProxies = List.copyOf(trustedProxies);
         this.listen = listen;
         this.limits = limits;
@@ -117,6 +119,8 @@ public final class ServerConfig {
     public AdmissionHook admission() { return admission; }
     /** Reverse proxies (IPs/CIDRs) whose forwarding headers give the client address; empty: none. */
     public List<String> trustedProxies() { return trustedProxies; }
+    /** Whether {@code /status} and {@code /status.json} are served. */
+    public boolean statusPage() { return statusPage; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -127,7 +131,7 @@ public final class ServerConfig {
     @Override
     public String toString() {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
-                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + ", trustedProxies=" + trustedProxies + "]";
+                + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set") + ", trustedProxies=" + trustedProxies + ", statusPage=" + statusPage + "]";
     }
 
     /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
@@ -152,7 +156,7 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission, o.trustedProxies);
+                o.verboseLogging, o.admission, o.trustedProxies, o.statusPage);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -198,6 +202,7 @@ public final class ServerConfig {
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
         o.trustedProxies = c.trustedProxies();
+        o.statusPage = c.statusPage();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

@@ -55,6 +55,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     long handshakeTimeoutMillis = 10_000;
     AdmissionHook admission;
     java.util.List<String> trustedProxies = java.util.List.of();
+    boolean statusPage = true;
 
     abstract B self();
 
@@ -405,6 +406,12 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
             throw new ConfigException("trustedProxies: " + e.getMessage());
         }
         this.trustedProxies = list;
+        return self();
+    }
+
+    /** Serves the operator page {@code /status} and its data {@code /status.json} (else 404). Default true. */
+    public B statusPage(boolean enabled) {
+        this.statusPage = enabled;
         return self();
     }
 

@@ -62,7 +62,7 @@ public final class ServerRuntime {
         signaling.hubAccess(hubAccess);
         hubMesh = hub.enabled() ? createMesh(cfg, signaling, events) : null;
         stats = new StatsCollector(cfg, registry, hubMesh);
-        HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats);
+        HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats, cfg.statusPage());
         TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
                 lim.maxConnections(), stats, hub.namespace(), proxies);

@@ -49,6 +49,7 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     }
 
     /** Hub upgrades refused (HTTP 409) because the dialer is in another hub mesh namespace. */
+    @Override
     public long namespaceRefusals() {
         return namespaceRefusals.get();
     }
@@ -103,6 +104,48 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
             remote = mesh.remotePeerCount();
         }
         return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote, namespaceRefusals.get());
+    }
+
+    /** Announced local peers per network (no ids), for {@code /status}. */
+    @Override
+    public Map<String, Integer> networkCounts() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (PeerSession s : registry.sessions()) {
+            if (s.announced() && !s.isHub() && s.hubLink() == null && s.networkName() != null) {
+                out.merge(s.networkName(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public dev.peerpigeon.MeshStatus meshStatus() {
+        if (mesh == null) {
+            return new dev.peerpigeon.MeshStatus(null, List.of(), List.of());
+        }
+        HubMesh.Snapshot snap = mesh.snapshot();
+        int local = 0;
+        for (int n : networkCounts().values()) {
+            local += n;
+        }
+        List<dev.peerpigeon.MeshStatus.Hub> hubs = new ArrayList<>();
+        String self = mesh.hubId();
+        hubs.add(new dev.peerpigeon.MeshStatus.Hub(self, 0, local));
+        snap.hops().forEach((id, hops) -> {
+            if (!id.equals(self)) {
+                hubs.add(new dev.peerpigeon.MeshStatus.Hub(id, hops, snap.remotePeers().getOrDefault(id, 0)));
+            }
+        });
+        List<dev.peerpigeon.MeshStatus.Link> links = new ArrayList<>();
+        for (List<String> e : snap.links()) {
+            links.add(new dev.peerpigeon.MeshStatus.Link(e.get(0), e.get(1)));
+        }
+        return new dev.peerpigeon.MeshStatus(self, List.copyOf(hubs), List.copyOf(links));
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAt;
     }
 
     public List<PeerInfo> peers() {
