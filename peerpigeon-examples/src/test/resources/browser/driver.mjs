@@ -175,6 +175,7 @@ const scenarios = {
     await connectedPair(a, again);
     return 'closed tab dropped by the others; the same id rejoined at once';
   },
+  'status-page': async () => statusPage(),
   'mixed-reference-dialed': async () => mixed(false),
   'mixed-reference-dials': async () => mixed(true),
 };
@@ -196,6 +197,30 @@ async function crossHub(bFirst) {
   await directMessage(a, b, 'across-hubs-a');
   await directMessage(b, a, 'across-hubs-b');
   return `A on hub 1, B on hub 2 (${bFirst ? 'B joined first' : 'A joined first'}): connected, messages both ways`;
+}
+
+// The operator page of the middle hub of a chain of three: three hubs and two links drawn, and a screenshot.
+async function statusPage() {
+  const h1 = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false', HUB_SECRET });
+  const h2 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h1.url, HUB_SECRET });
+  const h3 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h2.url, HUB_SECRET });
+  await openPeer(h1.url, 'ops', rnd());
+  const context = await browser.newContext({ viewport: { width: 720, height: 900 } });
+  const p = await context.newPage();
+  await p.goto(`http://${HOST}:${h2.port}/status`);
+  await until('three hubs and two links drawn', async () => {
+    const drawn = await p.evaluate(() => ({
+      hubs: [...document.querySelectorAll('[data-hub-id]')].map((e) => e.getAttribute('data-hub-id')),
+      links: [...document.querySelectorAll('[data-link]')].map((e) => e.getAttribute('data-link')),
+    }));
+    const ok = drawn.hubs.length === 3 && drawn.links.length === 2
+      && drawn.hubs.every((id) => /^[0-9a-f]{40}$/.test(id))
+      && drawn.links.every((l) => { const [a, b] = l.split('-'); return a < b && drawn.hubs.includes(a) && drawn.hubs.includes(b); });
+    return ok || drawn;
+  });
+  const shot = process.env.STATUS_SCREENSHOT;
+  if (shot) await p.screenshot({ path: shot, fullPage: true });
+  return `middle hub's /status draws 3 hubs and 2 links${shot ? '; screenshot ' + shot : ''}`;
 }
 
 async function mixed(referenceDials) {

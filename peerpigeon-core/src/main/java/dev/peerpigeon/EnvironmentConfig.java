@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
 
 /**
  * Maps the reference server's environment variables onto a builder: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
- * HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
+ * TRUSTED_PROXIES (comma list of IPs/CIDRs), STATUS_PAGE, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
  * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
  * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD, TLS_TRUST_FILE. Unset or empty variables keep the default; every failure names the variable (and never
@@ -55,6 +55,8 @@ final class EnvironmentConfig {
         r.integer("WORKER_THREADS", b::workerThreads);
         r.integer("HANDSHAKE_TIMEOUT", v -> b.handshakeTimeout(v));
         r.tls(b);
+        r.bool("STATUS_PAGE", b::statusPage);
+        r.string("TRUSTED_PROXIES", v -> b.trustedProxies(List.of(v.split("\\s*,\\s*"))));
         return b;
     }
 

@@ -235,6 +235,12 @@ public final class PeerPigeonServer implements AutoCloseable {
         return run == null ? new HubStats(0, 0, List.of(), List.of(), 0) : run.stats().hubStats();
     }
 
+    /** The hub mesh as this hub knows it (what {@code /status} draws); empty lists when stopped or not a hub. */
+    public MeshStatus getMeshStatus() {
+        ServerRuntime run = runtime;
+        return run == null ? new MeshStatus(config.hub().id(), List.of(), List.of()) : run.stats().meshStatus();
+    }
+
     /** Snapshots of every registered connection. */
     public List<PeerInfo> getPeers() {
         ServerRuntime run = runtime;

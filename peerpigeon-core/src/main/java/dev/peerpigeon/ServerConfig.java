@@ -97,13 +97,17 @@ public final class ServerConfig {
     private final boolean metrics;
     private final javax.net.ssl.SSLContext tls;
     private final javax.net.ssl.SSLContext tlsTrust;
+    private final List<String> trustedProxies;
+    private final boolean statusPage;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
                  AdmissionHook admission, boolean metrics, javax.net.ssl.SSLContext tls,
-                 javax.net.ssl.SSLContext tlsTrust) {
+                 javax.net.ssl.SSLContext tlsTrust, List<String> trustedProxies, boolean statusPage) {
         this.metrics = metrics;
         this.tls = tls;
         this.tlsTrust = tlsTrust;
+        this.statusPage = statusPage;
+        this.trustedProxies = List.copyOf(trustedProxies);
         this.listen = listen;
         this.limits = limits;
         this.liveness = liveness;
@@ -126,6 +130,10 @@ public final class ServerConfig {
     public javax.net.ssl.SSLContext tls() { return tls; }
     /** The client context for wss:// hub links, or null for the JVM defaults. */
     public javax.net.ssl.SSLContext tlsTrust() { return tlsTrust; }
+    /** Reverse proxies (IPs/CIDRs) whose forwarding headers give the client address; empty: none. */
+    public List<String> trustedProxies() { return trustedProxies; }
+    /** Whether {@code /status} and {@code /status.json} are served. */
+    public boolean statusPage() { return statusPage; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -137,7 +145,8 @@ public final class ServerConfig {
     public String toString() {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
                 + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set")
-                + ", metrics=" + metrics + ", tls=" + (tls == null ? "off" : "on") + "]";
+                + ", metrics=" + metrics + ", tls=" + (tls == null ? "off" : "on") + ", trustedProxies=" + trustedProxies
+                + ", statusPage=" + statusPage + "]";
     }
 
     /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
@@ -162,7 +171,7 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust);
+                o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust, o.trustedProxies, o.statusPage);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -210,6 +219,8 @@ public final class ServerConfig {
         o.metrics = c.metrics();
         o.tls = c.tls();
         o.tlsTrust = c.tlsTrust();
+        o.trustedProxies = c.trustedProxies();
+        o.statusPage = c.statusPage();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

@@ -57,6 +57,8 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     AdmissionHook admission;
     javax.net.ssl.SSLContext tls;
     javax.net.ssl.SSLContext tlsTrust;
+    java.util.List<String> trustedProxies = java.util.List.of();
+    boolean statusPage = true;
 
     abstract B self();
 
@@ -424,6 +426,29 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
      */
     public B tlsTrust(javax.net.ssl.SSLContext context) {
         this.tlsTrust = context;
+        return self();
+    }
+
+    /**
+     * Reverse proxies (IPs or CIDRs, IPv4 and IPv6) whose {@code X-Forwarded-For} / RFC 7239 {@code Forwarded}
+     * headers give the client address used by the per-IP limits, refusal logs, protected mode and the admission
+     * hook (rule: right-most address that is not a trusted proxy; see the README's proxy section). From any
+     * other peer those headers are ignored. Default none.
+     */
+    public B trustedProxies(java.util.List<String> proxies) {
+        java.util.List<String> list = java.util.List.copyOf(proxies);
+        try {
+            dev.peerpigeon.support.TrustedProxies.parse(list);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("trustedProxies: " + e.getMessage());
+        }
+        this.trustedProxies = list;
+        return self();
+    }
+
+    /** Serves the operator page {@code /status} and its data {@code /status.json} (else 404). Default true. */
+    public B statusPage(boolean enabled) {
+        this.statusPage = enabled;
         return self();
     }
 

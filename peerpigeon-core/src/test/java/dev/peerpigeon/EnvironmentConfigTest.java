@@ -43,6 +43,10 @@ class EnvironmentConfigTest {
         assertThat(rate.messageBurst()).as("burst is twice the rate").isEqualTo(60);
         assertThat(read("WORKER_THREADS", "3").listen().workerThreads()).isEqualTo(3);
         assertThat(read("HANDSHAKE_TIMEOUT", "2500").liveness().handshakeTimeout()).isEqualTo(Duration.ofMillis(2500));
+        assertThat(read("STATUS_PAGE", "false").statusPage()).isFalse();
+        assertThat(read("TRUSTED_PROXIES", "10.0.0.0/8, ::1").trustedProxies()).containsExactly("10.0.0.0/8", "::1");
+        assertThatThrownBy(() -> read("TRUSTED_PROXIES", "10.0.0.0/8,proxy")).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("TRUSTED_PROXIES").hasMessageContaining("'proxy'");
     }
 
     @Test

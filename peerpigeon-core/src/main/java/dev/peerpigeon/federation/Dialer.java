@@ -27,6 +27,9 @@ final class Dialer {
     /** HTTP status a hub answers when the dialer has its own hub id (PeerPigeonServer's upgrade gate). */
     static final int LOOP_DETECTED = 508;
     static final int FORBIDDEN = 403;
+    /** A Java hub refusing a dialer of another namespace: 409 with this reason phrase, naming its namespace. */
+    private static final java.util.regex.Pattern NAMESPACE_REFUSAL =
+            java.util.regex.Pattern.compile("409 Hub Namespace Mismatch: this hub is in '([a-z0-9-]{1,64})'");
 
     /** What the dialer hands a link it opened (and takes back when it closes). */
     interface Links {
@@ -54,6 +57,8 @@ final class Dialer {
         volatile HubConnector.Attempt pending;
         /** The refusal for missing hub authentication was logged once. */
         volatile boolean warnedAuth;
+        /** Nominal redial delay last logged for a namespace refusal: one line per backoff step, then quiet. */
+        volatile long namespaceLoggedDelay;
 
         Target(URI uri, boolean explicit) {
             this.uri = uri;
@@ -179,7 +184,12 @@ final class Dialer {
 
     private void closed(Target d, HubLink link, int code, String reason, int refusedStatus) {
         d.pending = null;
+        java.util.regex.Matcher otherNamespace = link == null && reason != null ? NAMESPACE_REFUSAL.matcher(reason) : null;
+        if (otherNamespace != null && !otherNamespace.find()) {
+            otherNamespace = null;
+        }
         if (link != null) {
+            d.namespaceLoggedDelay = 0;
             d.link = null;
             links.down(link, d, code, reason);
             if (policy.healthy(System.currentTimeMillis() - link.connectedAt)) {
@@ -190,7 +200,7 @@ final class Dialer {
             log.warn("Hub {} refused the link (HTTP 403, hub authentication required): set the same HUB_SECRET on"
                     + " every hub and list this one in the bootstrap hubs (the implicit default bootstrap never carries"
                     + " the secret), or ALLOW_UNAUTHENTICATED_HUBS=true on a hub in protected mode", d.shown);
-        } else {
+        } else if (otherNamespace == null) {
             log.debug("Could not connect to hub {}: {} {}", d.shown, code, reason);
         }
         if (thread.stopped() || d.self) {
@@ -210,6 +220,13 @@ final class Dialer {
             return;
         }
         long delay = policy.delayMillis(d.failures, ThreadLocalRandom.current().nextDouble());
+        long nominal = policy.delayMillis(d.failures, 0.5); // without jitter: grows per step up to the maximum
+        if (otherNamespace != null && nominal > d.namespaceLoggedDelay) {
+            d.namespaceLoggedDelay = nominal;
+            log.warn("Hub {} refused the link (HTTP 409): it is in hub mesh namespace '{}', this hub is in '{}';"
+                    + " redialing in {} ms{}", d.shown, otherNamespace.group(1), settings.namespace(), delay,
+                    nominal >= policy.delayMillis(Integer.MAX_VALUE / 2, 0.5) ? " (backoff at its maximum; quiet from now on)" : "");
+        }
         d.nextAttemptAt = System.currentTimeMillis() + delay;
         log.debug("Redialing hub {} in {} ms", d.shown, delay);
         thread.schedule(() -> dial(d), delay);

@@ -36,7 +36,7 @@ final class HubLink implements Federation.Link {
     final AtomicLong refused = new AtomicLong();
     final AtomicLong lastRefusalLog = new AtomicLong(Long.MIN_VALUE / 2);
     /** Neighbour's advertised paths (hubId -> path starting at the neighbour). Mesh thread only. */
-    Map<String, List<String>> advertised = Map.of();
+    volatile Map<String, List<String>> advertised = Map.of(); // replaced whole; read by HubMesh.snapshot
     /** Route adverts applied so far. Mesh thread only. */
     int advertsApplied;
     /** A refresh of a reference hub's view is scheduled. Mesh thread only. */

@@ -21,9 +21,48 @@ public final class HttpEndpoints {
     private final String corsOrigin;
     private final StatusDocuments.Snapshots source;
 
+    private final boolean statusPage;
+
     public HttpEndpoints(String corsOrigin, StatusDocuments.Snapshots source) {
+        this(corsOrigin, source, true);
+    }
+
+    /** @param statusPage whether {@code /status} and {@code /status.json} are served (else 404) */
+    public HttpEndpoints(String corsOrigin, StatusDocuments.Snapshots source, boolean statusPage) {
         this.corsOrigin = corsOrigin;
         this.source = source;
+        this.statusPage = statusPage;
+    }
+
+    /** The {@code /status} page: one file in the jar, plain JS and SVG, no external resource. Read once. */
+    private static final byte[] STATUS_HTML = readStatusPage();
+
+    private static byte[] readStatusPage() {
+        try (java.io.InputStream in = HttpEndpoints.class.getResourceAsStream("status.html")) {
+            return in == null ? "status page missing".getBytes(java.nio.charset.StandardCharsets.UTF_8) : in.readAllBytes();
+        } catch (java.io.IOException e) {
+            return "status page unreadable".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    private HttpResponse statusPage(String path) {
+        if (!statusPage) {
+            return text(404, "Not Found", "Not Found");
+        }
+        if (path.equals("/status")) {
+            Map<String, String> headers = new LinkedHashMap<>();
+            headers.put("Cache-Control", "no-store");
+            headers.put("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+                    + "style-src 'unsafe-inline'; connect-src 'self'");
+            return new HttpResponse(200, "OK", withType(headers, "text/html; charset=utf-8"), STATUS_HTML);
+        }
+        return json(StatusDocuments.status(source.server(), source.networkCounts(), source.meshStatus(),
+                source.startedAtMillis(), source.namespaceRefusals(), System.currentTimeMillis()).toString());
+    }
+
+    private static Map<String, String> withType(Map<String, String> headers, String type) {
+        headers.put("Content-Type", type);
+        return headers;
     }
 
     /** Answers a non-upgrade request. */
@@ -40,7 +79,7 @@ public final class HttpEndpoints {
         }
         String path = head.path();
         boolean known = path.equals("/health") || path.equals("/hubs") || path.equals("/stats") || path.equals("/hubstats")
-                || path.equals("/metrics");
+                || path.equals("/metrics") || path.equals("/status") || path.equals("/status.json");
         if (known && !method.equals("GET") && !method.equals("HEAD")) {
             Map<String, String> headers = cors();
             headers.put("Allow", "GET, HEAD, OPTIONS");
@@ -54,6 +93,7 @@ public final class HttpEndpoints {
             case "/hubstats" -> json(StatusDocuments.hubStats(source.hubs(), source.refusedLinkFrames(),
                     System.currentTimeMillis()).toString());
             case "/metrics" -> metrics(head);
+            case "/status", "/status.json" -> statusPage(path);
             default -> text(200, "OK", DEFAULT_TEXT);
         };
         if (method.equals("HEAD")) {

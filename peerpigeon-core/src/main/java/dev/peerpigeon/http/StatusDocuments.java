@@ -40,6 +40,66 @@ public final class StatusDocuments {
         default java.util.List<MetricsText.Family> metrics() {
             return null;
         }
+
+        /** Announced local peers per network, for {@code /status}. */
+        default Map<String, Integer> networkCounts() {
+            return Map.of();
+        }
+
+        /** The hub mesh as this hub knows it, for {@code /status}. */
+        default dev.peerpigeon.MeshStatus meshStatus() {
+            return new dev.peerpigeon.MeshStatus(null, java.util.List.of(), java.util.List.of());
+        }
+
+        /** When this server started (epoch ms). */
+        default long startedAtMillis() {
+            return 0;
+        }
+
+        /** Hub upgrades refused because the dialer is in another namespace. */
+        default long namespaceRefusals() {
+            return 0;
+        }
+    }
+
+    /**
+     * {@code /status.json}, what the {@code /status} page draws: namespace, id, uptime, peers per network (no ids),
+     * the mesh graph (hubs with peer counts, links as sorted id pairs) and the namespace refusal count.
+     */
+    public static JsonObject status(ServerStats st, Map<String, Integer> networks, dev.peerpigeon.MeshStatus mesh,
+                                    long startedAtMillis, long namespaceRefusals, long nowMillis) {
+        JsonObject o = new JsonObject();
+        o.addProperty("namespace", st.hubMeshNamespace());
+        o.addProperty("hubId", st.hubPeerId());
+        o.addProperty("isHub", st.isHub());
+        o.addProperty("uptimeSeconds", startedAtMillis <= 0 ? 0 : Math.max(0, (nowMillis - startedAtMillis) / 1000));
+        o.addProperty("connections", st.connections());
+        o.addProperty("peers", st.peers());
+        JsonObject nets = new JsonObject();
+        networks.forEach(nets::addProperty);
+        o.add("networks", nets);
+        JsonArray hubs = new JsonArray();
+        for (dev.peerpigeon.MeshStatus.Hub h : mesh.hubs()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("id", h.id());
+            j.addProperty("hops", h.hops());
+            j.addProperty("peers", h.peers());
+            hubs.add(j);
+        }
+        o.add("hubs", hubs);
+        JsonArray links = new JsonArray();
+        for (dev.peerpigeon.MeshStatus.Link l : mesh.links()) {
+            JsonArray pair = new JsonArray();
+            pair.add(l.a());
+            pair.add(l.b());
+            links.add(pair);
+        }
+        o.add("links", links);
+        JsonObject refusals = new JsonObject();
+        refusals.addProperty("namespace", namespaceRefusals);
+        o.add("refusals", refusals);
+        o.addProperty("timestamp", Instant.ofEpochMilli(nowMillis).toString());
+        return o;
     }
 
     /** {@code /health}. */

@@ -14,6 +14,7 @@ import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.signaling.SignalingSettings;
 import dev.peerpigeon.transport.WebSocketHubConnector;
 import dev.peerpigeon.transport.WebSocketTransport;
+import dev.peerpigeon.support.TrustedProxies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,11 +66,12 @@ public final class ServerRuntime {
         signaling.hubAccess(hubAccess);
         hubMesh = hub.enabled() ? createMesh(cfg, signaling, metrics.countingLinks(events.meshObserver())) : null;
         stats = new StatsCollector(cfg, registry, hubMesh, metrics);
-        HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats);
+        HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats, cfg.statusPage());
+        TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
-                lim.maxConnections(), metrics);
+                lim.maxConnections(), metrics, stats, hub.namespace(), proxies);
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
-                lim.maxMessageSize(), cfg.verboseLogging());
+                lim.maxMessageSize(), cfg.verboseLogging(), proxies);
         transport = bind(cfg, bridge, metrics);
         port = transport.port();
         stats.bound(port, System.currentTimeMillis());

@@ -31,6 +31,8 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     private final ServerMetrics metrics;
     private volatile long startedAt;
     private volatile int port = -1;       // set once (with startedAt first) by ServerRuntime after the bind
+    // Hub upgrades refused before the upgrade for another hub mesh namespace (UpgradeGate, any transport thread).
+    private final java.util.concurrent.atomic.AtomicLong namespaceRefusals = new java.util.concurrent.atomic.AtomicLong();
 
     StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh, ServerMetrics metrics) {
         this.config = config;
@@ -42,6 +44,16 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     void bound(int port, long startedAt) {
         this.startedAt = startedAt;
         this.port = port;
+    }
+
+    void countNamespaceRefusal() {
+        namespaceRefusals.incrementAndGet();
+    }
+
+    /** Hub upgrades refused (HTTP 409) because the dialer is in another hub mesh namespace. */
+    @Override
+    public long namespaceRefusals() {
+        return namespaceRefusals.get();
     }
 
     public ServerStats serverStats(boolean running) {
@@ -93,7 +105,49 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
             }
             remote = mesh.remotePeerCount();
         }
-        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote);
+        return new HubStats(hubs.size(), hubs.size(), hubs, bootstrap, remote, namespaceRefusals.get());
+    }
+
+    /** Announced local peers per network (no ids), for {@code /status}. */
+    @Override
+    public Map<String, Integer> networkCounts() {
+        Map<String, Integer> out = new java.util.TreeMap<>();
+        for (PeerSession s : registry.sessions()) {
+            if (s.announced() && !s.isHub() && s.hubLink() == null && s.networkName() != null) {
+                out.merge(s.networkName(), 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public dev.peerpigeon.MeshStatus meshStatus() {
+        if (mesh == null) {
+            return new dev.peerpigeon.MeshStatus(null, List.of(), List.of());
+        }
+        HubMesh.Snapshot snap = mesh.snapshot();
+        int local = 0;
+        for (int n : networkCounts().values()) {
+            local += n;
+        }
+        List<dev.peerpigeon.MeshStatus.Hub> hubs = new ArrayList<>();
+        String self = mesh.hubId();
+        hubs.add(new dev.peerpigeon.MeshStatus.Hub(self, 0, local));
+        snap.hops().forEach((id, hops) -> {
+            if (!id.equals(self)) {
+                hubs.add(new dev.peerpigeon.MeshStatus.Hub(id, hops, snap.remotePeers().getOrDefault(id, 0)));
+            }
+        });
+        List<dev.peerpigeon.MeshStatus.Link> links = new ArrayList<>();
+        for (List<String> e : snap.links()) {
+            links.add(new dev.peerpigeon.MeshStatus.Link(e.get(0), e.get(1)));
+        }
+        return new dev.peerpigeon.MeshStatus(self, List.copyOf(hubs), List.copyOf(links));
+    }
+
+    @Override
+    public long startedAtMillis() {
+        return startedAt;
     }
 
     public List<PeerInfo> peers() {

@@ -34,9 +34,15 @@ final class TransportBridge implements TransportHandler<PeerSession> {
     private final UpgradeGate gate;
     private final int maxMessageSize;
     private final boolean verbose;
+    private final dev.peerpigeon.support.TrustedProxies proxies;
+    // Sessions whose client (behind a trusted proxy) holds a per-IP slot counted at the upgrade, released at close.
+    private final java.util.concurrent.ConcurrentHashMap<PeerSession, InetAddress> forwarded =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     TransportBridge(ServerRuntime.Host host, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
-                    HubMesh mesh, HttpEndpoints http, UpgradeGate gate, int maxMessageSize, boolean verbose) {
+                    HubMesh mesh, HttpEndpoints http, UpgradeGate gate, int maxMessageSize, boolean verbose,
+                    dev.peerpigeon.support.TrustedProxies proxies) {
+        this.proxies = proxies;
         this.host = host;
         this.signaling = signaling;
         this.ipLimiter = ipLimiter;
@@ -50,12 +56,18 @@ final class TransportBridge implements TransportHandler<PeerSession> {
 
     @Override
     public boolean onAccepted(InetSocketAddress remote) {
-        return ipLimiter.accepted(remote == null ? null : remote.getAddress());
+        return ipLimiter.accepted(perIpAddress(remote));
+    }
+
+    /** A trusted proxy's own address is not limited per IP: its clients are, at the upgrade (UpgradeGate). */
+    private InetAddress perIpAddress(InetSocketAddress remote) {
+        InetAddress a = remote == null ? null : remote.getAddress();
+        return proxies.trusts(a) ? null : a;
     }
 
     @Override
     public void onDisconnected(InetSocketAddress remote) {
-        ipLimiter.released(remote == null ? null : remote.getAddress());
+        ipLimiter.released(perIpAddress(remote));
     }
 
     @Override
@@ -77,13 +89,24 @@ final class TransportBridge implements TransportHandler<PeerSession> {
 
     @Override
     public PeerSession onOpen(Connection connection, RequestHead head) {
+        InetSocketAddress client = gate.clientAddress(head);
+        boolean counted = UpgradeGate.forwarded(head, client); // the gate counted its per-IP slot
         if (!host.accepting()) {
             connection.close(1001, "Server shutting down");
+            if (counted) {
+                ipLimiter.releasedForwarded(client.getAddress());
+            }
             return null;
         }
         PeerSession session = signaling.open(connection, head.queryParam("peerId"));
         if (session != null) {
-            session.hubAuthorized(hubAccess.authorized(addressOf(connection), UpgradeGate.presentedSecret(head)));
+            session.hubAuthorized(hubAccess.authorized(client == null ? addressOf(connection) : client.getAddress(),
+                    UpgradeGate.presentedSecret(head)));
+            if (counted) {
+                forwarded.put(session, client.getAddress());
+            }
+        } else if (counted) {
+            ipLimiter.releasedForwarded(client.getAddress());
         }
         return session;
     }
@@ -127,7 +150,12 @@ final class TransportBridge implements TransportHandler<PeerSession> {
 
     @Override
     public void onClose(PeerSession session, int code, String reason, boolean remote) {
-        // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not.
+        // The per-IP slot is released by the transport (onDisconnected) on every close path, registered or not;
+        // a forwarded client's slot (counted at the upgrade) here.
+        InetAddress client = forwarded.remove(session);
+        if (client != null) {
+            ipLimiter.releasedForwarded(client);
+        }
         signaling.close(session, code, reason);
     }
 

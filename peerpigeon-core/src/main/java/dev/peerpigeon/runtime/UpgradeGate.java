@@ -14,6 +14,10 @@ import dev.peerpigeon.signaling.SignalingService;
 import dev.peerpigeon.support.LogThrottle;
 import dev.peerpigeon.support.Meters;
 import dev.peerpigeon.support.Redaction;
+import dev.peerpigeon.support.TrustedProxies;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,10 +41,25 @@ final class UpgradeGate {
     private final Meters meters;
     private final LogThrottle fullLog = LogThrottle.perSecond();
     private final LogThrottle hookLog = LogThrottle.perSecond();
+    private final StatsCollector stats;
+    private final TrustedProxies proxies;
+    private final String namespace;
+    // Next time (ms) a namespace refusal from an address may be logged: one line a minute per address. Bounded:
+    // cleared when it grows past NAMESPACE_LOG_ADDRESSES (some lines then come early, none are lost for long).
+    private final java.util.concurrent.ConcurrentHashMap<java.net.InetAddress, Long> namespaceLogAt =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int NAMESPACE_LOG_ADDRESSES = 1024;
+    static final long NAMESPACE_LOG_MILLIS = 60_000;
+    /** HTTP reason phrase of the namespace refusal; a dialing Java hub reads the namespace back from it. */
+    public static final String NAMESPACE_REASON_PREFIX = "Hub Namespace Mismatch: this hub is in ";
 
     UpgradeGate(PeerRegistry registry, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
-                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections, Meters meters) {
+                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections, Meters meters,
+                StatsCollector stats, String namespace, TrustedProxies proxies) {
         this.meters = meters;
+        this.proxies = proxies;
+        this.stats = stats;
+        this.namespace = namespace;
         this.registry = registry;
         this.signaling = signaling;
         this.ipLimiter = ipLimiter;
@@ -51,35 +70,76 @@ final class UpgradeGate {
         this.maxConnections = maxConnections;
     }
 
+    /**
+     * The client address of a request: the TCP peer, or behind a trusted proxy the forwarded address (see
+     * {@link TrustedProxies}); the port is the TCP peer's when it is the TCP peer, else 0.
+     */
+    InetSocketAddress clientAddress(RequestHead head) {
+        InetSocketAddress tcp = head.remote();
+        if (tcp == null || proxies.isEmpty()) {
+            return tcp;
+        }
+        InetAddress client = proxies.clientAddress(tcp.getAddress(), head.header("Forwarded"), head.header("X-Forwarded-For"));
+        return client == tcp.getAddress() ? tcp : new InetSocketAddress(client, 0);
+    }
+
+    /** True when the per-IP slot of this client is counted at the upgrade (a client behind a trusted proxy). */
+    static boolean forwarded(RequestHead head, InetSocketAddress client) {
+        return client != null && client != head.remote();
+    }
+
     HttpResponse check(RequestHead head) {
+        InetSocketAddress client = clientAddress(head);
+        boolean forwarded = forwarded(head, client);
+        if (forwarded) {
+            String limited = ipLimiter.admitForwarded(client.getAddress());
+            if (limited != null) {
+                log.debug("Refused upgrade from {} (via {}): {}", client, head.remote(), limited);
+                return http.refusal(429, "Too Many Requests", limited);
+            }
+        }
+        HttpResponse refused = check(head, client, forwarded);
+        if (refused != null && forwarded) {
+            ipLimiter.releasedForwarded(client.getAddress()); // counted above, refused after all
+        }
+        return refused;
+    }
+
+    private HttpResponse check(RequestHead head, InetSocketAddress client, boolean forwarded) {
         String peerId = head.queryParam("peerId");
         if (!PeerId.isValid(peerId)) {
-            log.debug("Refused upgrade from {}: invalid peerId", head.remote());
+            log.debug("Refused upgrade from {}: invalid peerId", client);
             meters.refused(Meters.Refusal.INVALID_PEER_ID);
             return http.refusal(400, "Bad Request", "Invalid peerId format");
         }
         if (mesh != null && peerId.equals(mesh.hubId())) {
-            log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", head.remote());
+            log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", client);
             return http.refusal(508, "Loop Detected", "Self connection");
         }
         String presented = presentedSecret(head);
         // A credential that does not match is refused whoever presents it; a dialer that says it is a hub
         // (Java hubs send X-PeerPigeon-Hub) and is not authorized is refused here, before the upgrade.
         if (hubAccess.hasSecret() && presented != null && !hubAccess.secretMatches(presented)) {
-            hubAccess.logRefusal(head.remote(), "hub upgrade (wrong hub secret)");
+            hubAccess.logRefusal(client, "hub upgrade (wrong hub secret)");
             meters.refused(Meters.Refusal.HUB_AUTH);
             return http.refusal(403, "Forbidden", "Invalid hub secret");
         }
         if (head.header(HubMesh.HUB_HEADER) != null
-                && !hubAccess.authorized(head.remote() == null ? null : head.remote().getAddress(), presented)) {
-            hubAccess.logRefusal(head.remote(), "hub upgrade");
+                && !hubAccess.authorized(client == null ? null : client.getAddress(), presented)) {
+            hubAccess.logRefusal(client, "hub upgrade");
             meters.refused(Meters.Refusal.HUB_AUTH);
             return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
         }
         boolean hubCredential = hubAccess.hasSecret() && presented != null; // it matched, checked just above
-        String limited = ipLimiter.tryAdmit(head.remote() == null ? null : head.remote().getAddress());
+        if (mesh != null) {
+            HttpResponse other = otherNamespace(head, client); // after hub auth: an unauthorized dialer learns nothing
+            if (other != null) {
+                return other;
+            }
+        }
+        String limited = forwarded ? null : ipLimiter.tryAdmit(client == null ? null : client.getAddress());
         if (limited != null) {
-            log.debug("Refused upgrade from {}: {}", head.remote(), limited);
+            log.debug("Refused upgrade from {}: {}", client, limited);
             meters.refused(limited.contains(IpLimiter.PER_SECOND) ? Meters.Refusal.RATE_LIMITED : Meters.Refusal.PER_IP);
             return http.refusal(429, "Too Many Requests", limited);
         }
@@ -105,8 +165,41 @@ final class UpgradeGate {
                 }
                 yield http.refusal(503, "Service Unavailable", "Maximum connections reached");
             }
-            case ACCEPT -> admissionHook(head, peerId);
+            case ACCEPT -> admissionHook(head, client, peerId);
         };
+    }
+
+    /**
+     * A Java hub says its namespace in its upgrade request ({@code X-PeerPigeon-Hub: <hubId> <namespace> ...}); one
+     * of another namespace is refused before the upgrade with 409, counted, and logged naming both namespaces at
+     * most once a minute per address (a refused hub keeps redialing with backoff).
+     */
+    private HttpResponse otherNamespace(RequestHead head, InetSocketAddress remote) {
+        String header = head.header(HubMesh.HUB_HEADER);
+        if (header == null) {
+            return null;
+        }
+        String[] parts = header.trim().split(" +");
+        if (parts.length < 2 || parts[1].equals(namespace)) {
+            return null;
+        }
+        stats.countNamespaceRefusal();
+        String theirs = parts[1].matches("[a-z0-9-]{1,64}") ? parts[1] : "(invalid)"; // client text: never raw in logs
+        java.net.InetAddress addr = remote == null ? null : remote.getAddress();
+        long now = System.currentTimeMillis();
+        if (addr != null && namespaceLogAt.size() > NAMESPACE_LOG_ADDRESSES) {
+            namespaceLogAt.clear();
+        }
+        Long next = addr == null ? null : namespaceLogAt.get(addr);
+        if (addr == null || next == null || now >= next) {
+            if (addr != null) {
+                namespaceLogAt.put(addr, now + NAMESPACE_LOG_MILLIS);
+            }
+            log.warn("Refused hub link from {}: it is in hub mesh namespace '{}', this hub is in '{}' (HTTP 409;"
+                    + " set the same HUB_MESH_NAMESPACE on both hubs)", remote, theirs, namespace);
+        }
+        return http.refusal(409, NAMESPACE_REASON_PREFIX + "'" + namespace + "'",
+                "Hub namespace mismatch: this hub is in namespace '" + namespace + "'");
     }
 
     /**
@@ -131,24 +224,24 @@ final class UpgradeGate {
         return null;
     }
 
-    private HttpResponse admissionHook(RequestHead head, String peerId) {
+    private HttpResponse admissionHook(RequestHead head, InetSocketAddress client, String peerId) {
         if (hook == null) {
             return null;
         }
         try {
             AdmissionHook.Decision d = hook.check(new AdmissionHook.Request(head.path(), head.query(), head.headers(),
-                    head.remote(), peerId));
+                    client, peerId));
             if (d == null || d.accepted()) {
                 return null;
             }
-            log.debug("Admission hook refused {}: {} {}", head.remote(), d.status(), d.reason());
+            log.debug("Admission hook refused {}: {} {}", client, d.status(), d.reason());
             meters.refused(Meters.Refusal.ADMISSION);
             return http.refusal(d.status(), reasonPhrase(d.status()), d.reason());
         } catch (RuntimeException e) {
             // A bug in the application's hook, but each client request can repeat it: one line a second.
             int suppressed = hookLog.tryAcquire();
             if (suppressed >= 0) {
-                log.warn("Admission hook failed for {}: {}{}", head.remote(), e.toString(), LogThrottle.suffix(suppressed));
+                log.warn("Admission hook failed for {}: {}{}", client, e.toString(), LogThrottle.suffix(suppressed));
             }
             log.debug("Admission hook failure", e);
             meters.refused(Meters.Refusal.ADMISSION);

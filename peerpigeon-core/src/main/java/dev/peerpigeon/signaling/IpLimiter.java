@@ -141,6 +141,49 @@ public final class IpLimiter {
         }
     }
 
+    /**
+     * Admits and counts a connection of {@code ip}, a client behind a trusted proxy (the proxy's own address is not
+     * counted per IP at the accept): null when counted, else the reason it may not (nothing counted). The count
+     * is held until {@link #releasedForwarded}.
+     */
+    public String admitForwarded(InetAddress ip) {
+        if (ip == null || !perIp()) {
+            return null;
+        }
+        while (true) {
+            long now = System.nanoTime();
+            State s = state(ip, now);
+            synchronized (s) {
+                if (s.removed) {
+                    continue; // swept meanwhile: count on a fresh record
+                }
+                if (maxOpen > 0 && s.open >= maxOpen) {
+                    return "Too many connections from your address (" + maxOpen + ")";
+                }
+                if (perSecond > 0) {
+                    s.tokens = Math.min(2.0 * perSecond, s.tokens + (now - s.last) * perSecond / 1e9);
+                    s.last = now;
+                    if (s.tokens < 1) {
+                        return "Too many new connections from your address (" + perSecond + " per second)";
+                    }
+                    s.tokens -= 1;
+                }
+                s.open++;
+                return null;
+            }
+        }
+    }
+
+    /** A connection counted by {@link #admitForwarded} closed (or was refused after it). */
+    public void releasedForwarded(InetAddress ip) {
+        State s = ip == null || !perIp() ? null : states.get(ip);
+        if (s != null) {
+            synchronized (s) {
+                s.open = Math.max(0, s.open - 1);
+            }
+        }
+    }
+
     /** Drops records of addresses with no open connection and a full bucket. */
     public void sweep() {
         long now = System.nanoTime();

@@ -6,6 +6,7 @@ import dev.peerpigeon.ServerListener;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.MeshView;
 import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.HubCluster;
 import dev.peerpigeon.testkit.RawHttp;
 import dev.peerpigeon.testkit.TestClient;
@@ -59,8 +60,9 @@ class NamespaceAndLinkTest {
             a.offer(b.peerId(), "v=0 inside production-mesh");
             b.awaitType("offer");
 
-            // Both sides log the refusal, naming both namespaces.
-            TestLogs.awaitLine(WAIT, "Refusing hub link to", "'production-mesh'", "'staging-mesh'");
+            // Both sides log the refusal, naming both namespaces (the dialed hub refuses before the upgrade).
+            TestLogs.awaitLine(WAIT, "refused the link (HTTP 409)", "'production-mesh'", "'staging-mesh'");
+            TestLogs.awaitLine(WAIT, "Refused hub link from", "'staging-mesh'", "'production-mesh'", "HTTP 409");
             assertThat(MeshView.reachableHubCount(staging)).isZero();
             assertThat(MeshView.reachableHubCount(first)).isEqualTo(2);
             assertThat(stagingEvents).noneMatch(e -> e instanceof ServerEvent.BootstrapConnected);
@@ -93,6 +95,36 @@ class NamespaceAndLinkTest {
                     .contains("'production-mesh'").contains("'staging-mesh'");
             TestLogs.awaitLine(WAIT, "Refused hub link from", "'staging-mesh'", "'production-mesh'");
             assertThat(prod.getHubStats().hubs()).isEmpty();
+        }
+    }
+
+    @Test
+    void aHubOfAnotherNamespaceIsRefusedWith409BeforeTheUpgradeAndBothSidesSaySo() throws Exception {
+        try (PeerPigeonServer prod = hub("production-mesh", 0, List.of()).start();
+             Bystanders bystanders = Bystanders.join(prod.getPort(), "app")) {
+            long mark = TestLogs.mark();
+            // What a Java hub of another namespace sends: refused before the upgrade, with the namespace to read back.
+            String answer = RawHttp.upgrade(prod.getPort(), "/?peerId=" + PeerId.generate(),
+                    "X-PeerPigeon-Hub: " + PeerId.generate() + " staging-mesh smart");
+            assertThat(RawHttp.status(answer)).isEqualTo(409);
+            assertThat(answer).contains("409 Hub Namespace Mismatch: this hub is in 'production-mesh'");
+            assertThat(prod.getHubStats().namespaceRefusals()).isEqualTo(1);
+
+            // Backoff 100, 200, 400 ms then its maximum 400: the dialer logs once per step; the dialed hub logged the
+            // probe above and stays quiet for the same address (127.0.0.1) for a minute.
+            try (PeerPigeonServer staging = HubCluster.testHub("staging-mesh")
+                    .bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + prod.getPort()))).reconnectInterval(100).maxReconnectInterval(400).build().start()) {
+                Await.until("six refused dials", WAIT, () -> prod.getHubStats().namespaceRefusals() >= 7);
+                List<String> lines = TestLogs.linesSince(mark);
+                assertThat(lines.stream().filter(l -> l.contains("refused the link (HTTP 409)")
+                        && l.contains("'production-mesh'") && l.contains("'staging-mesh'")).count()).isEqualTo(3);
+                assertThat(lines.stream().filter(l -> l.contains("Refused hub link from")
+                        && l.contains("'staging-mesh'") && l.contains("'production-mesh'")).count()).isEqualTo(1);
+                assertThat(lines).anyMatch(l -> l.contains("backoff at its maximum"));
+                assertThat(prod.getHubStats().hubs()).isEmpty();
+                assertThat(MeshView.reachableHubCount(staging)).isZero();
+                bystanders.relayBothWays();
+            }
         }
     }
 

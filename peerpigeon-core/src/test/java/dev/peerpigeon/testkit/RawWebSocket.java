@@ -21,13 +21,18 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     public RawWebSocket(int port, String target, String hostHeader) throws IOException {
+        this(port, target, hostHeader, new String[0]);
+    }
+
+    /** An upgrade with extra header lines (e.g. {@code X-Forwarded-For: 203.0.113.7}); see {@link #handshakeResponse}. */
+    public RawWebSocket(int port, String target, String hostHeader, String... extraHeaders) throws IOException {
         socket = new Socket();
         socket.setReceiveBufferSize(4096); // small, so a test can make it stop reading quickly
         socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         socket.setSoTimeout(10_000);
         out = socket.getOutputStream();
         in = socket.getInputStream();
-        out.write(RawHttp.upgradeRequest(target, hostHeader).getBytes(StandardCharsets.US_ASCII));
+        out.write(RawHttp.upgradeRequest(target, hostHeader, extraHeaders).getBytes(StandardCharsets.US_ASCII));
         out.flush();
         StringBuilder head = new StringBuilder();
         while (!head.toString().endsWith("\r\n\r\n")) {

@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BrowserInteropIT {
     static final List<String> SCENARIOS = List.of("two-peers", "networks", "five-peers", "cross-hub-a-first",
-            "cross-hub-b-first", "tab-close", "mixed-reference-dialed", "mixed-reference-dials");
+            "cross-hub-b-first", "tab-close", "status-page", "mixed-reference-dialed", "mixed-reference-dials");
     static final String INSTALL = "apt-get install -y chromium iproute2 util-linux nodejs npm";
 
     @TestFactory
@@ -48,6 +48,8 @@ class BrowserInteropIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("REFERENCE_HUB_SCRIPT", ReferencePackage.resource("node/reference-hub.mjs").toString());
         pb.environment().put("REFERENCE_HUB_QUIET", "true");
+        // A build artifact: the status page of the middle hub of a 3-hub chain (README, Observability).
+        pb.environment().put("STATUS_SCREENSHOT", Path.of("target", "status-page.png").toAbsolutePath().toString());
         Process p = pb.start();
         Map<String, JsonObject> results = new LinkedHashMap<>();
         List<String> other = new ArrayList<>();
