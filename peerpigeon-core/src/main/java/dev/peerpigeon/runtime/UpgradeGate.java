@@ -184,6 +184,7 @@ final class UpgradeGate {
             return null;
         }
         stats.countNamespaceRefusal();
+        meters.refused(Meters.Refusal.NAMESPACE);
         String theirs = parts[1].matches("[a-z0-9-]{1,64}") ? parts[1] : "(invalid)"; // client text: never raw in logs
         java.net.InetAddress addr = remote == null ? null : remote.getAddress();
         long now = System.currentTimeMillis();
@@ -211,10 +212,12 @@ final class UpgradeGate {
     private HttpResponse federationAdmission(String peerId, boolean hubCredential) {
         if (!hubCredential && hubAccess.hasSecret() && mesh.isKnownHubId(peerId)) {
             log.info("Refused upgrade of {}: the id belongs to a hub of this mesh", PeerSession.shortId(peerId));
+            meters.refused(Meters.Refusal.DUPLICATE);
             return http.refusal(409, "Conflict", "Peer id belongs to a hub");
         }
         if (!hubCredential && mesh.isLiveElsewhere(peerId)) {
             log.debug("Refused upgrade of {}: live on another hub", PeerSession.shortId(peerId));
+            meters.refused(Meters.Refusal.DUPLICATE);
             return http.refusal(409, "Conflict", "Peer already connected on another hub");
         }
         if (registry.admit(peerId) == PeerRegistry.Admission.DUPLICATE

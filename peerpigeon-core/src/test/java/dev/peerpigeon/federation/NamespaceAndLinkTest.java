@@ -115,6 +115,7 @@ class NamespaceAndLinkTest {
             try (PeerPigeonServer staging = HubCluster.testHub("staging-mesh")
                     .bootstrapHubs(List.of(URI.create("ws://127.0.0.1:" + prod.getPort()))).reconnectInterval(100).maxReconnectInterval(400).build().start()) {
                 Await.until("six refused dials", WAIT, () -> prod.getHubStats().namespaceRefusals() >= 7);
+                assertThat(prod.getMetrics().refusals().get("namespace")).isGreaterThanOrEqualTo(7L); // refusals_total{reason="namespace"}
                 List<String> lines = TestLogs.linesSince(mark);
                 assertThat(lines.stream().filter(l -> l.contains("refused the link (HTTP 409)")
                         && l.contains("'production-mesh'") && l.contains("'staging-mesh'")).count()).isEqualTo(3);
