@@ -453,10 +453,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     }
 
     private static int positive(String name, int n) {
-        if (n <= 0) {
-            throw new ConfigException(name + " must be > 0, got " + n);
-        }
-        return n;
+        return (int) positive(name, (long) n);
     }
 
     private static long positive(String name, long n) {

@@ -5,6 +5,7 @@ import dev.peerpigeon.PeerInfo;
 import dev.peerpigeon.ServerConfig;
 import dev.peerpigeon.ServerStats;
 import dev.peerpigeon.federation.HubMesh;
+import dev.peerpigeon.federation.MeshGraph;
 import dev.peerpigeon.http.StatusDocuments;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.signaling.PeerRegistry;
@@ -125,7 +126,7 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
         if (mesh == null) {
             return new dev.peerpigeon.MeshStatus(null, List.of(), List.of());
         }
-        HubMesh.Snapshot snap = mesh.snapshot();
+        MeshGraph.Snapshot snap = mesh.snapshot();
         int local = 0;
         for (int n : networkCounts().values()) {
             local += n;

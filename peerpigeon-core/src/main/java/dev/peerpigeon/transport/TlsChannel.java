@@ -48,4 +48,21 @@ final class TlsChannel extends SSLSocketChannel2 {
             key.interestOps(key.interestOps() | SelectionKey.OP_WRITE);
         }
     }
+
+    /**
+     * The pool TLS delegated tasks run on: bounded threads (one per core, at least two) and a bounded queue; when it
+     * is full the selector runs the task itself (back-pressure, never lost). Java-WebSocket's default is one thread.
+     */
+    static java.util.concurrent.ThreadPoolExecutor delegatedTaskPool(int port) {
+        int n = Math.max(2, Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.atomic.AtomicInteger seq = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(n, n, 30,
+                java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1024), r -> {
+                    Thread t = new Thread(r, "peerpigeon-tls-" + port + "-" + seq.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
+    }
 }

@@ -107,20 +107,7 @@ public final class WebSocketTransport<S> {
         this.lingering = new LingeringCloser(timer, () -> stopping);
         this.acceptGuard = new AcceptGuard(timer, () -> stopping, lingering::count);
         this.handshakes = new HandshakeSweeper(settings.handshakeTimeoutMillis(), this::release);
-        if (settings.tls() != null) {
-            int n = Math.max(2, Runtime.getRuntime().availableProcessors());
-            java.util.concurrent.atomic.AtomicInteger seq = new java.util.concurrent.atomic.AtomicInteger();
-            // Bounded threads and queue; when full, the selector runs the task itself (back-pressure, never lost).
-            this.tlsTasks = new java.util.concurrent.ThreadPoolExecutor(n, n, 30, TimeUnit.SECONDS,
-                    new java.util.concurrent.ArrayBlockingQueue<>(1024), r -> {
-                        Thread t = new Thread(r, "peerpigeon-tls-" + settings.port() + "-" + seq.incrementAndGet());
-                        t.setDaemon(true);
-                        return t;
-                    }, new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
-            tlsTasks.allowCoreThreadTimeOut(true);
-        } else {
-            this.tlsTasks = null;
-        }
+        this.tlsTasks = settings.tls() == null ? null : TlsChannel.delegatedTaskPool(settings.port());
         server.setWebSocketFactory(new TrackingSocketFactory(acceptGuard, handshakes, lingering, handler::onAccepted,
                 settings.tls(), tlsTasks));
         server.setReuseAddr(true);
