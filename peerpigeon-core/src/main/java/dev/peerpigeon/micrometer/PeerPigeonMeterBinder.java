@@ -22,6 +22,10 @@ import java.util.function.ToDoubleFunction;
  *
  * <pre>{@code new PeerPigeonMeterBinder(server).bindTo(registry);}</pre>
  *
+ * <p>Lifetime: Micrometer holds a function meter's state object weakly, so the meters are bound to the
+ * {@code server} (which the application keeps) and not to this binder (which it usually drops after
+ * {@code bindTo}); when the server is collected the meters read NaN, as Micrometer intends.
+ *
  * <p>Threads: the registry reads the meters on its own threads; one snapshot is shared by the reads of one scrape
  * (it is reused for {@value #SNAPSHOT_MILLIS} ms), the only state here, published through a volatile field.
  */
@@ -77,22 +81,22 @@ public final class PeerPigeonMeterBinder implements MeterBinder {
             counter(registry, "peerpigeon.hub.link.events", "Hub link events, by event", "event", event,
                     s -> s.hubLinkEvents().get(event));
         }
-        FunctionTimer.builder("peerpigeon.relay.latency", this, b -> b.snapshot().relayLatencyCount(),
-                        b -> b.snapshot().relayLatencySumSeconds(), TimeUnit.SECONDS)
+        FunctionTimer.builder("peerpigeon.relay.latency", server, s -> snapshot().relayLatencyCount(),
+                        s -> snapshot().relayLatencySumSeconds(), TimeUnit.SECONDS)
                 .description("From reading a signal's frame to handing it to the receiver's write path")
                 .register(registry);
     }
 
     private void gauge(MeterRegistry registry, String name, String help, String unit,
                        ToDoubleFunction<MetricsSnapshot> value) {
-        Gauge.builder(name, this, b -> value.applyAsDouble(b.snapshot())).description(help).baseUnit(unit)
+        Gauge.builder(name, server, s -> value.applyAsDouble(snapshot())).description(help).baseUnit(unit)
                 .register(registry);
     }
 
     private void counter(MeterRegistry registry, String name, String help, String tag, String tagValue,
                          Function<MetricsSnapshot, Long> value) {
-        FunctionCounter.Builder<PeerPigeonMeterBinder> b = FunctionCounter.builder(name, this, x -> {
-            Long v = value.apply(x.snapshot());
+        FunctionCounter.Builder<PeerPigeonServer> b = FunctionCounter.builder(name, server, s -> {
+            Long v = value.apply(snapshot());
             return v == null ? 0 : v;
         }).description(help);
         if (tag != null) {
