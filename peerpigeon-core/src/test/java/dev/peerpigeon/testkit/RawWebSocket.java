@@ -50,6 +50,32 @@ public final class RawWebSocket implements AutoCloseable {
         socket.setReceiveBufferSize(bytes);
     }
 
+    /**
+     * Reads and discards everything the server sends, on a daemon thread, until the connection ends: a client
+     * that keeps its receive window open without looking at what it gets. (A socket that never reads, with this
+     * class's small receive buffer, ends up in the kernel's retransmission backoff on loopback: its own sends
+     * then stall for tens of seconds whatever the server does.)
+     */
+    public RawWebSocket drainInBackground() {
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[16 * 1024];
+            while (!socket.isClosed()) {
+                try {
+                    if (in.read(buf) < 0) {
+                        return;
+                    }
+                } catch (java.net.SocketTimeoutException idle) {
+                    // nothing arrived for a while: keep reading
+                } catch (IOException ended) {
+                    return;
+                }
+            }
+        }, "raw-websocket-drain");
+        t.setDaemon(true);
+        t.start();
+        return this;
+    }
+
     public String handshakeResponse() {
         return handshakeResponse;
     }
