@@ -1,6 +1,5 @@
 package dev.peerpigeon.support;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -22,8 +21,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Builds server {@link SSLContext}s from files: PEM (certificate chain + PKCS#8 RSA or EC key) or PKCS12.
- * Stateless. Errors are {@link IllegalArgumentException}s whose message names the file's role, never its
+ * Builds server {@link SSLContext}s from files: PEM (certificate chain + PKCS#8 RSA or EC key) or PKCS12,
+ * following the files when they change. Stateless (the reload state is the contexts' key managers'). Errors are {@link IllegalArgumentException}s whose message names the file's role, never its
  * contents or the password.
  */
 public final class TlsFiles {
@@ -33,30 +32,77 @@ public final class TlsFiles {
     private TlsFiles() {
     }
 
-    /** A server context from a PEM certificate chain and a PEM PKCS#8 private key (RSA or EC). */
+    /**
+     * A server context from a PEM certificate chain and a PEM PKCS#8 private key (RSA or EC), reloaded when the
+     * files change (see {@link ReloadingKeyManager}).
+     */
     public static SSLContext fromPem(Path certFile, Path keyFile) {
+        return reloading(List.of(certFile, keyFile), () -> pemKeyStore(certFile, keyFile));
+    }
+
+    private static ReloadingKeyManager.Loaded pemKeyStore(Path certFile, Path keyFile) {
         List<Certificate> chain = certificates(certFile, "certificate file");
         PrivateKey key = privateKey(keyFile);
+        requireMatch(chain.get(0), key, certFile, keyFile);
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             char[] pw = new char[0];
             ks.setKeyEntry("server", key, pw, chain.toArray(new Certificate[0]));
-            return serverContext(ks, pw);
+            return new ReloadingKeyManager.Loaded(ks, pw);
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("certificate file " + certFile + " and key file " + keyFile
                     + " do not make a usable key: " + e.getMessage(), e);
         }
     }
 
-    /** A server context from a PKCS12 key store. */
+    /**
+     * Signs a probe with the key and verifies it with the certificate: a key file of another certificate (or a
+     * reload that caught one file replaced and not the other yet) is refused here, not in every handshake.
+     */
+    private static void requireMatch(Certificate cert, PrivateKey key, Path certFile, Path keyFile) {
+        String alg = key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : "SHA256withRSA";
+        try {
+            byte[] probe = "peerpigeon key check".getBytes(StandardCharsets.US_ASCII);
+            java.security.Signature sign = java.security.Signature.getInstance(alg);
+            sign.initSign(key);
+            sign.update(probe);
+            byte[] signature = sign.sign();
+            java.security.Signature verify = java.security.Signature.getInstance(alg);
+            verify.initVerify(cert.getPublicKey());
+            verify.update(probe);
+            if (verify.verify(signature)) {
+                return;
+            }
+        } catch (GeneralSecurityException e) {
+            // a key of another type than the certificate's: no match
+        }
+        throw new IllegalArgumentException("key file " + keyFile + " does not match the certificate in " + certFile);
+    }
+
+    /** A server context from a PKCS12 key store, reloaded when the file changes. */
     public static SSLContext fromPkcs12(Path keystore, char[] password) {
-        try (InputStream in = Files.newInputStream(keystore)) {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(in, password);
-            return serverContext(ks, password);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("key store " + keystore + " cannot be read: " + e.getClass().getSimpleName(), e);
+        char[] pw = password.clone(); // kept for reloads; the caller may wipe its own copy
+        return reloading(List.of(keystore), () -> {
+            try (InputStream in = Files.newInputStream(keystore)) {
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                ks.load(in, pw);
+                return new ReloadingKeyManager.Loaded(ks, pw);
+            } catch (IOException | GeneralSecurityException e) {
+                throw new IllegalArgumentException("key store " + keystore + " cannot be read: "
+                        + e.getClass().getSimpleName(), e);
+            }
+        });
+    }
+
+    private static SSLContext reloading(List<Path> files, ReloadingKeyManager.Loader loader) {
+        ReloadingKeyManager keys = new ReloadingKeyManager(files, loader);
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(new javax.net.ssl.KeyManager[] {keys}, null, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("TLS cannot be set up: " + e.getMessage(), e);
         }
     }
 
@@ -89,14 +135,6 @@ public final class TlsFiles {
         } catch (GeneralSecurityException | IOException e) {
             throw new IllegalArgumentException("trust file " + trustFile + " cannot be used: " + e.getMessage(), e);
         }
-    }
-
-    private static SSLContext serverContext(KeyStore ks, char[] password) throws GeneralSecurityException {
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, password);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), null, null);
-        return ctx;
     }
 
     private static List<Certificate> certificates(Path file, String role) {

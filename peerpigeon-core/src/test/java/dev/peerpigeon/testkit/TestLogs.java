@@ -30,6 +30,9 @@ public final class TestLogs {
         public void beforeEach(ExtensionContext context) {
             // Suites without a log file (failsafe ITs, consumers of the test-jar) have nothing to scope.
             if (System.getProperty(LOG_FILE) != null) {
+                // SimpleLogger truncates the file when it starts (at the first logger): start it before the mark,
+                // or the first test of a fork would look for its lines past the end of a previous run's file.
+                org.slf4j.LoggerFactory.getLogger(TestLogs.class);
                 testMark = mark();
             }
         }

@@ -6,6 +6,7 @@ import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.support.TlsFiles;
 import dev.peerpigeon.testkit.Bystanders;
 import dev.peerpigeon.testkit.HubCluster;
+import dev.peerpigeon.testkit.TestCertificates;
 import dev.peerpigeon.testkit.TestClient;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,11 +29,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Issue 11 item 2: TLS built in. A certificate is generated at test time with the JDK's keytool (into
- * target/), exported as PEM (chain + PKCS#8 key) for the PEM path.
+ * Issue 11 item 2: TLS built in. A certificate is generated at test time ({@link TestCertificates}, into target/).
  */
 class TlsTest {
-    private static final char[] PASSWORD = "changeit".toCharArray();
+    private static final char[] PASSWORD = TestCertificates.PASSWORD;
     private static Path dir;
     private static Path p12;
     private static Path certPem;
@@ -42,28 +42,10 @@ class TlsTest {
     @BeforeAll
     static void certificates() throws Exception {
         dir = Path.of("target", "tls-test");
-        Files.createDirectories(dir);
-        p12 = dir.resolve("server.p12");
-        Files.deleteIfExists(p12);
-        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
-        Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-                "-keystore", p12.toString(), "-storetype", "PKCS12", "-storepass", new String(PASSWORD))
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(p12)) {
-            ks.load(in, PASSWORD);
-        }
-        Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
-        certPem = dir.resolve("server.crt");
-        keyPem = dir.resolve("server.key");
-        Files.writeString(certPem, "-----BEGIN CERTIFICATE-----\n"
-                + b64.encodeToString(ks.getCertificate("server").getEncoded()) + "\n-----END CERTIFICATE-----\n");
-        Files.writeString(keyPem, "-----BEGIN PRIVATE KEY-----\n"
-                + b64.encodeToString(ks.getKey("server", PASSWORD).getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        TestCertificates.Files3 files = TestCertificates.generate(dir, "server");
+        p12 = files.p12();
+        certPem = files.certPem();
+        keyPem = files.keyPem();
         trust = TlsFiles.trusting(certPem);
     }
 
@@ -73,6 +55,30 @@ class TlsTest {
 
     private static URI wss(PeerPigeonServer server, String peerId) {
         return URI.create("wss://127.0.0.1:" + server.getPort() + "/?peerId=" + peerId);
+    }
+
+    @Test
+    void clientsThatCloseRightAfterTheirHandshakeLeaveTheServerServing() throws Exception {
+        // Under -ea (as here) Java-WebSocket's handshake assertion (#190) fired for such clients and killed the
+        // selector thread, and the server with it.
+        try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1").tlsPem(certPem, keyPem)
+                .maxConnectionsPerIpPerSecond(10_000).build().start()) {
+            for (int i = 0; i < 50; i++) {
+                try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trust.getSocketFactory()
+                        .createSocket("127.0.0.1", server.getPort())) {
+                    s.setSoTimeout(10_000);
+                    s.startHandshake();
+                }
+            }
+            String a = PeerId.generate();
+            String b = PeerId.generate();
+            try (TestClient one = TestClient.connect(wss(server, a), a, trust).announce("tls");
+                 TestClient two = TestClient.connect(wss(server, b), b, trust).announce("tls")) {
+                one.awaitDiscovered(b);
+                Bystanders.relay(one, two);
+            }
+            assertThat(server.isRunning()).isTrue();
+        }
     }
 
     @Test
