@@ -3,6 +3,7 @@
 // namespace (see netns.sh) where this host is 198.18.0.1.
 // Usage: node driver.mjs <node_modules dir> <server jar> <scenario,scenario,...>
 import http from 'node:http';
+import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -31,12 +32,13 @@ function staticServer() {
   });
 }
 
-async function waitHealthy(port, ms = 20000) {
+async function waitHealthy(port, ms = 20000, tls = false) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     try {
       const ok = await new Promise((resolve) => {
-        http.get({ host: HOST, port, path: '/health', timeout: 500 }, (r) => { r.resume(); resolve(r.statusCode === 200); })
+        (tls ? https : http).get({ host: HOST, port, path: '/health', timeout: 500, rejectUnauthorized: false },
+          (r) => { r.resume(); resolve(r.statusCode === 200); })
           .on('error', () => resolve(false));
       });
       if (ok) return;
@@ -51,8 +53,9 @@ async function ourServer(env = {}) {
   const log = fs.openSync(process.env.SERVER_LOG || '/dev/null', 'a');
   const p = spawn('java', ['-jar', jar], { env: { ...process.env, PORT: String(port), HOST, ...env }, stdio: ['ignore', log, log] });
   children.push(p);
-  await waitHealthy(port);
-  return { port, url: `ws://${HOST}:${port}`, proc: p };
+  const tls = !!env.TLS_CERT_FILE;
+  await waitHealthy(port, 20000, tls);
+  return { port, url: `${tls ? 'wss' : 'ws'}://${HOST}:${port}`, proc: p };
 }
 
 async function referenceHub(bootstrap) {
@@ -74,7 +77,8 @@ function stopAll() {
 let browser;
 let site;
 async function openPeer(url, network, peerId) {
-  const context = await browser.newContext();
+  // The wss scenario's certificate is self-signed: its contexts accept it (page and WebSocket alike).
+  const context = await browser.newContext({ ignoreHTTPSErrors: url.startsWith('wss:') });
   await context.addInitScript(initScript);
   const p = await context.newPage();
   await p.goto(`http://${HOST}:${site.address().port}/`);
@@ -176,6 +180,16 @@ const scenarios = {
     return 'closed tab dropped by the others; the same id rejoined at once';
   },
   'status-page': async () => statusPage(),
+  'wss-two-peers': async () => {
+    const s = await ourServer({ TLS_CERT_FILE: process.env.TLS_TEST_CERT, TLS_KEY_FILE: process.env.TLS_TEST_KEY });
+    if (!s.url.startsWith('wss://')) throw new Error('not a TLS server: ' + s.url);
+    const a = await openPeer(s.url, 'tls', rnd());
+    const b = await openPeer(s.url, 'tls', rnd());
+    await connectedPair(a, b);
+    await directMessage(a, b, 'hello-over-wss');
+    await directMessage(b, a, 'hello-back-over-wss');
+    return `signaling over ${s.url}: data channel open, direct messages both ways`;
+  },
   'mixed-reference-dialed': async () => mixed(false),
   'mixed-reference-dials': async () => mixed(true),
 };

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Self-signed server certificates for TLS tests, made with the JDK's keytool (EC P-256, CN=localhost, SAN
- * 127.0.0.1 and localhost, valid 2 days): the PKCS12 store and the same key as PEM (chain + PKCS#8 key).
+ * 127.0.0.1 and localhost unless given, valid 2 days): the PKCS12 store and the same key as PEM (chain + PKCS#8 key).
  */
 public final class TestCertificates {
     public static final char[] PASSWORD = "changeit".toCharArray();
@@ -27,12 +27,18 @@ public final class TestCertificates {
 
     /** Generates a new key and certificate into {@code dir} as {@code name.p12}, {@code name.crt}, {@code name.key}. */
     public static Files3 generate(Path dir, String name) throws IOException, InterruptedException, GeneralSecurityException {
+        return generate(dir, name, "ip:127.0.0.1,dns:localhost");
+    }
+
+    /** As {@link #generate(Path, String)}, for the given subject alternative names (keytool's SAN syntax). */
+    public static Files3 generate(Path dir, String name, String san)
+            throws IOException, InterruptedException, GeneralSecurityException {
         Files.createDirectories(dir);
         Path p12 = dir.resolve(name + ".p12");
         Files.deleteIfExists(p12);
         String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
         Process p = new ProcessBuilder(keytool, "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                "-dname", "CN=localhost", "-ext", "SAN=" + san, "-validity", "2",
                 "-keystore", p12.toString(), "-storetype", "PKCS12", "-storepass", new String(PASSWORD))
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

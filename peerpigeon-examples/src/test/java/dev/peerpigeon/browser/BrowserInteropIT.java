@@ -4,6 +4,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.peerpigeon.testkit.NpmPackages;
 import dev.peerpigeon.testkit.ReferencePackage;
+import dev.peerpigeon.testkit.TestCertificates;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
@@ -32,7 +33,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BrowserInteropIT {
     static final List<String> SCENARIOS = List.of("two-peers", "networks", "five-peers", "cross-hub-a-first",
-            "cross-hub-b-first", "tab-close", "status-page", "mixed-reference-dialed", "mixed-reference-dials");
+            "cross-hub-b-first", "tab-close", "status-page", "mixed-reference-dialed", "mixed-reference-dials",
+            "wss-two-peers");
     static final String INSTALL = "apt-get install -y chromium iproute2 util-linux nodejs npm";
 
     @TestFactory
@@ -50,6 +52,11 @@ class BrowserInteropIT {
         pb.environment().put("REFERENCE_HUB_QUIET", "true");
         // A build artifact: the status page of the middle hub of a 3-hub chain (README, Observability).
         pb.environment().put("STATUS_SCREENSHOT", Path.of("target", "status-page.png").toAbsolutePath().toString());
+        // The wss scenario's server certificate (self-signed; the browser context is told to accept it).
+        TestCertificates.Files3 cert = TestCertificates.generate(Path.of("target", "browser-tls"), "server",
+                "ip:198.18.0.1,ip:127.0.0.1,dns:localhost");
+        pb.environment().put("TLS_TEST_CERT", cert.certPem().toAbsolutePath().toString());
+        pb.environment().put("TLS_TEST_KEY", cert.keyPem().toAbsolutePath().toString());
         Process p = pb.start();
         Map<String, JsonObject> results = new LinkedHashMap<>();
         List<String> other = new ArrayList<>();
