@@ -212,13 +212,17 @@ public final class Benchmark {
         }
     }
 
+    /** Our server's JVM flags: the defaults of {@code bin/peerpigeon-server}, the README's run command. */
+    static final String LEAN_JVM_ARGS = "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15"
+            + " -Xss256k -XX:+ExitOnOutOfMemoryError";
+
     private ServerProcess ours(int port, Map<String, String> extraEnv) {
         Map<String, String> env = new LinkedHashMap<>(Map.of("PORT", Integer.toString(port), "HOST", "127.0.0.1",
                 "MAX_CONNECTIONS", "30000", "MAX_CONNECTIONS_PER_IP", "0", "MAX_CONNECTIONS_PER_IP_PER_SECOND", "0",
                 "MAX_MESSAGES_PER_SECOND", "0"));
         env.putAll(extraEnv);
         List<String> cmd = new ArrayList<>(List.of("java"));
-        cmd.addAll(List.of(System.getProperty("bench.serverJvmArgs", "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15 -Xss256k").split(" ")));
+        cmd.addAll(List.of(System.getProperty("bench.serverJvmArgs", LEAN_JVM_ARGS).split(" ")));
         cmd.addAll(List.of("-jar", jar.toString()));
         return new ServerProcess(cmd, env, port);
     }

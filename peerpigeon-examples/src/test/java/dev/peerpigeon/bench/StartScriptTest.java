@@ -1,0 +1,22 @@
+package dev.peerpigeon.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The benchmark measures the server as the README starts it: with the start script's JVM defaults. */
+class StartScriptTest {
+    @Test
+    void theBenchmarkRunsOurServerWithTheStartScriptsDefaults() throws Exception {
+        String script = Files.readString(Path.of("bin", "peerpigeon-server"));
+        Matcher m = Pattern.compile("(?m)^lean=\"([^\"]+)\"$").matcher(script);
+        assertThat(m.find()).as("the script's lean= line").isTrue();
+        assertThat(m.group(1)).isEqualTo(Benchmark.LEAN_JVM_ARGS);
+        assertThat(script).contains("exec java ${JAVA_OPTS:-$lean} -jar");
+    }
+}
