@@ -62,6 +62,20 @@ class BadInputTest {
     }
 
     @Test
+    void invalidUtf8IsClosedWith1007AndNonAsciiTextIsRelayedIntact() throws Exception {
+        // Non-ASCII text takes the strict decoder (ASCII is copied as is): relayed byte for byte.
+        String sdp = "v=0 café ☃ 𝄞 \u00e9";
+        alice.offer(bob.peerId(), sdp);
+        bob.await("non-ASCII offer", o -> isType(o, "offer")
+                && o.getAsJsonObject("data").get("sdp").getAsString().equals("v=0 café ☃ 𝄞 \u00e9"));
+        try (RawWebSocket raw = new RawWebSocket(server.getPort(), "/?peerId=" + PeerId.generate())) {
+            byte[] bad = "{\"type\":\"ping\",\"data\":\"\u00ff\"}".getBytes(StandardCharsets.ISO_8859_1); // 0xff: never UTF-8
+            raw.sendFrame(1, true, bad);
+            assertThat(raw.awaitCloseCode(10_000, f -> { })).isEqualTo(1007);
+        }
+    }
+
+    @Test
     void malformedJsonAndNonObjectsGetAnErrorReply() {
         TestClient m = client().announce("n1");
         assertThat(errorFor(m, "{not json").get("error").getAsString()).startsWith("Invalid JSON");

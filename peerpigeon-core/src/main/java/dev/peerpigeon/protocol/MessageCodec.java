@@ -78,7 +78,11 @@ public final class MessageCodec {
      */
     public static String relay(String type, String data, String fromPeerId, String targetPeerId,
                                String networkName, long now, RouteInfo route) {
-        StringBuilder sb = new StringBuilder(64 + (data == null ? 4 : data.length()));
+        // Sized for the whole message (keys ~80 chars, the ids, a 13-digit timestamp): growing it re-copied the
+        // data once or twice per relayed signal.
+        StringBuilder sb = new StringBuilder(128 + (data == null ? 4 : data.length()) + type.length()
+                + fromPeerId.length() + (targetPeerId == null ? 0 : targetPeerId.length()) + networkName.length()
+                + (route == null ? 0 : 256));
         sb.append("{\"type\":");
         quote(sb, type);
         if (data != null) {
