@@ -99,7 +99,8 @@ final class TrackingSocketFactory implements WebSocketServerFactory {
                 return channel;
             }
         }
-        return new CountingChannel(channel, lingering::linger); // every write passes here: queued bytes are counted exactly
+        // Every write passes here: queued bytes are counted exactly, and queued frames go out in gathering writes.
+        return new CountingChannel(channel, lingering::linger, t.outQueue);
     }
 
     @Override
