@@ -35,6 +35,19 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     // Hub upgrades refused before the upgrade for another hub mesh namespace (UpgradeGate, any transport thread).
     private final java.util.concurrent.atomic.AtomicLong namespaceRefusals = new java.util.concurrent.atomic.AtomicLong();
 
+    private volatile java.util.function.Supplier<StatusDocuments.Cluster> cluster; // null unless a cluster node
+
+    /** Set once by ServerRuntime (before the port opens) on a cluster node. */
+    void cluster(java.util.function.Supplier<StatusDocuments.Cluster> status) {
+        this.cluster = status;
+    }
+
+    @Override
+    public StatusDocuments.Cluster cluster() {
+        java.util.function.Supplier<StatusDocuments.Cluster> c = cluster;
+        return c == null ? null : c.get();
+    }
+
     StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh, ServerMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
