@@ -67,4 +67,147 @@ class RedisClusterTest {
             assertThat(discoveries(b, c.peerId())).isEqualTo(1);
         }
     }
+
+    private static boolean disconnected(TestClient c, String peer) {
+        return c.ofType("peer-disconnected").stream()
+                .anyMatch(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer));
+    }
+
+    @Test
+    void networksNeverLeakAcrossNodes() {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-nets", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient a = kit.client(0, PeerId.generate()).announce("app");
+            TestClient other = kit.client(1, PeerId.generate()).announce("other");
+            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            a.awaitDiscovered(b.peerId());
+            other.sync();
+            // The peer of the other network is neither discovered nor reachable from "app".
+            a.offer(other.peerId(), "sdp");
+            JsonObject error = a.awaitType("error");
+            assertThat(error.toString()).contains("is not connected in network 'app'");
+            a.sync();
+            assertThat(discoveries(a, other.peerId())).isZero();
+            assertThat(discoveries(other, a.peerId())).isZero();
+            assertThat(other.ofType("offer")).isEmpty();
+        }
+    }
+
+    @Test
+    void twoNamespacesOnOneRedisNeverSeeEachOther() {
+        try (RedisServer redis = RedisServer.start();
+             RedisClusterKit prod = RedisClusterKit.on(redis, "prod", 1, b -> b);
+             RedisClusterKit staging = RedisClusterKit.on(redis, "staging", 1, b -> b)) {
+            prod.awaitNodes(1, WAIT);
+            staging.awaitNodes(1, WAIT);
+            String shared = PeerId.generate();
+            TestClient p = prod.client(0, shared).announce("app");
+            TestClient p2 = prod.client(0, PeerId.generate()).announce("app");
+            p2.awaitDiscovered(shared);
+            // The same id is free in the other namespace, and nothing of prod reaches staging.
+            TestClient s = staging.client(0, shared).announce("app");
+            assertThat(s.everOpened()).isTrue();
+            TestClient s2 = staging.client(0, PeerId.generate()).announce("app");
+            s2.awaitDiscovered(shared);
+            p.sync();
+            s.sync();
+            assertThat(discoveries(p, s2.peerId())).isZero();
+            assertThat(discoveries(s, p2.peerId())).isZero();
+            assertThat(discoveries(s2, shared)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aPeerIdLiveOnOneNodeIsRefusedWith409OnTheOthersAndFreeAgainOnceItLeft() throws Exception {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-ids", 2)) {
+            kit.awaitNodes(2, WAIT);
+            String id = PeerId.generate();
+            TestClient a = kit.client(0, id).announce("app");
+            TestClient watcher = kit.client(1, PeerId.generate()).announce("app");
+            watcher.awaitDiscovered(id);
+            String answer = RawHttp.upgrade(kit.port(1), "/?peerId=" + id);
+            assertThat(RawHttp.status(answer)).isEqualTo(409);
+            assertThat(answer).contains("Peer already connected on another cluster node");
+            a.close();
+            Await.until("departure seen on node 1", WAIT, () -> disconnected(watcher, id));
+            TestClient again = kit.client(1, id);
+            assertThat(again.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void departuresByCloseAndGoodbyeReachTheOtherNodesWithinTwoSeconds() {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-leave", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient watcher = kit.client(0, PeerId.generate()).announce("app");
+            TestClient closer = kit.client(1, PeerId.generate()).announce("app");
+            TestClient leaver = kit.client(1, PeerId.generate()).announce("app");
+            watcher.awaitDiscovered(closer.peerId());
+            watcher.awaitDiscovered(leaver.peerId());
+
+            long t0 = System.nanoTime();
+            closer.close();
+            Await.until("close seen across nodes", Duration.ofSeconds(2), () -> disconnected(watcher, closer.peerId()));
+            long closeMillis = (System.nanoTime() - t0) / 1_000_000;
+
+            t0 = System.nanoTime();
+            leaver.send("{\"type\":\"goodbye\",\"data\":{\"reason\":\"bye\"}}");
+            Await.until("goodbye seen across nodes", Duration.ofSeconds(2), () -> disconnected(watcher, leaver.peerId()));
+            long goodbyeMillis = (System.nanoTime() - t0) / 1_000_000;
+            // The closest local members hear the goodbye itself too, as on one server.
+            watcher.await("goodbye from " + leaver.peerId(), m -> TestClient.isType(m, "goodbye")
+                    && leaver.peerId().equals(m.get("fromPeerId").getAsString()), Duration.ofSeconds(2));
+            System.out.println("MEASURED cluster departure: close " + closeMillis + " ms, goodbye " + goodbyeMillis + " ms");
+        }
+    }
+
+    @Test
+    void aRoutedSignalCostsOnePublishAndNothingElse() throws Exception {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-cost", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient a = kit.client(0, PeerId.generate()).announce("app");
+            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            a.awaitDiscovered(b.peerId());
+            b.awaitDiscovered(a.peerId());
+            List<String> beats = List.of("eval", "zadd", "zrangebyscore", "zrange", "time", "info");
+            java.util.Map<String, Long> before = kit.redis().commandCalls();
+            int n = 500;
+            for (int i = 0; i < n; i++) {
+                a.signal("ice-candidate", "{\"candidate\":\"c" + i + "\"}", b.peerId());
+            }
+            Await.until(n + " candidates across nodes", WAIT, () -> b.ofType("ice-candidate").size() == n);
+            java.util.Map<String, Long> after = kit.redis().commandCalls();
+            long publishes = after.getOrDefault("publish", 0L) - before.getOrDefault("publish", 0L);
+            long others = 0;
+            for (var e : after.entrySet()) {
+                if (!beats.contains(e.getKey()) && !e.getKey().equals("publish")) {
+                    others += e.getValue() - before.getOrDefault(e.getKey(), 0L);
+                }
+            }
+            System.out.println("MEASURED cluster commands per routed signal: publish " + (double) publishes / n
+                    + ", other non-heartbeat commands " + others + " for " + n + " signals");
+            // Heartbeat scripts publish nothing unless a node died; their PUBLISH calls would count here.
+            assertThat(publishes).isBetween((long) n, (long) (n * 1.1));
+            assertThat(others).isZero();
+        }
+    }
+
+    @Test
+    void healthShowsTheClusterAndTheRedisPasswordIsNeverLogged() {
+        long mark = dev.peerpigeon.testkit.TestLogs.mark();
+        int nothing = dev.peerpigeon.testkit.Ports.free();
+        try (PeerPigeonServer s = PeerPigeonServer.builder().port(0).host("127.0.0.1").hubMeshNamespace("secretive")
+                .redisUrl("redis://user:s3cret-pw@127.0.0.1:" + nothing + "/2").build().start()) {
+            Await.until("redis down in /health", WAIT, () -> {
+                JsonObject c = RedisClusterKit.health(s.getPort());
+                return c != null && c.get("redis").getAsString().equals("down");
+            });
+            JsonObject c = RedisClusterKit.health(s.getPort());
+            assertThat(c.get("namespace").getAsString()).isEqualTo("secretive");
+            assertThat(c.get("nodes").getAsInt()).isEqualTo(1);
+            dev.peerpigeon.testkit.TestLogs.awaitLine(WAIT, "Cluster 'secretive'", "is unreachable");
+            assertThat(s.config().toString()).doesNotContain("s3cret-pw");
+        }
+        assertThat(dev.peerpigeon.testkit.TestLogs.linesSince(mark)).noneMatch(l -> l.contains("s3cret-pw"));
+    }
 }
