@@ -1,0 +1,176 @@
+package dev.peerpigeon.cluster;
+
+import com.google.gson.JsonObject;
+import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.ForkedJvm;
+import dev.peerpigeon.testkit.RedisClusterKit;
+import dev.peerpigeon.testkit.RedisServer;
+import dev.peerpigeon.testkit.TestClient;
+import dev.peerpigeon.testkit.TestLogs;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The cluster's failure behaviour with a real redis-server: a node killed with SIGKILL, Redis restarted empty,
+ * Redis down at start and later. Each test prints its measured recovery time ({@code MEASURED ...}).
+ */
+class RedisClusterFailureTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    @BeforeAll
+    static void redisInstalled() {
+        RedisServer.assumeAvailable();
+    }
+
+    private static boolean disconnected(TestClient c, String peer) {
+        return c.ofType("peer-disconnected").stream()
+                .anyMatch(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer));
+    }
+
+    private static long discoveries(TestClient c, String peer) {
+        return c.ofType("peer-discovered").stream()
+                .filter(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer)).count();
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+
+    @Test
+    void theSurvivorsReportAKilledNodesPeersDisconnectedWithinTenSecondsAndForgetThem() throws Exception {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-kill", 1)) {
+            ForkedJvm[] jvm = new ForkedJvm[1];
+            int forkedPort = kit.forkNode(jvm);
+            kit.awaitNodes(2, Duration.ofSeconds(20));
+            TestClient watcher = kit.client(0, PeerId.generate()).announce("app");
+            TestClient doomed = kit.remember(TestClient.connect(forkedPort, PeerId.generate())).announce("app");
+            watcher.awaitDiscovered(doomed.peerId());
+
+            long t0 = System.nanoTime();
+            jvm[0].kill();
+            Await.until("the killed node's peer reported gone", Duration.ofSeconds(10),
+                    () -> disconnected(watcher, doomed.peerId()));
+            long gone = millisSince(t0);
+            System.out.println("MEASURED cluster SIGKILLed node: its peers peer-disconnected after " + gone + " ms");
+
+            // No longer discovered, and its id is free again.
+            TestClient late = kit.client(0, PeerId.generate()).announce("app");
+            late.sync();
+            assertThat(discoveries(late, doomed.peerId())).isZero();
+            assertThat(kit.client(0, doomed.peerId()).isOpen()).isTrue();
+            kit.awaitNodes(1, WAIT);
+        }
+    }
+
+    @Test
+    void afterRedisRestartsEmptyTheNodesRegisterAgainAndTheClusterWorksWithinTenSeconds() throws Exception {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-restart", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient a = kit.client(0, PeerId.generate()).announce("app");
+            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            a.awaitDiscovered(b.peerId());
+            b.awaitDiscovered(a.peerId());
+
+            kit.redis().restart(); // SIGKILL, then a new empty redis-server on the same port
+            long t0 = System.nanoTime();
+            Await.until("both nodes registered again", WAIT, () -> {
+                try {
+                    // Two heartbeats, and each node's peer hash (one peer each) written again.
+                    return kit.redis().command("ZCARD", "peerpigeon:cluster-restart:beats").equals("2")
+                            && kit.redis().command("KEYS", "peerpigeon:cluster-restart:peers:*").split("\n").length == 2;
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            long registered = millisSince(t0);
+            // Existing peers still reach each other, and a newcomer is discovered across nodes.
+            Await.until("a signal across nodes after the restart", WAIT, () -> {
+                a.offer(b.peerId(), "after-restart");
+                return b.ofType("offer").stream().anyMatch(o -> o.toString().contains("after-restart"));
+            });
+            TestClient c = kit.client(1, PeerId.generate()).announce("app");
+            a.awaitDiscovered(c.peerId());
+            c.awaitDiscovered(a.peerId());
+            long working = millisSince(t0);
+            System.out.println("MEASURED cluster Redis restarted empty: re-registered after " + registered
+                    + " ms, signals and discovery across nodes after " + working + " ms");
+            assertThat(working).isLessThan(10_000);
+            a.sync();
+            assertThat(discoveries(c, a.peerId())).isEqualTo(1);
+            assertThat(discoveries(a, b.peerId())).as("no flapping of existing peers").isEqualTo(1);
+            assertThat(disconnected(a, b.peerId())).isFalse();
+        }
+    }
+
+    @Test
+    void withRedisDownAtStartANodeServesItsOwnPeersSaysSoOnceAndJoinsWhenRedisComesUp() {
+        RedisServer redis = RedisServer.start();
+        redis.kill();
+        long mark = TestLogs.mark();
+        try (redis; RedisClusterKit kit = RedisClusterKit.on(redis, "cluster-late-redis", 2, b -> b)) {
+            Await.until("redis down in /health", WAIT,
+                    () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
+            TestClient a = kit.client(0, PeerId.generate()).announce("app");
+            TestClient a2 = kit.client(0, PeerId.generate()).announce("app");
+            a.awaitDiscovered(a2.peerId());
+            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            b.sync();
+            // Let a few reconnection attempts (one a second) happen: still one line per node, checked below.
+            TestLogs.awaitLine(WAIT, "Cluster 'cluster-late-redis'", "is unreachable");
+            long retries = System.nanoTime();
+            Await.until("three connection retries", WAIT, () -> millisSince(retries) > 3000);
+            JsonObject health = RedisClusterKit.health(kit.port(1));
+            assertThat(health.get("redis").getAsString()).isEqualTo("down");
+
+            redis.restart();
+            long t0 = System.nanoTime();
+            a.awaitDiscovered(b.peerId());
+            b.awaitDiscovered(a.peerId());
+            b.awaitDiscovered(a2.peerId());
+            long joined = millisSince(t0);
+            kit.awaitNodes(2, WAIT);
+            System.out.println("MEASURED cluster Redis down at start: cross-node discovery " + joined
+                    + " ms after Redis came up");
+            assertThat(TestLogs.linesSince(mark).stream()
+                    .filter(l -> l.contains("Cluster 'cluster-late-redis'") && l.contains("is unreachable")).count())
+                    .isEqualTo(2); // once per node, however many retries
+            TestLogs.awaitLine(WAIT, "Cluster 'cluster-late-redis'", "reachable again");
+        }
+    }
+
+    @Test
+    void whenRedisGoesAwayTheNodesServeLocallyForgetEachOtherAndRejoinByThemselves() {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-outage", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient a = kit.client(0, PeerId.generate()).announce("app");
+            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            a.awaitDiscovered(b.peerId());
+
+            kit.redis().kill();
+            long t0 = System.nanoTime();
+            Await.until("b forgotten on node 0", WAIT, () -> disconnected(a, b.peerId()));
+            long forgotten = millisSince(t0);
+            Await.until("redis down in /health", WAIT,
+                    () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
+            TestClient local = kit.client(0, PeerId.generate()).announce("app");
+            a.awaitDiscovered(local.peerId()); // local service goes on
+            a.offer(b.peerId(), "while-down");
+            assertThat(a.awaitType("error").toString()).contains("not connected");
+
+            kit.redis().restart();
+            long t1 = System.nanoTime();
+            a.await("b rediscovered", m -> TestClient.isType(m, "peer-discovered")
+                    && m.getAsJsonObject("data").get("peerId").getAsString().equals(b.peerId())
+                    && discoveries(a, b.peerId()) == 2, WAIT);
+            b.awaitDiscovered(local.peerId());
+            long rejoined = millisSince(t1);
+            System.out.println("MEASURED cluster Redis outage: other node's peers forgotten after " + forgotten
+                    + " ms; rejoined " + rejoined + " ms after Redis came back");
+        }
+    }
+}
