@@ -78,7 +78,7 @@ final class RedisStore {
         this.uri.setTimeout(Duration.ofSeconds(2));
         this.listener = listener;
         this.channels = channels.clone();
-        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
+        this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
                 .reconnectDelay(Delay.constant(Duration.ofMillis(500))).build();
         this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
