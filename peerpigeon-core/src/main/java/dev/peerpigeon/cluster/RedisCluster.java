@@ -278,7 +278,7 @@ public final class RedisCluster implements Federation {
         store.connect().whenComplete((v, err) -> thread.post(() -> {
             if (err != null) {
                 markDown(reason(err));
-                thread.after(this::connect, BEAT_MILLIS);
+                thread.schedule(this::connect, BEAT_MILLIS);
             } else {
                 connected = true;
             }
@@ -361,7 +361,7 @@ public final class RedisCluster implements Federation {
             long required = Math.max(directory.lastSeq(n), minSeq.getOrDefault(n, 0L));
             if (err != null || h < required) {
                 if (attempt < RESYNC_ATTEMPTS) {
-                    thread.after(() -> resync(n, attempt + 1), RESYNC_RETRY_MILLIS);
+                    thread.schedule(() -> resync(n, attempt + 1), RESYNC_RETRY_MILLIS);
                 }
                 return;
             }

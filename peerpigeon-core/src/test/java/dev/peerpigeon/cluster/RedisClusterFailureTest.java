@@ -27,15 +27,7 @@ class RedisClusterFailureTest {
         RedisServer.assumeAvailable();
     }
 
-    private static boolean disconnected(TestClient c, String peer) {
-        return c.ofType("peer-disconnected").stream()
-                .anyMatch(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer));
-    }
 
-    private static long discoveries(TestClient c, String peer) {
-        return c.ofType("peer-discovered").stream()
-                .filter(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer)).count();
-    }
 
     private static long millisSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
@@ -47,21 +39,21 @@ class RedisClusterFailureTest {
             ForkedJvm[] jvm = new ForkedJvm[1];
             int forkedPort = kit.forkNode(jvm);
             kit.awaitNodes(2, Duration.ofSeconds(20));
-            TestClient watcher = kit.client(0, PeerId.generate()).announce("app");
+            TestClient watcher = kit.peer(0, "app");
             TestClient doomed = kit.remember(TestClient.connect(forkedPort, PeerId.generate())).announce("app");
             watcher.awaitDiscovered(doomed.peerId());
 
             long t0 = System.nanoTime();
             jvm[0].kill();
             Await.until("the killed node's peer reported gone", Duration.ofSeconds(10),
-                    () -> disconnected(watcher, doomed.peerId()));
+                    () -> watcher.sawDisconnected(doomed.peerId()));
             long gone = millisSince(t0);
             System.out.println("MEASURED cluster SIGKILLed node: its peers peer-disconnected after " + gone + " ms");
 
             // No longer discovered, and its id is free again.
-            TestClient late = kit.client(0, PeerId.generate()).announce("app");
+            TestClient late = kit.peer(0, "app");
             late.sync();
-            assertThat(discoveries(late, doomed.peerId())).isZero();
+            assertThat(late.discoveredCount(doomed.peerId())).isZero();
             assertThat(kit.client(0, doomed.peerId()).isOpen()).isTrue();
             kit.awaitNodes(1, WAIT);
         }
@@ -71,8 +63,8 @@ class RedisClusterFailureTest {
     void afterRedisRestartsEmptyTheNodesRegisterAgainAndTheClusterWorksWithinTenSeconds() throws Exception {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-restart", 2)) {
             kit.awaitNodes(2, WAIT);
-            TestClient a = kit.client(0, PeerId.generate()).announce("app");
-            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            TestClient a = kit.peer(0, "app");
+            TestClient b = kit.peer(1, "app");
             a.awaitDiscovered(b.peerId());
             b.awaitDiscovered(a.peerId());
 
@@ -93,7 +85,7 @@ class RedisClusterFailureTest {
                 a.offer(b.peerId(), "after-restart");
                 return b.ofType("offer").stream().anyMatch(o -> o.toString().contains("after-restart"));
             });
-            TestClient c = kit.client(1, PeerId.generate()).announce("app");
+            TestClient c = kit.peer(1, "app");
             a.awaitDiscovered(c.peerId());
             c.awaitDiscovered(a.peerId());
             long working = millisSince(t0);
@@ -101,9 +93,9 @@ class RedisClusterFailureTest {
                     + " ms, signals and discovery across nodes after " + working + " ms");
             assertThat(working).isLessThan(10_000);
             a.sync();
-            assertThat(discoveries(c, a.peerId())).isEqualTo(1);
-            assertThat(discoveries(a, b.peerId())).as("no flapping of existing peers").isEqualTo(1);
-            assertThat(disconnected(a, b.peerId())).isFalse();
+            assertThat(c.discoveredCount(a.peerId())).isEqualTo(1);
+            assertThat(a.discoveredCount(b.peerId())).as("no flapping of existing peers").isEqualTo(1);
+            assertThat(a.sawDisconnected(b.peerId())).isFalse();
         }
     }
 
@@ -115,10 +107,10 @@ class RedisClusterFailureTest {
         try (redis; RedisClusterKit kit = RedisClusterKit.on(redis, "cluster-late-redis", 2, b -> b)) {
             Await.until("redis down in /health", WAIT,
                     () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
-            TestClient a = kit.client(0, PeerId.generate()).announce("app");
-            TestClient a2 = kit.client(0, PeerId.generate()).announce("app");
+            TestClient a = kit.peer(0, "app");
+            TestClient a2 = kit.peer(0, "app");
             a.awaitDiscovered(a2.peerId());
-            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            TestClient b = kit.peer(1, "app");
             b.sync();
             // Let a few reconnection attempts (one a second) happen: still one line per node, checked below.
             TestLogs.awaitLine(WAIT, "Cluster 'cluster-late-redis'", "is unreachable");
@@ -147,17 +139,17 @@ class RedisClusterFailureTest {
     void whenRedisGoesAwayTheNodesServeLocallyForgetEachOtherAndRejoinByThemselves() {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-outage", 2)) {
             kit.awaitNodes(2, WAIT);
-            TestClient a = kit.client(0, PeerId.generate()).announce("app");
-            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            TestClient a = kit.peer(0, "app");
+            TestClient b = kit.peer(1, "app");
             a.awaitDiscovered(b.peerId());
 
             kit.redis().kill();
             long t0 = System.nanoTime();
-            Await.until("b forgotten on node 0", WAIT, () -> disconnected(a, b.peerId()));
+            Await.until("b forgotten on node 0", WAIT, () -> a.sawDisconnected(b.peerId()));
             long forgotten = millisSince(t0);
             Await.until("redis down in /health", WAIT,
                     () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
-            TestClient local = kit.client(0, PeerId.generate()).announce("app");
+            TestClient local = kit.peer(0, "app");
             a.awaitDiscovered(local.peerId()); // local service goes on
             a.offer(b.peerId(), "while-down");
             assertThat(a.awaitType("error").toString()).contains("not connected");
@@ -166,7 +158,7 @@ class RedisClusterFailureTest {
             long t1 = System.nanoTime();
             a.await("b rediscovered", m -> TestClient.isType(m, "peer-discovered")
                     && m.getAsJsonObject("data").get("peerId").getAsString().equals(b.peerId())
-                    && discoveries(a, b.peerId()) == 2, WAIT);
+                    && a.discoveredCount(b.peerId()) == 2, WAIT);
             b.awaitDiscovered(local.peerId());
             long rejoined = millisSince(t1);
             System.out.println("MEASURED cluster Redis outage: other node's peers forgotten after " + forgotten

@@ -25,17 +25,13 @@ class RedisClusterTest {
         RedisServer.assumeAvailable();
     }
 
-    private static long discoveries(TestClient c, String peer) {
-        return c.ofType("peer-discovered").stream()
-                .filter(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer)).count();
-    }
 
     @Test
     void peersOnDifferentNodesDiscoverEachOtherExactlyOnceIncludingALateJoinerAndSignalWithTheirRealIds() {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-a", 2)) {
             kit.awaitNodes(2, WAIT);
-            TestClient a = kit.client(0, PeerId.generate()).announce("app");
-            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            TestClient a = kit.peer(0, "app");
+            TestClient b = kit.peer(1, "app");
             a.awaitDiscovered(b.peerId());
             b.awaitDiscovered(a.peerId());
 
@@ -52,7 +48,7 @@ class RedisClusterTest {
             // A late node and a late joiner on it: it discovers both existing peers once, and they discover it once.
             int late = kit.addNode();
             kit.awaitNodes(3, WAIT);
-            TestClient c = kit.client(late, PeerId.generate()).announce("app");
+            TestClient c = kit.peer(late, "app");
             c.awaitDiscovered(a.peerId());
             c.awaitDiscovered(b.peerId());
             a.awaitDiscovered(c.peerId());
@@ -60,26 +56,22 @@ class RedisClusterTest {
             a.sync();
             b.sync();
             c.sync();
-            assertThat(discoveries(c, a.peerId())).isEqualTo(1);
-            assertThat(discoveries(c, b.peerId())).isEqualTo(1);
-            assertThat(discoveries(a, b.peerId())).isEqualTo(1);
-            assertThat(discoveries(a, c.peerId())).isEqualTo(1);
-            assertThat(discoveries(b, c.peerId())).isEqualTo(1);
+            assertThat(c.discoveredCount(a.peerId())).isEqualTo(1);
+            assertThat(c.discoveredCount(b.peerId())).isEqualTo(1);
+            assertThat(a.discoveredCount(b.peerId())).isEqualTo(1);
+            assertThat(a.discoveredCount(c.peerId())).isEqualTo(1);
+            assertThat(b.discoveredCount(c.peerId())).isEqualTo(1);
         }
     }
 
-    private static boolean disconnected(TestClient c, String peer) {
-        return c.ofType("peer-disconnected").stream()
-                .anyMatch(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer));
-    }
 
     @Test
     void networksNeverLeakAcrossNodes() {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-nets", 2)) {
             kit.awaitNodes(2, WAIT);
-            TestClient a = kit.client(0, PeerId.generate()).announce("app");
-            TestClient other = kit.client(1, PeerId.generate()).announce("other");
-            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            TestClient a = kit.peer(0, "app");
+            TestClient other = kit.peer(1, "other");
+            TestClient b = kit.peer(1, "app");
             a.awaitDiscovered(b.peerId());
             other.sync();
             // The peer of the other network is neither discovered nor reachable from "app".
@@ -87,8 +79,8 @@ class RedisClusterTest {
             JsonObject error = a.awaitType("error");
             assertThat(error.toString()).contains("is not connected in network 'app'");
             a.sync();
-            assertThat(discoveries(a, other.peerId())).isZero();
-            assertThat(discoveries(other, a.peerId())).isZero();
+            assertThat(a.discoveredCount(other.peerId())).isZero();
+            assertThat(other.discoveredCount(a.peerId())).isZero();
             assertThat(other.ofType("offer")).isEmpty();
         }
     }
@@ -102,18 +94,18 @@ class RedisClusterTest {
             staging.awaitNodes(1, WAIT);
             String shared = PeerId.generate();
             TestClient p = prod.client(0, shared).announce("app");
-            TestClient p2 = prod.client(0, PeerId.generate()).announce("app");
+            TestClient p2 = prod.peer(0, "app");
             p2.awaitDiscovered(shared);
             // The same id is free in the other namespace, and nothing of prod reaches staging.
             TestClient s = staging.client(0, shared).announce("app");
             assertThat(s.everOpened()).isTrue();
-            TestClient s2 = staging.client(0, PeerId.generate()).announce("app");
+            TestClient s2 = staging.peer(0, "app");
             s2.awaitDiscovered(shared);
             p.sync();
             s.sync();
-            assertThat(discoveries(p, s2.peerId())).isZero();
-            assertThat(discoveries(s, p2.peerId())).isZero();
-            assertThat(discoveries(s2, shared)).isEqualTo(1);
+            assertThat(p.discoveredCount(s2.peerId())).isZero();
+            assertThat(s.discoveredCount(p2.peerId())).isZero();
+            assertThat(s2.discoveredCount(shared)).isEqualTo(1);
         }
     }
 
@@ -123,13 +115,13 @@ class RedisClusterTest {
             kit.awaitNodes(2, WAIT);
             String id = PeerId.generate();
             TestClient a = kit.client(0, id).announce("app");
-            TestClient watcher = kit.client(1, PeerId.generate()).announce("app");
+            TestClient watcher = kit.peer(1, "app");
             watcher.awaitDiscovered(id);
             String answer = RawHttp.upgrade(kit.port(1), "/?peerId=" + id);
             assertThat(RawHttp.status(answer)).isEqualTo(409);
             assertThat(answer).contains("Peer already connected on another cluster node");
             a.close();
-            Await.until("departure seen on node 1", WAIT, () -> disconnected(watcher, id));
+            Await.until("departure seen on node 1", WAIT, () -> watcher.sawDisconnected(id));
             TestClient again = kit.client(1, id);
             assertThat(again.isOpen()).isTrue();
         }
@@ -139,20 +131,20 @@ class RedisClusterTest {
     void departuresByCloseAndGoodbyeReachTheOtherNodesWithinTwoSeconds() {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-leave", 2)) {
             kit.awaitNodes(2, WAIT);
-            TestClient watcher = kit.client(0, PeerId.generate()).announce("app");
-            TestClient closer = kit.client(1, PeerId.generate()).announce("app");
-            TestClient leaver = kit.client(1, PeerId.generate()).announce("app");
+            TestClient watcher = kit.peer(0, "app");
+            TestClient closer = kit.peer(1, "app");
+            TestClient leaver = kit.peer(1, "app");
             watcher.awaitDiscovered(closer.peerId());
             watcher.awaitDiscovered(leaver.peerId());
 
             long t0 = System.nanoTime();
             closer.close();
-            Await.until("close seen across nodes", Duration.ofSeconds(2), () -> disconnected(watcher, closer.peerId()));
+            Await.until("close seen across nodes", Duration.ofSeconds(2), () -> watcher.sawDisconnected(closer.peerId()));
             long closeMillis = (System.nanoTime() - t0) / 1_000_000;
 
             t0 = System.nanoTime();
             leaver.send("{\"type\":\"goodbye\",\"data\":{\"reason\":\"bye\"}}");
-            Await.until("goodbye seen across nodes", Duration.ofSeconds(2), () -> disconnected(watcher, leaver.peerId()));
+            Await.until("goodbye seen across nodes", Duration.ofSeconds(2), () -> watcher.sawDisconnected(leaver.peerId()));
             long goodbyeMillis = (System.nanoTime() - t0) / 1_000_000;
             // The closest local members hear the goodbye itself too, as on one server.
             watcher.await("goodbye from " + leaver.peerId(), m -> TestClient.isType(m, "goodbye")
@@ -165,8 +157,8 @@ class RedisClusterTest {
     void aRoutedSignalCostsOnePublishAndNothingElse() throws Exception {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-cost", 2)) {
             kit.awaitNodes(2, WAIT);
-            TestClient a = kit.client(0, PeerId.generate()).announce("app");
-            TestClient b = kit.client(1, PeerId.generate()).announce("app");
+            TestClient a = kit.peer(0, "app");
+            TestClient b = kit.peer(1, "app");
             a.awaitDiscovered(b.peerId());
             b.awaitDiscovered(a.peerId());
             List<String> beats = List.of("eval", "zadd", "zrangebyscore", "zrange", "time", "info");

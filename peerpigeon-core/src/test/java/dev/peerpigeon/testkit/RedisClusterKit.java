@@ -92,6 +92,11 @@ public final class RedisClusterKit implements AutoCloseable {
         return remember(TestClient.connect(port(i), peerId));
     }
 
+    /** A new peer of node {@code i} announced in {@code network}. */
+    public TestClient peer(int i, String network) {
+        return client(i, dev.peerpigeon.protocol.PeerId.generate()).announce(network);
+    }
+
     public TestClient remember(TestClient c) {
         clients.add(c);
         return c;
