@@ -149,7 +149,15 @@ class RedisClusterTest {
             // The closest local members hear the goodbye itself too, as on one server.
             watcher.await("goodbye from " + leaver.peerId(), m -> TestClient.isType(m, "goodbye")
                     && leaver.peerId().equals(m.get("fromPeerId").getAsString()), Duration.ofSeconds(2));
-            System.out.println("MEASURED cluster departure: close " + closeMillis + " ms, goodbye " + goodbyeMillis + " ms");
+            // A node that stops normally leaves at once: its peers are gone everywhere without waiting for its heartbeat.
+            TestClient stays = kit.peer(1, "app");
+            watcher.awaitDiscovered(stays.peerId());
+            t0 = System.nanoTime();
+            kit.stopNode(1);
+            Await.until("a stopped node's peer gone", Duration.ofSeconds(2), () -> watcher.sawDisconnected(stays.peerId()));
+            long stopMillis = (System.nanoTime() - t0) / 1_000_000;
+            System.out.println("MEASURED cluster departure: close " + closeMillis + " ms, goodbye " + goodbyeMillis
+                    + " ms, node stopped " + stopMillis + " ms");
         }
     }
 
