@@ -162,7 +162,7 @@ class RedisClusterTest {
     }
 
     @Test
-    void aRoutedSignalCostsOnePublishAndNothingElse() throws Exception {
+    void aRoutedSignalCostsOnePublishAndAnAnnounceAnHsetAndAPublish() throws Exception {
         try (RedisClusterKit kit = RedisClusterKit.start("cluster-cost", 2)) {
             kit.awaitNodes(2, WAIT);
             TestClient a = kit.peer(0, "app");
@@ -189,6 +189,20 @@ class RedisClusterTest {
             // Heartbeat scripts publish nothing unless a node died; their PUBLISH calls would count here.
             assertThat(publishes).isBetween((long) n, (long) (n * 1.1));
             assertThat(others).isZero();
+
+            // An announce: the peer's hash field, then the event (HSET + PUBLISH); nothing else.
+            before = kit.redis().commandCalls();
+            int k = 20;
+            for (int i = 0; i < k; i++) {
+                TestClient p = kit.peer(0, "app");
+                b.awaitDiscovered(p.peerId());
+            }
+            after = kit.redis().commandCalls();
+            System.out.println("MEASURED cluster commands per announce: hset "
+                    + (double) (after.get("hset") - before.getOrDefault("hset", 0L)) / k + ", publish "
+                    + (double) (after.get("publish") - before.getOrDefault("publish", 0L)) / k);
+            assertThat(after.get("hset") - before.getOrDefault("hset", 0L)).isEqualTo(k);
+            assertThat(after.get("publish") - before.getOrDefault("publish", 0L)).isEqualTo(k);
         }
     }
 
