@@ -221,7 +221,13 @@ public final class RedisCluster implements Federation {
                 dropped.incrementAndGet();
             }
         } else if (channel.equals(keys.events())) {
-            thread.post(() -> onEvent(a));
+            thread.post(() -> {
+                try {
+                    onEvent(a);
+                } catch (RuntimeException malformed) { // written by something that is not a node of this version
+                    log.debug("Cluster '{}': malformed event {}: {}", namespace, text, malformed.toString());
+                }
+            });
         }
     }
 

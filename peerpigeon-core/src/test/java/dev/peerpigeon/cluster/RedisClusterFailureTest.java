@@ -165,4 +165,60 @@ class RedisClusterFailureTest {
                     + " ms; rejoined " + rejoined + " ms after Redis came back");
         }
     }
+
+    @Test
+    void churnWhileRedisIsAwayIsNotReplayedOnlyTheNodesCurrentPeersAreRegisteredAgain() throws Exception {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-churn", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient watcher = kit.peer(1, "app");
+            kit.redis().kill();
+            Await.until("redis down in /health", WAIT,
+                    () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
+            // 30 joins and 20 departures while Redis is away: nothing of it is queued.
+            java.util.List<TestClient> stayed = new java.util.ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                TestClient c = kit.peer(0, "app");
+                if (i < 20) {
+                    c.close();
+                } else {
+                    stayed.add(c);
+                }
+            }
+            stayed.get(0).sync();
+            kit.redis().restart();
+            for (TestClient c : stayed) {
+                watcher.awaitDiscovered(c.peerId());
+            }
+            // Node 0's hash holds its 10 current peers (+ its change number), and the watcher never heard of the rest.
+            String keys = kit.redis().command("KEYS", "peerpigeon:cluster-churn:peers:*");
+            long node0 = 0;
+            for (String key : keys.split("\n")) {
+                node0 = Math.max(node0, Long.parseLong(kit.redis().command("HLEN", key)));
+            }
+            assertThat(node0).isEqualTo(10 + 1);
+            watcher.sync();
+            assertThat(watcher.ofType("peer-discovered")).hasSize(10);
+            assertThat(watcher.ofType("peer-disconnected")).isEmpty();
+        }
+    }
+
+    @Test
+    void garbageOnTheClusterChannelsIsIgnoredAndTheClusterKeepsWorking() throws Exception {
+        try (RedisClusterKit kit = RedisClusterKit.start("cluster-garbage", 2)) {
+            kit.awaitNodes(2, WAIT);
+            TestClient a = kit.peer(0, "app");
+            long mark = TestLogs.mark();
+            String events = "peerpigeon:cluster-garbage:events";
+            for (String junk : new String[]{"not json", "{}", "[]", "[\"J\"]", "[\"J\",\"x\",\"nan\",1,2,3]",
+                    "[\"R\",\"x\"]", "[\"G\"]", "[\"S\",1,2]", "[\"L\",null,1,2,3,4]", "[\"Q\",\"x\"]"}) {
+                kit.redis().command("PUBLISH", events, junk);
+            }
+            TestClient b = kit.peer(1, "app");
+            a.awaitDiscovered(b.peerId());
+            a.offer(b.peerId(), "still-works");
+            assertThat(b.awaitType("offer").get("fromPeerId").getAsString()).isEqualTo(a.peerId());
+            kit.awaitNodes(2, WAIT);
+            assertThat(TestLogs.linesSince(mark)).noneMatch(l -> l.contains("WARN") || l.contains("ERROR"));
+        }
+    }
 }
