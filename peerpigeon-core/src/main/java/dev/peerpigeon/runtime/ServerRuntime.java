@@ -72,7 +72,7 @@ public final class ServerRuntime {
         signaling.federation(federation);
         stats = new StatsCollector(cfg, registry, hubMesh, metrics);
         if (cluster != null) {
-            stats.cluster(cluster::status);
+            stats.cluster(cluster);
         }
         HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats, cfg.statusPage());
         TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder

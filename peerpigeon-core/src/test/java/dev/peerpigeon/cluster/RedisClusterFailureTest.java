@@ -29,6 +29,15 @@ class RedisClusterFailureTest {
 
 
 
+    private static dev.peerpigeon.testkit.PrometheusText.Parsed metrics(int port) {
+        try {
+            return dev.peerpigeon.testkit.PrometheusText.parse(dev.peerpigeon.testkit.RawHttp.body(
+                    dev.peerpigeon.testkit.RawHttp.get(port, "/metrics")), false);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static long millisSince(long t0) {
         return (System.nanoTime() - t0) / 1_000_000;
     }
@@ -153,6 +162,11 @@ class RedisClusterFailureTest {
             a.awaitDiscovered(local.peerId()); // local service goes on
             a.offer(b.peerId(), "while-down");
             assertThat(a.awaitType("error").toString()).contains("not connected");
+            // /metrics says so too; what could not be written is counted, not queued.
+            dev.peerpigeon.testkit.PrometheusText.Parsed m = metrics(kit.port(0));
+            assertThat(m.value("peerpigeon_cluster_redis_up")).isZero();
+            assertThat(m.value("peerpigeon_cluster_remote_peers")).isZero();
+            assertThat(m.value("peerpigeon_cluster_dropped_total")).isPositive(); // the local newcomer's announce
 
             kit.redis().restart();
             long t1 = System.nanoTime();
@@ -161,6 +175,9 @@ class RedisClusterFailureTest {
                     && a.discoveredCount(b.peerId()) == 2, WAIT);
             b.awaitDiscovered(local.peerId());
             long rejoined = millisSince(t1);
+            Await.until("metrics up again", WAIT, () -> metrics(kit.port(0)).value("peerpigeon_cluster_redis_up") == 1
+                    && metrics(kit.port(0)).value("peerpigeon_cluster_nodes") == 2
+                    && metrics(kit.port(0)).value("peerpigeon_cluster_remote_peers") == 1);
             System.out.println("MEASURED cluster Redis outage: other node's peers forgotten after " + forgotten
                     + " ms; rejoined " + rejoined + " ms after Redis came back");
         }
