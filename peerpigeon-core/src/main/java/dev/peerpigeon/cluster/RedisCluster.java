@@ -181,8 +181,8 @@ public final class RedisCluster implements Federation {
         }
         store.publish(keys.nodeChannel(e.node()), ClusterCodec.signal(type, fromPeerId, targetPeerId, networkName, data))
                 .whenComplete((n, err) -> {
-                    if (err != null) {
-                        dropped.incrementAndGet();
+                    if (err != null || n == null || n == 0) {
+                        dropped.incrementAndGet(); // failed, or nobody listens there any more (the node just died)
                     }
                 });
         signalsSent.incrementAndGet();
