@@ -119,6 +119,8 @@ class RedisClusterFailureTest {
             TestClient a = kit.peer(0, "app");
             TestClient a2 = kit.peer(0, "app");
             a.awaitDiscovered(a2.peerId());
+            a.offer(a2.peerId(), "local-while-down"); // local signals need no Redis
+            assertThat(a2.awaitType("offer").get("fromPeerId").getAsString()).isEqualTo(a.peerId());
             TestClient b = kit.peer(1, "app");
             b.sync();
             // Let a few reconnection attempts (one a second) happen: still one line per node, checked below.
