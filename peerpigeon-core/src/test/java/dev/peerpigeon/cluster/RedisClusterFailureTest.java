@@ -165,10 +165,10 @@ class RedisClusterFailureTest {
             a.offer(b.peerId(), "while-down");
             assertThat(a.awaitType("error").toString()).contains("not connected");
             // /metrics says so too; what could not be written is counted, not queued.
-            dev.peerpigeon.testkit.PrometheusText.Parsed m = metrics(kit.port(0));
-            assertThat(m.value("peerpigeon_cluster_redis_up")).isZero();
-            assertThat(m.value("peerpigeon_cluster_remote_peers")).isZero();
-            assertThat(m.value("peerpigeon_cluster_dropped_total")).isPositive(); // the local newcomer's announce
+            dev.peerpigeon.testkit.PrometheusText.Parsed down = metrics(kit.port(0));
+            assertThat(down.value("peerpigeon_cluster_redis_up")).isZero();
+            assertThat(down.value("peerpigeon_cluster_remote_peers")).isZero();
+            assertThat(down.value("peerpigeon_cluster_dropped_total")).isPositive(); // the local newcomer's announce
 
             kit.redis().restart();
             long t1 = System.nanoTime();
