@@ -47,7 +47,7 @@ public final class RedisCluster implements Federation {
     private final String namespace;
     private final String node = dev.peerpigeon.protocol.PeerId.generate().substring(0, 16);
     private final String shownUrl;
-    private final String secretText;      // the URL's user info, masked out of error messages; null when none
+    private final List<String> secrets;   // the URL's user info and password, masked out of error messages
     private final ClusterCodec keys;
     private final LocalDelivery local;
     private final ClusterDirectory directory;
@@ -74,12 +74,12 @@ public final class RedisCluster implements Federation {
         this.namespace = namespace;
         URI parsed = URI.create(redisUrl);
         this.shownUrl = Redaction.toString(parsed);
-        this.secretText = parsed.getRawUserInfo();
+        String info = parsed.getRawUserInfo();
+        this.secrets = info == null || info.isEmpty() ? List.of()
+                : info.indexOf(':') < 0 ? List.of(info) : List.of(info, info.substring(info.indexOf(':') + 1));
         this.keys = new ClusterCodec(namespace);
         this.local = local;
         this.directory = new ClusterDirectory(local, maxRemotePeers);
-        NodeWriter[] w = new NodeWriter[1];
-        this.thread = new ClusterThread("peerpigeon-cluster-" + node, dropped, () -> w[0].markDirty());
         this.store = new RedisStore(redisUrl, new RedisStore.Listener() {
             @Override
             public void message(String channel, String text) {
@@ -98,7 +98,9 @@ public final class RedisCluster implements Federation {
                 thread.post(() -> markDown("connection lost"));
             }
         }, keys.events(), keys.nodeChannel(node));
-        this.writer = w[0] = new NodeWriter(node, keys, store, local, dropped);
+        this.writer = new NodeWriter(node, keys, store, local, dropped);
+        // The store's callbacks use the thread only once start() connected.
+        this.thread = new ClusterThread("peerpigeon-cluster-" + node, dropped, writer::markDirty);
     }
 
     // ------------------------------------------------------------------ lifecycle
@@ -431,7 +433,12 @@ public final class RedisCluster implements Federation {
         if (t.getCause() != null && t.getCause().getMessage() != null) {
             text += ": " + t.getCause().getMessage();
         }
-        return secretText == null || secretText.isEmpty() ? text : text.replace(secretText, Redaction.MASK);
+        for (String secret : secrets) {
+            if (!secret.isEmpty()) {
+                text = text.replace(secret, Redaction.MASK);
+            }
+        }
+        return text;
     }
 
     @Override
