@@ -114,8 +114,7 @@ class RedisClusterFailureTest {
         redis.kill();
         long mark = TestLogs.mark();
         try (redis; RedisClusterKit kit = RedisClusterKit.on(redis, "cluster-late-redis", 2, b -> b)) {
-            Await.until("redis down in /health", WAIT,
-                    () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
+            kit.awaitRedisDown(0, WAIT);
             TestClient a = kit.peer(0, "app");
             TestClient a2 = kit.peer(0, "app");
             a.awaitDiscovered(a2.peerId());
@@ -158,8 +157,7 @@ class RedisClusterFailureTest {
             long t0 = System.nanoTime();
             Await.until("b forgotten on node 0", WAIT, () -> a.sawDisconnected(b.peerId()));
             long forgotten = millisSince(t0);
-            Await.until("redis down in /health", WAIT,
-                    () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
+            kit.awaitRedisDown(0, WAIT);
             TestClient local = kit.peer(0, "app");
             a.awaitDiscovered(local.peerId()); // local service goes on
             a.offer(b.peerId(), "while-down");
@@ -191,8 +189,7 @@ class RedisClusterFailureTest {
             kit.awaitNodes(2, WAIT);
             TestClient watcher = kit.peer(1, "app");
             kit.redis().kill();
-            Await.until("redis down in /health", WAIT,
-                    () -> RedisClusterKit.health(kit.port(0)).get("redis").getAsString().equals("down"));
+            kit.awaitRedisDown(0, WAIT);
             // 30 joins and 20 departures while Redis is away: nothing of it is queued.
             java.util.List<TestClient> stayed = new java.util.ArrayList<>();
             for (int i = 0; i < 30; i++) {

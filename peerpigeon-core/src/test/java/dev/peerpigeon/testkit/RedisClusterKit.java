@@ -112,6 +112,12 @@ public final class RedisClusterKit implements AutoCloseable {
         }
     }
 
+    /** Waits until node {@code i}'s {@code /health} says Redis is down. */
+    public void awaitRedisDown(int i, Duration wait) {
+        Await.until("redis down in /health of node " + i, wait,
+                () -> health(port(i)).get("redis").getAsString().equals("down"));
+    }
+
     /** Waits until every running node of this JVM sees {@code n} live nodes with Redis up. */
     public void awaitNodes(int n, Duration wait) {
         for (PeerPigeonServer s : nodes) {
