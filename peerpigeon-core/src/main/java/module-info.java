@@ -14,6 +14,8 @@ module dev.peerpigeon {
     requires jdk.management;
     // Optional: only dev.peerpigeon.micrometer needs it, and only when the application binds it.
     requires static micrometer.core; // its Automatic-Module-Name (not io.micrometer.core)
+    // Optional: only dev.peerpigeon.cluster (cluster mode, REDIS_URL) needs it; its types stay in that package.
+    requires static lettuce.core;
 
     exports dev.peerpigeon;
     // API too: the MeterBinder an application hands its Micrometer registry.

@@ -16,7 +16,8 @@ import java.util.function.IntConsumer;
  * TRUSTED_PROXIES (comma list of IPs/CIDRs), STATUS_PAGE, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
  * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
- * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD, TLS_TRUST_FILE. Unset or empty variables keep the default; every failure names the variable (and never
+ * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD, TLS_TRUST_FILE,
+ * REDIS_URL (cluster mode). Unset or empty variables keep the default; every failure names the variable (and never
  * echoes a value that may hold a secret). Stateless.
  */
 final class EnvironmentConfig {
@@ -56,6 +57,7 @@ final class EnvironmentConfig {
         r.integer("HANDSHAKE_TIMEOUT", v -> b.handshakeTimeout(v));
         r.tls(b);
         r.bool("STATUS_PAGE", b::statusPage);
+        r.string("REDIS_URL", b::redisUrl);
         r.string("TRUSTED_PROXIES", v -> b.trustedProxies(List.of(v.split("\\s*,\\s*"))));
         return b;
     }

@@ -99,10 +99,13 @@ public final class ServerConfig {
     private final javax.net.ssl.SSLContext tlsTrust;
     private final List<String> trustedProxies;
     private final boolean statusPage;
+    private final String redisUrl;
 
     ServerConfig(Listen listen, Limits limits, Liveness liveness, Hub hub, boolean verboseLogging,
                  AdmissionHook admission, boolean metrics, javax.net.ssl.SSLContext tls,
-                 javax.net.ssl.SSLContext tlsTrust, List<String> trustedProxies, boolean statusPage) {
+                 javax.net.ssl.SSLContext tlsTrust, List<String> trustedProxies, boolean statusPage,
+                 String redisUrl) {
+        this.redisUrl = redisUrl;
         this.metrics = metrics;
         this.tls = tls;
         this.tlsTrust = tlsTrust;
@@ -134,6 +137,8 @@ public final class ServerConfig {
     public List<String> trustedProxies() { return trustedProxies; }
     /** Whether {@code /status} and {@code /status.json} are served. */
     public boolean statusPage() { return statusPage; }
+    /** Cluster mode: the Redis URL ({@code redis://}, {@code rediss://}) this node shares with its cluster, or null. */
+    public String redisUrl() { return redisUrl; }
 
     /** A builder holding this configuration's values (including the generated hub id). */
     public PeerPigeonServer.Builder toBuilder() {
@@ -146,7 +151,8 @@ public final class ServerConfig {
         return "ServerConfig[listen=" + listen + ", limits=" + limits + ", liveness=" + liveness + ", hub=" + hub
                 + ", verboseLogging=" + verboseLogging + ", admission=" + (admission == null ? "none" : "set")
                 + ", metrics=" + metrics + ", tls=" + (tls == null ? "off" : "on") + ", trustedProxies=" + trustedProxies
-                + ", statusPage=" + statusPage + "]";
+                + ", statusPage=" + statusPage + ", redisUrl="
+                + (redisUrl == null ? "none" : Redaction.toString(URI.create(redisUrl))) + "]";
     }
 
     /** Validates the options together (refusing, never adjusting) and builds the immutable value. */
@@ -171,7 +177,8 @@ public final class ServerConfig {
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
                                 Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
-                o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust, o.trustedProxies, o.statusPage);
+                o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust, o.trustedProxies, o.statusPage,
+                o.redisUrl);
     }
 
     /** Puts every value of {@code c} (including its hub id) into a builder. */
@@ -221,6 +228,26 @@ public final class ServerConfig {
         o.tlsTrust = c.tlsTrust();
         o.trustedProxies = c.trustedProxies();
         o.statusPage = c.statusPage();
+        o.redisUrl = c.redisUrl();
+    }
+
+    /** Validates a cluster's Redis URL: redis:// or rediss:// with a host (the message never echoes it: it may hold a password). */
+    static String validateRedisUrl(String url) {
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        URI uri;
+        try {
+            uri = new URI(url.trim());
+        } catch (java.net.URISyntaxException e) {
+            throw new ConfigException("redisUrl must be redis://[user:password@]host:port[/db] or rediss://...");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!(scheme.equals("redis") || scheme.equals("rediss")) || uri.getHost() == null) {
+            throw new ConfigException("redisUrl must be redis://[user:password@]host:port[/db] or rediss://... (got "
+                    + Redaction.toString(uri) + ")");
+        }
+        return url.trim();
     }
 
     /** Validates a hub mesh namespace (trimmed): lowercase letters, digits and single hyphens, 1-64 chars. */

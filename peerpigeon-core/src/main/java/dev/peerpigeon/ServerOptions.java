@@ -59,6 +59,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     javax.net.ssl.SSLContext tlsTrust;
     java.util.List<String> trustedProxies = java.util.List.of();
     boolean statusPage = true;
+    String redisUrl;
 
     abstract B self();
 
@@ -443,6 +444,16 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
             throw new ConfigException("trustedProxies: " + e.getMessage());
         }
         this.trustedProxies = list;
+        return self();
+    }
+
+    /**
+     * Cluster mode: makes this server a node of the cluster named by {@link #hubMeshNamespace(String)} that shares
+     * this Redis ({@code redis://[user:password@]host:port[/db]}, {@code rediss://} for TLS); null or empty: off.
+     * Needs io.lettuce:lettuce-core on the class path (the server jar has it). See README "Cluster".
+     */
+    public B redisUrl(String url) {
+        this.redisUrl = ServerConfig.validateRedisUrl(url);
         return self();
     }
 

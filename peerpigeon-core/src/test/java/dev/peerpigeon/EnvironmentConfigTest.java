@@ -20,6 +20,22 @@ class EnvironmentConfigTest {
     }
 
     @Test
+    void redisUrlMakesAClusterNodeAndItsPasswordIsNeverShown() {
+        ServerConfig c = read("REDIS_URL", " rediss://app:pw-123@redis.internal:6380/2 ");
+        assertThat(c.redisUrl()).isEqualTo("rediss://app:pw-123@redis.internal:6380/2");
+        assertThat(c.toString()).contains("redisUrl=rediss://***@redis.internal:6380/2").doesNotContain("pw-123");
+        assertThat(read("REDIS_URL", "redis://127.0.0.1:6379").redisUrl()).isEqualTo("redis://127.0.0.1:6379");
+        assertThat(read("PORT", "1").redisUrl()).isNull();
+        assertThatThrownBy(() -> read("REDIS_URL", "http://app:pw-123@redis:1"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("REDIS_URL").hasMessageContaining("redis://")
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pw-123"));
+        assertThatThrownBy(() -> read("REDIS_URL", "redis://pw 123@"))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("pw 123"));
+    }
+
+    @Test
     void eachVariableSetsItsValue() {
         assertThat(read("PORT", "4001").listen().port()).isEqualTo(4001);
         assertThat(read("HOST", " 0.0.0.0 ").listen().host()).isEqualTo("0.0.0.0");

@@ -51,6 +51,30 @@ class ModuleBoundaryTest {
                 "dev.peerpigeon.signaling");
     }
 
+    /** Lettuce (cluster mode) is optional, and its types stay in the one class that talks to Redis. */
+    @Test
+    void theRedisClientIsAnOptionalRequirementUsedOnlyByTheClusterPackage() throws Exception {
+        ModuleDescriptor d = descriptor();
+        assertThat(d.requires()).anySatisfy(r -> {
+            assertThat(r.name()).isEqualTo("lettuce.core");
+            assertThat(r.modifiers()).contains(ModuleDescriptor.Requires.Modifier.STATIC);
+        });
+        Path sources = Path.of("src/main/java");
+        List<String> users;
+        try (var files = java.nio.file.Files.walk(sources)) {
+            users = files.filter(f -> f.toString().endsWith(".java")).filter(f -> {
+                try {
+                    return java.nio.file.Files.readString(f).contains("import io.lettuce");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).map(f -> sources.relativize(f).toString().replace('\\', '/')).sorted().toList();
+        }
+        assertThat(users).allSatisfy(f -> assertThat(f).startsWith("dev/peerpigeon/cluster/").isNotEqualTo(
+                "dev/peerpigeon/cluster/RedisCluster.java"));
+        assertThat(users).contains("dev/peerpigeon/cluster/RedisStore.java");
+    }
+
     @Test
     void noPublicApiSignatureExposesAnInternalType() throws Exception {
         ModuleDescriptor d = descriptor();

@@ -87,7 +87,7 @@ public final class HttpEndpoints {
         }
         HttpResponse response = switch (path) {
             case "/health" -> json(StatusDocuments.health(source.server(), source.memory(),
-                    source.processUptimeSeconds(), System.currentTimeMillis()).toString());
+                    source.processUptimeSeconds(), System.currentTimeMillis(), source.cluster()).toString());
             case "/hubs" -> json(StatusDocuments.hubs(source.hubs(), System.currentTimeMillis()).toString());
             case "/stats" -> json(StatusDocuments.stats(source.server()).toString());
             case "/hubstats" -> json(StatusDocuments.hubStats(source.hubs(), source.refusedLinkFrames(),

@@ -51,6 +51,11 @@ public final class StatusDocuments {
             return new dev.peerpigeon.MeshStatus(null, java.util.List.of(), java.util.List.of());
         }
 
+        /** The cluster this node belongs to ({@code /health}), or null when not in cluster mode. */
+        default Cluster cluster() {
+            return null;
+        }
+
         /** When this server started (epoch ms). */
         default long startedAtMillis() {
             return 0;
@@ -102,8 +107,12 @@ public final class StatusDocuments {
         return o;
     }
 
+    /** A cluster node's view of its cluster: its name (the namespace), live nodes, whether Redis answers. */
+    public record Cluster(String namespace, int nodes, boolean redisUp) {
+    }
+
     /** {@code /health}. */
-    public static JsonObject health(ServerStats st, Memory memory, double uptimeSeconds, long nowMillis) {
+    public static JsonObject health(ServerStats st, Memory memory, double uptimeSeconds, long nowMillis, Cluster cluster) {
         JsonObject o = new JsonObject();
         o.addProperty("status", "healthy");
         o.addProperty("timestamp", Instant.ofEpochMilli(nowMillis).toString());
@@ -120,6 +129,13 @@ public final class StatusDocuments {
         m.addProperty("external", memory.external());
         m.addProperty("arrayBuffers", memory.arrayBuffers());
         o.add("memory", m);
+        if (cluster != null) {
+            JsonObject c = new JsonObject();
+            c.addProperty("namespace", cluster.namespace());
+            c.addProperty("nodes", cluster.nodes());
+            c.addProperty("redis", cluster.redisUp() ? "up" : "down");
+            o.add("cluster", c);
+        }
         return o;
     }
 

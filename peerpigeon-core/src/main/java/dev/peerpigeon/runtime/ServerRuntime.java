@@ -6,6 +6,7 @@ import dev.peerpigeon.federation.HubMesh;
 import dev.peerpigeon.federation.MeshObserver;
 import dev.peerpigeon.federation.MeshSettings;
 import dev.peerpigeon.http.HttpEndpoints;
+import dev.peerpigeon.signaling.Federation;
 import dev.peerpigeon.signaling.HubAccess;
 import dev.peerpigeon.signaling.IpLimiter;
 import dev.peerpigeon.signaling.PeerRegistry;
@@ -44,6 +45,7 @@ public final class ServerRuntime {
     private final PeerRegistry registry;
     private final HubAccess hubAccess;
     private final HubMesh hubMesh;         // null unless a hub
+    private final ClusterNode cluster;     // null unless a cluster node (REDIS_URL)
     private final StatsCollector stats;
     private final WebSocketTransport<PeerSession> transport;
     private final int port;
@@ -65,10 +67,16 @@ public final class ServerRuntime {
         hubAccess = new HubAccess(hub.secret(), hub.allowUnauthenticatedHubs());
         signaling.hubAccess(hubAccess);
         hubMesh = hub.enabled() ? createMesh(cfg, signaling, metrics.countingLinks(events.meshObserver())) : null;
+        cluster = cfg.redisUrl() == null ? null : ClusterNode.create(cfg, signaling);
+        Federation federation = CombinedFederation.of(hubMesh, cluster == null ? null : cluster.federation());
+        signaling.federation(federation);
         stats = new StatsCollector(cfg, registry, hubMesh, metrics);
+        if (cluster != null) {
+            stats.cluster(cluster);
+        }
         HttpEndpoints http = new HttpEndpoints(cfg.listen().corsOrigin(), stats, cfg.statusPage());
         TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder
-        UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
+        UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, federation, http, cfg.admission(),
                 lim.maxConnections(), metrics, stats, hub.namespace(), proxies);
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
                 lim.maxMessageSize(), cfg.verboseLogging(), proxies);
@@ -79,7 +87,7 @@ public final class ServerRuntime {
                 cfg.liveness().pingInterval().toMillis(), port);
     }
 
-    /** The one place the hub mesh is wired to the run. */
+    /** The one place the hub mesh is built for the run (the constructor hands signaling the federation). */
     private static HubMesh createMesh(ServerConfig cfg, SignalingService signaling, MeshObserver observer) {
         ServerConfig.Hub hub = cfg.hub();
         ServerConfig.Limits lim = cfg.limits();
@@ -90,7 +98,6 @@ public final class ServerRuntime {
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
                 lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
                 signaling, observer, new WebSocketHubConnector(cfg.tlsTrust()));
-        signaling.federation(mesh);
         return mesh;
     }
 
@@ -158,6 +165,9 @@ public final class ServerRuntime {
         if (hubMesh != null) {
             hubMesh.start(port);
         }
+        if (cluster != null) {
+            cluster.start();
+        }
     }
 
     public void logStarted() {
@@ -183,6 +193,9 @@ public final class ServerRuntime {
 
     /** Stops the mesh, closes every connection with 1000 "Server shutting down", releases the port. */
     public void shutdown() {
+        if (cluster != null) {
+            cluster.stop(); // first: the other nodes drop this node's peers at once, not after its heartbeat expires
+        }
         if (hubMesh != null) {
             hubMesh.stop();
         }
@@ -194,6 +207,9 @@ public final class ServerRuntime {
 
     /** Releases the threads and the port without the goodbye (a run that never served). */
     public void release() {
+        if (cluster != null) {
+            cluster.close();
+        }
         liveness.stop();
         transport.stop(STOP_TIMEOUT_MILLIS);
     }

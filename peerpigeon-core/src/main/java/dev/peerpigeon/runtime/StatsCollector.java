@@ -35,6 +35,19 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
     // Hub upgrades refused before the upgrade for another hub mesh namespace (UpgradeGate, any transport thread).
     private final java.util.concurrent.atomic.AtomicLong namespaceRefusals = new java.util.concurrent.atomic.AtomicLong();
 
+    private volatile ClusterNode cluster; // null unless a cluster node
+
+    /** Set once by ServerRuntime (before the port opens) on a cluster node. */
+    void cluster(ClusterNode node) {
+        this.cluster = node;
+    }
+
+    @Override
+    public StatusDocuments.Cluster cluster() {
+        ClusterNode c = cluster;
+        return c == null ? null : c.status();
+    }
+
     StatsCollector(ServerConfig config, PeerRegistry registry, HubMesh mesh, ServerMetrics metrics) {
         this.config = config;
         this.metrics = metrics;
@@ -207,7 +220,16 @@ public final class StatsCollector implements StatusDocuments.Snapshots {
 
     @Override
     public List<dev.peerpigeon.http.MetricsText.Family> metrics() {
-        return config.metrics() ? metrics.families(gauges()) : null;
+        if (!config.metrics()) {
+            return null;
+        }
+        List<dev.peerpigeon.http.MetricsText.Family> families = metrics.families(gauges());
+        ClusterNode c = cluster;
+        if (c != null) {
+            families = new ArrayList<>(families);
+            families.addAll(c.metricFamilies());
+        }
+        return families;
     }
 
     @Override

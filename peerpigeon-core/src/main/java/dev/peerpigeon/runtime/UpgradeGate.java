@@ -6,6 +6,7 @@ import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.http.HttpResponse;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.protocol.PeerId;
+import dev.peerpigeon.signaling.Federation;
 import dev.peerpigeon.signaling.HubAccess;
 import dev.peerpigeon.signaling.IpLimiter;
 import dev.peerpigeon.signaling.PeerRegistry;
@@ -35,6 +36,7 @@ final class UpgradeGate {
     private final IpLimiter ipLimiter;
     private final HubAccess hubAccess;
     private final HubMesh mesh;           // null unless a hub
+    private final Federation federation;  // the run's (hub mesh, cluster, both or NONE): the 409 of ids live elsewhere
     private final HttpEndpoints http;
     private final AdmissionHook hook;     // null when none
     private final int maxConnections;
@@ -54,7 +56,7 @@ final class UpgradeGate {
     public static final String NAMESPACE_REASON_PREFIX = "Hub Namespace Mismatch: this hub is in ";
 
     UpgradeGate(PeerRegistry registry, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
-                HubMesh mesh, HttpEndpoints http, AdmissionHook hook, int maxConnections, Meters meters,
+                HubMesh mesh, Federation federation, HttpEndpoints http, AdmissionHook hook, int maxConnections, Meters meters,
                 StatsCollector stats, String namespace, TrustedProxies proxies) {
         this.meters = meters;
         this.proxies = proxies;
@@ -65,6 +67,7 @@ final class UpgradeGate {
         this.ipLimiter = ipLimiter;
         this.hubAccess = hubAccess;
         this.mesh = mesh;
+        this.federation = federation;
         this.http = http;
         this.hook = hook;
         this.maxConnections = maxConnections;
@@ -143,7 +146,7 @@ final class UpgradeGate {
             meters.refused(limited.contains(IpLimiter.PER_SECOND) ? Meters.Refusal.RATE_LIMITED : Meters.Refusal.PER_IP);
             return http.refusal(429, "Too Many Requests", limited);
         }
-        if (mesh != null) {
+        if (mesh != null || federation != Federation.NONE) {
             HttpResponse refused = federationAdmission(peerId, hubCredential);
             if (refused != null) {
                 meters.refused(Meters.Refusal.DUPLICATE); // every federation refusal is an id already taken
@@ -210,18 +213,19 @@ final class UpgradeGate {
      * displaces a plain peer holding it.
      */
     private HttpResponse federationAdmission(String peerId, boolean hubCredential) {
-        if (!hubCredential && hubAccess.hasSecret() && mesh.isKnownHubId(peerId)) {
+        if (!hubCredential && hubAccess.hasSecret() && mesh != null && mesh.isKnownHubId(peerId)) {
             log.info("Refused upgrade of {}: the id belongs to a hub of this mesh", PeerSession.shortId(peerId));
             meters.refused(Meters.Refusal.DUPLICATE);
             return http.refusal(409, "Conflict", "Peer id belongs to a hub");
         }
-        if (!hubCredential && mesh.isLiveElsewhere(peerId)) {
-            log.debug("Refused upgrade of {}: live on another hub", PeerSession.shortId(peerId));
+        if (!hubCredential && federation.isLiveElsewhere(peerId)) {
+            log.debug("Refused upgrade of {}: live on another hub or cluster node", PeerSession.shortId(peerId));
             meters.refused(Meters.Refusal.DUPLICATE);
-            return http.refusal(409, "Conflict", "Peer already connected on another hub");
+            return http.refusal(409, "Conflict", mesh == null ? "Peer already connected on another cluster node"
+                    : "Peer already connected on another hub");
         }
         if (registry.admit(peerId) == PeerRegistry.Admission.DUPLICATE
-                && (hubCredential || (!hubAccess.hasSecret() && mesh.isKnownHubId(peerId)))) {
+                && mesh != null && (hubCredential || (!hubAccess.hasSecret() && mesh.isKnownHubId(peerId)))) {
             signaling.evictPlainPeer(peerId, "Peer id belongs to a hub");
         }
         return null;

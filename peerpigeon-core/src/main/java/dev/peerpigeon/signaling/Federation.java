@@ -3,7 +3,8 @@ package dev.peerpigeon.signaling;
 import dev.peerpigeon.protocol.ProtocolException;
 
 /**
- * What the signaling core asks of a federation (the hub mesh; later a cluster). A plain (non-hub) server
+ * What the signaling core asks of a federation (the hub mesh, HubMesh; the Redis cluster, RedisCluster; or both,
+ * combined by the runtime). A plain (non-hub, non-cluster) server
  * uses {@link #NONE}. Called on transport worker threads; implementations are thread-safe and never block.
  * Peer-bound results come back down through {@link LocalDelivery}, never through the caller.
  */

@@ -42,7 +42,7 @@ class StatusDocumentsTest {
 
     @Test
     void healthReportsCountsMemoryAndTheClock() {
-        JsonObject o = StatusDocuments.health(STATS, new StatusDocuments.Memory(1, 2, 3, 4, 5), 9.5, NOW);
+        JsonObject o = StatusDocuments.health(STATS, new StatusDocuments.Memory(1, 2, 3, 4, 5), 9.5, NOW, null);
         assertThat(o.get("status").getAsString()).isEqualTo("healthy");
         assertThat(o.get("timestamp").getAsString()).isEqualTo("2023-11-14T22:13:20Z");
         assertThat(o.get("uptime").getAsDouble()).isEqualTo(9.5);

@@ -150,6 +150,18 @@ public final class TestClient implements AutoCloseable {
         return found[0];
     }
 
+    /** How many {@code peer-discovered} frames about {@code peer} arrived (exactly-once checks). */
+    public long discoveredCount(String peer) {
+        return ofType("peer-discovered").stream()
+                .filter(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer)).count();
+    }
+
+    /** True when a {@code peer-disconnected} frame about {@code peer} arrived. */
+    public boolean sawDisconnected(String peer) {
+        return ofType("peer-disconnected").stream()
+                .anyMatch(m -> m.getAsJsonObject("data").get("peerId").getAsString().equals(peer));
+    }
+
     public JsonObject awaitType(String type) {
         return await(type, o -> o.has("type") && type.equals(o.get("type").getAsString()));
     }

@@ -23,7 +23,8 @@ import java.util.concurrent.locks.LockSupport;
  * <pre>
  * java -cp peerpigeon-bench.jar dev.peerpigeon.bench.LoadGenerator W2 url=ws://127.0.0.1:3000 pairs=50 seconds=10
  * </pre>
- * Workloads: W1 (peers, networks), W2 (pairs, seconds, window), W3 (peers), W4 (url2, pairs, seconds),
+ * Workloads: W1 (peers, networks), W2 (pairs, seconds, window; {@code url2=} puts each pair's second peer on
+ * that server, e.g. another cluster node), W3 (peers), W4 (url2, pairs, seconds),
  * W5 (peers, hold), W6 = W2 plus one flooding client. W2 and W4 are closed loop ({@code window} messages
  * in flight per pair) unless {@code rate=R} is given: then open loop at R msgs/s in all, latency from the
  * intended send time ({@link OpenLoop}; also {@code warmup}, {@code drain}, {@code maxQueuedBytes},
@@ -65,7 +66,9 @@ public final class LoadGenerator implements AutoCloseable {
         long t0 = System.nanoTime();
         switch (argv.length == 0 ? "" : argv[0]) {
             case "W1" -> result = g.discovery("W1", g.intArg("peers", 1000), g.intArg("networks", 10));
-            case "W2" -> result = g.relay("W2", g.url(), g.url(), g.intArg("pairs", 50), g.intArg("seconds", 10), false);
+            // url2= puts each pair's second peer on another server (a cluster node): the cross-node W2.
+            case "W2" -> result = g.relay("W2", g.url(), args.getOrDefault("url2", g.url()), g.intArg("pairs", 50),
+                    g.intArg("seconds", 10), false);
             case "W3" -> result = g.discovery("W3", g.intArg("peers", 500), 1);
             case "W4" -> result = g.relay("W4", g.url(), args.get("url2"), g.intArg("pairs", 50), g.intArg("seconds", 10), false);
             case "W5" -> result = g.idle(g.intArg("peers", 5000), g.intArg("hold", 5));
