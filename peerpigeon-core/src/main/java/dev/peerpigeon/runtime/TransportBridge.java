@@ -98,7 +98,16 @@ final class TransportBridge implements TransportHandler<PeerSession> {
             }
             return null;
         }
-        PeerSession session = signaling.open(connection, head.queryParam("peerId"));
+        String peerId = head.queryParam("peerId");
+        if (!dev.peerpigeon.protocol.PeerId.isValid(peerId)) {
+            // Admitted by the gate only to be closed here, like the reference: no frame of it is ever processed.
+            connection.close(1008, "Invalid peerId format");
+            if (counted) {
+                ipLimiter.releasedForwarded(client.getAddress());
+            }
+            return null;
+        }
+        PeerSession session = signaling.open(connection, peerId);
         if (session != null) {
             session.hubAuthorized(hubAccess.authorized(client == null ? addressOf(connection) : client.getAddress(),
                     UpgradeGate.presentedSecret(head)));
