@@ -188,12 +188,14 @@ final class Dialer {
         if (otherNamespace != null && !otherNamespace.find()) {
             otherNamespace = null;
         }
+        boolean quick = false; // a healthy link went down: redial at once, back off only if that fails
         if (link != null) {
             d.namespaceLoggedDelay = 0;
             d.link = null;
             links.down(link, d, code, reason);
             if (policy.healthy(System.currentTimeMillis() - link.connectedAt)) {
                 d.failures = 0;
+                quick = true;
             }
         } else if (refusedStatus == FORBIDDEN && !d.warnedAuth) {
             d.warnedAuth = true; // once per dialer: it keeps redialing with backoff
@@ -209,6 +211,10 @@ final class Dialer {
         if (refusedStatus == LOOP_DETECTED) {
             log.info("Bootstrap hub {} refused us as its own connection; not dialing it again", d.shown);
             d.self = true;
+            return;
+        }
+        if (quick) {
+            redialIn(d, policy.quickMillis(ThreadLocalRandom.current().nextDouble()));
             return;
         }
         d.failures++;
@@ -227,8 +233,12 @@ final class Dialer {
                     + " redialing in {} ms{}", d.shown, otherNamespace.group(1), settings.namespace(), delay,
                     nominal >= policy.delayMillis(Integer.MAX_VALUE / 2, 0.5) ? " (backoff at its maximum; quiet from now on)" : "");
         }
+        redialIn(d, delay);
+    }
+
+    private void redialIn(Target d, long delay) {
         d.nextAttemptAt = System.currentTimeMillis() + delay;
-        log.debug("Redialing hub {} in {} ms", d.shown, delay);
+        log.debug("Redialing hub {} in {} ms (after {} failure(s) in a row)", d.shown, delay, d.failures);
         thread.schedule(() -> dial(d), delay);
     }
 
