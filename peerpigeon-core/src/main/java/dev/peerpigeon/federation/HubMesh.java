@@ -363,7 +363,7 @@ public final class HubMesh implements Federation {
     public List<LinkInfo> linkInfos() {
         List<LinkInfo> out = new ArrayList<>();
         for (HubLink l : links.links()) {
-            out.add(new LinkInfo(l.remoteHubId, l.outbound ? "out" : "in", l.uri, !l.smart, l.connectedAt, l.lastActivity,
+            out.add(new LinkInfo(l.shownHubId(), l.outbound ? "out" : "in", l.uri, !l.smart, l.connectedAt, l.lastActivity,
                     l.announceData));
         }
         return out;
@@ -374,7 +374,7 @@ public final class HubMesh implements Federation {
         for (Dialer.Target d : dialer.targets()) {
             HubLink l = d.link;
             out.add(new DialerInfo(d.shown, l != null, d.lastAttempt, d.attemptNumber, d.nextAttemptAt,
-                    l == null ? null : l.remoteHubId, d.abandoned));
+                    l == null ? null : l.shownHubId(), d.abandoned));
         }
         return out;
     }
