@@ -48,6 +48,7 @@ public final class ServerRuntime {
     private final WebSocketTransport<PeerSession> transport;
     private final int port;
     private final LivenessMonitor liveness;
+    private final TakeoverProbes takeovers;
     private final ServerMetrics metrics;
 
     private ServerRuntime(ServerConfig cfg, EventDispatcher events, Host host, ServerMetrics metrics) {
@@ -70,8 +71,9 @@ public final class ServerRuntime {
         TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, http, cfg.admission(),
                 lim.maxConnections(), metrics, stats, hub.namespace(), proxies);
+        takeovers = new TakeoverProbes(registry, cfg.liveness().handshakeTimeout().toMillis(), cfg.listen().port());
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
-                lim.maxMessageSize(), cfg.verboseLogging(), proxies);
+                lim.maxMessageSize(), cfg.verboseLogging(), proxies, takeovers);
         transport = bind(cfg, bridge, metrics);
         port = transport.port();
         stats.bound(port, System.currentTimeMillis());
@@ -195,6 +197,7 @@ public final class ServerRuntime {
     /** Releases the threads and the port without the goodbye (a run that never served). */
     public void release() {
         liveness.stop();
+        takeovers.stop();
         transport.stop(STOP_TIMEOUT_MILLIS);
     }
 }

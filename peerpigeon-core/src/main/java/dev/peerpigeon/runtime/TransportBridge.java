@@ -35,14 +35,16 @@ final class TransportBridge implements TransportHandler<PeerSession> {
     private final int maxMessageSize;
     private final boolean verbose;
     private final dev.peerpigeon.support.TrustedProxies proxies;
+    private final TakeoverProbes takeovers;
     // Sessions whose client (behind a trusted proxy) holds a per-IP slot counted at the upgrade, released at close.
     private final java.util.concurrent.ConcurrentHashMap<PeerSession, InetAddress> forwarded =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     TransportBridge(ServerRuntime.Host host, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
                     HubMesh mesh, HttpEndpoints http, UpgradeGate gate, int maxMessageSize, boolean verbose,
-                    dev.peerpigeon.support.TrustedProxies proxies) {
+                    dev.peerpigeon.support.TrustedProxies proxies, TakeoverProbes takeovers) {
         this.proxies = proxies;
+        this.takeovers = takeovers;
         this.host = host;
         this.signaling = signaling;
         this.ipLimiter = ipLimiter;
@@ -85,6 +87,12 @@ final class TransportBridge implements TransportHandler<PeerSession> {
             return http.handle(head);
         }
         return gate.check(head);
+    }
+
+    /** An upgrade for an id whose socket is open waits for the probe of that socket ({@link TakeoverProbes}). */
+    @Override
+    public java.util.concurrent.CompletionStage<?> holdUpgrade(RequestHead head) {
+        return takeovers.hold(head);
     }
 
     @Override
