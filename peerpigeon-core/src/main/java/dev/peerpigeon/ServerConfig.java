@@ -51,9 +51,18 @@ public final class ServerConfig {
      * @param pingInterval     WebSocket pings to every connection
      * @param cleanupInterval  sweeps of stale caches
      * @param handshakeTimeout time to complete a request head (inbound) or get an upgrade answered (outbound)
+     * @param maxMissedPings   pings in a row a connection may leave unanswered before it is dropped
      */
     public record Liveness(Duration peerTimeout, Duration pingInterval, Duration cleanupInterval,
-                           Duration handshakeTimeout) {
+                           Duration handshakeTimeout, int maxMissedPings) {
+        /**
+         * Silence after which a connection that does not answer pings is dropped: {@code maxMissedPings} intervals
+         * plus a fifth of one (the last pong's way back), or the peer timeout when that is shorter.
+         */
+        public Duration pingDeadline() {
+            Duration d = pingInterval.multipliedBy(maxMissedPings).plus(pingInterval.dividedBy(5));
+            return d.compareTo(peerTimeout) < 0 ? d : peerTimeout;
+        }
     }
 
     /** Redial policy of lost hub links: {@code initial} doubling up to {@code max}; {@code maxAttempts} 0 = never give up. */
@@ -166,7 +175,7 @@ public final class ServerConfig {
                         o.maxAnnounceDataBytes, o.maxQueuedFrames, o.maxQueuedBytes, o.maxMessagesPerSecond, o.messageBurst,
                         o.maxConnectionsPerIp, o.maxConnectionsPerIpPerSecond, o.maxRemotePeers),
                 new ServerConfig.Liveness(Duration.ofMillis(o.peerTimeoutMillis), Duration.ofMillis(o.pingIntervalMillis),
-                        Duration.ofMillis(o.cleanupIntervalMillis), Duration.ofMillis(o.handshakeTimeoutMillis)),
+                        Duration.ofMillis(o.cleanupIntervalMillis), Duration.ofMillis(o.handshakeTimeoutMillis), o.maxMissedPings),
                 new ServerConfig.Hub(o.isHub, o.hubMeshNamespace, id, o.bootstrapHubs, o.autoConnect, o.defaultBootstrapPort,
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
@@ -199,6 +208,7 @@ public final class ServerConfig {
         o.peerTimeoutMillis = v.peerTimeout().toMillis();
         o.pingIntervalMillis = v.pingInterval().toMillis();
         o.cleanupIntervalMillis = v.cleanupInterval().toMillis();
+        o.maxMissedPings = v.maxMissedPings();
         o.handshakeTimeoutMillis = v.handshakeTimeout().toMillis();
         ServerConfig.Hub h = c.hub();
         o.isHub = h.enabled();

@@ -22,7 +22,8 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     int maxConnections = 1000;
     long cleanupIntervalMillis = 30_000;
     long peerTimeoutMillis = 300_000;
-    long pingIntervalMillis = 20_000;
+    long pingIntervalMillis = 5_000;
+    int maxMissedPings = 2;
     String corsOrigin = "*";
     int maxMessageSize = 1_048_576;
     int maxPortRetries = 10;
@@ -114,9 +115,24 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
         return peerTimeout(millis("peerTimeout", d));
     }
 
-    /** Interval of WebSocket pings to every connection, in ms. Default 20000. */
+    /**
+     * Interval of WebSocket pings to every connection, in ms. Default 5000: with {@link #maxMissedPings} 2 a peer
+     * that stops answering is dropped (and unlisted on every hub) about 11 s after its last answer.
+     */
     public B pingInterval(long millis) {
         this.pingIntervalMillis = positive("pingInterval", millis);
+        return self();
+    }
+
+    /**
+     * Pings in a row a connection may leave unanswered (no pong, no frame) before it is dropped, 1006 "Peer timeout":
+     * after {@code n} intervals plus a fifth of one for the last pong's way back. Default 2; at most 1000.
+     */
+    public B maxMissedPings(int n) {
+        if (n < 1 || n > 1000) {
+            throw new ConfigException("maxMissedPings must be between 1 and 1000, got " + n);
+        }
+        this.maxMissedPings = n;
         return self();
     }
 

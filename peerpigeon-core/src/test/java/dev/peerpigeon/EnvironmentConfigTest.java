@@ -36,6 +36,8 @@ class EnvironmentConfigTest {
         assertThat(read("ALLOW_UNAUTHENTICATED_HUBS", "TRUE").hub().allowUnauthenticatedHubs()).isTrue();
         assertThat(read("VERBOSE_LOGGING", "1").verboseLogging()).isTrue();
         assertThat(read("PEER_TIMEOUT", "7000").liveness().peerTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(read("PING_INTERVAL", "3000").liveness().pingInterval()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(read("MAX_MISSED_PINGS", "4").liveness().pingDeadline()).isEqualTo(Duration.ofSeconds(21));
         assertThat(read("MAX_CONNECTIONS_PER_IP", "0").limits().maxConnectionsPerIp()).isZero();
         assertThat(read("MAX_CONNECTIONS_PER_IP_PER_SECOND", "9").limits().maxConnectionsPerIpPerSecond()).isEqualTo(9);
         ServerConfig.Limits rate = read("MAX_MESSAGES_PER_SECOND", "30").limits();
@@ -71,7 +73,7 @@ class EnvironmentConfigTest {
             "PORT|abc", "PORT|70000", "HOST|' '", "MAX_CONNECTIONS|-1", "CORS_ORIGIN|' '",
             "HUB_MESH_NAMESPACE|Bad_NS", "IS_HUB|maybe", "BOOTSTRAP|ftp://x", "BOOTSTRAP_HUBS|not a uri",
             "HUB_ID|123", "AUTO_CONNECT|sometimes", "HUB_SECRET|short", "ALLOW_UNAUTHENTICATED_HUBS|2",
-            "VERBOSE_LOGGING|loud", "PEER_TIMEOUT|0", "MAX_CONNECTIONS_PER_IP|-1",
+            "VERBOSE_LOGGING|loud", "PEER_TIMEOUT|0", "PING_INTERVAL|0", "MAX_MISSED_PINGS|0", "MAX_CONNECTIONS_PER_IP|-1",
             "MAX_CONNECTIONS_PER_IP_PER_SECOND|x", "MAX_MESSAGES_PER_SECOND|-5", "WORKER_THREADS|0",
             "HANDSHAKE_TIMEOUT|5"})
     void aBadValueNamesItsVariable(String name, String value) {

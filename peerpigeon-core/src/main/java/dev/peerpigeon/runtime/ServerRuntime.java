@@ -78,7 +78,7 @@ public final class ServerRuntime {
         port = transport.port();
         stats.bound(port, System.currentTimeMillis());
         liveness = new LivenessMonitor(registry, ipLimiter, cfg.liveness().peerTimeout().toMillis(),
-                cfg.liveness().pingInterval().toMillis(), port);
+                cfg.liveness().pingInterval().toMillis(), cfg.liveness().pingDeadline().toMillis(), port);
     }
 
     /** The one place the hub mesh is wired to the run. */
@@ -179,8 +179,10 @@ public final class ServerRuntime {
         if (hub.secret() != null && hub.allowUnauthenticatedHubs()) {
             log.warn("allowUnauthenticatedHubs (ALLOW_UNAUTHENTICATED_HUBS) is ignored: HUB_SECRET is set");
         }
-        log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.limits().maxConnections(),
-                cfg.liveness().peerTimeout().toMillis(), cfg.liveness().pingInterval().toMillis());
+        log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms (dropped after {} missed: {} ms)",
+                cfg.limits().maxConnections(), cfg.liveness().peerTimeout().toMillis(),
+                cfg.liveness().pingInterval().toMillis(), cfg.liveness().maxMissedPings(),
+                cfg.liveness().pingDeadline().toMillis());
     }
 
     /** Stops the mesh, closes every connection with 1000 "Server shutting down", releases the port. */
