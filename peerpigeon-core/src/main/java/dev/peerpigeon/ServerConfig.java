@@ -83,17 +83,19 @@ public final class ServerConfig {
      * @param secret                   shared hub secret, or null (never printed)
      * @param allowUnauthenticatedHubs without a secret, accept hubs from every address
      * @param reconnect                redial policy
+     * @param advertiseUri             the address told to other hubs, or null (derived from host and port)
      */
     public record Hub(boolean enabled, String namespace, String id, List<URI> bootstrap, boolean autoConnect,
                       int defaultBootstrapPort, int maxPeers, int minPeers, String secret,
-                      boolean allowUnauthenticatedHubs, Reconnect reconnect) {
+                      boolean allowUnauthenticatedHubs, Reconnect reconnect, URI advertiseUri) {
         @Override
         public String toString() {
             return "Hub[enabled=" + enabled + ", namespace=" + namespace + ", id=" + id + ", bootstrap="
                     + bootstrap.stream().map(Redaction::toString).toList() + ", autoConnect=" + autoConnect
                     + ", defaultBootstrapPort=" + defaultBootstrapPort + ", maxPeers=" + maxPeers + ", minPeers="
                     + minPeers + ", secret=" + (secret == null ? "none" : Redaction.MASK)
-                    + ", allowUnauthenticatedHubs=" + allowUnauthenticatedHubs + ", reconnect=" + reconnect + "]";
+                    + ", allowUnauthenticatedHubs=" + allowUnauthenticatedHubs + ", reconnect=" + reconnect
+                    + ", advertiseUri=" + advertiseUri + "]";
         }
     }
 
@@ -179,7 +181,7 @@ public final class ServerConfig {
                 new ServerConfig.Hub(o.isHub, o.hubMeshNamespace, id, o.bootstrapHubs, o.autoConnect, o.defaultBootstrapPort,
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
-                                Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
+                                Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts), o.hubAdvertiseUri),
                 o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust, o.trustedProxies, o.statusPage);
     }
 
@@ -224,6 +226,7 @@ public final class ServerConfig {
         o.reconnectIntervalMillis = h.reconnect().initial().toMillis();
         o.maxReconnectIntervalMillis = h.reconnect().max().toMillis();
         o.maxReconnectAttempts = h.reconnect().maxAttempts();
+        o.hubAdvertiseUri = h.advertiseUri();
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
         o.metrics = c.metrics();

@@ -39,6 +39,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     int maxReconnectAttempts = 0;
     int hubMeshMaxPeers = 3;
     int hubMeshMinPeers = 2;
+    URI hubAdvertiseUri;
     int defaultBootstrapPort = ServerConfig.DEFAULT_PORT;
     String hubSecret;
     boolean allowUnauthenticatedHubs;
@@ -271,6 +272,25 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
             throw new ConfigException("hubMeshMinPeers must be >= 0, got " + n);
         }
         this.hubMeshMinPeers = n;
+        return self();
+    }
+
+    /**
+     * The address other hubs dial to reach this one (behind NAT, in a container, or when it binds 0.0.0.0), told to
+     * the mesh in route adverts. Default: none; then {@code ws[s]://<host>:<port>} unless the host is a wildcard, and
+     * neighbours fill in the address they see. ws, wss, http or https; no credentials, no query.
+     */
+    public B hubAdvertiseUri(URI uri) {
+        try {
+            ServerConfig.checkHubUri(uri);
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new ConfigException("hubAdvertiseUri '" + (uri == null ? null : Redaction.toString(uri)) + "' is invalid: "
+                    + (e.getMessage() == null ? "null" : e.getMessage()));
+        }
+        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null) {
+            throw new ConfigException("hubAdvertiseUri must carry no credentials and no query (it is told to every hub)");
+        }
+        this.hubAdvertiseUri = uri;
         return self();
     }
 

@@ -47,6 +47,13 @@ final class HubLink implements Federation.Link {
      * until then and on every other link. Written by the link's reader thread, read by stats.
      */
     volatile String reportedHubId;
+    /**
+     * Dialed by a hub's mesh maintenance ({@link MeshMaintainer}) rather than from a bootstrap list: such a link
+     * may be refused at the link limit and dropped when redundant. Set before the link is published.
+     */
+    volatile boolean learned;
+    /** Where the remote hub can be dialed (what we dialed, or what it announced / we saw), or null. */
+    volatile URI address;
     /** Latest route advert not yet applied: adverts are coalesced so a flood costs one recompute per turn. */
     volatile String pendingRoutes;
     final AtomicBoolean routesQueued = new AtomicBoolean();

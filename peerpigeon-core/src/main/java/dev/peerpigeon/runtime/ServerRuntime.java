@@ -90,7 +90,8 @@ public final class ServerRuntime {
                 hub.bootstrap(), hub.autoConnect(), hub.defaultBootstrapPort(), hub.reconnect().initial().toMillis(),
                 hub.reconnect().max().toMillis(), hub.reconnect().maxAttempts(), lim.maxMessageSize(),
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
-                lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
+                lim.maxRemotePeers(), live.handshakeTimeout().toMillis(), hub.advertiseUri(), cfg.tls() != null,
+                hub.minPeers(), hub.maxPeers()),
                 signaling, observer, new WebSocketHubConnector(cfg.tlsTrust()));
         signaling.federation(mesh);
         return mesh;

@@ -132,6 +132,10 @@ final class UpgradeGate {
             if (other != null) {
                 return other;
             }
+            if (head.header(HubMesh.LEARNED_LINK_HEADER) != null && mesh.atLinkLimit()) {
+                log.debug("Refused a learned hub link from {}: at hubMeshMaxPeers", client);
+                return http.refusal(503, "Service Unavailable", "Hub link limit reached");
+            }
         }
         String limited = forwarded ? null : ipLimiter.tryAdmit(client == null ? null : client.getAddress());
         if (limited != null) {

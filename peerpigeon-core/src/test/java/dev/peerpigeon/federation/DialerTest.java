@@ -22,7 +22,7 @@ class DialerTest {
 
     private HubMesh start(List<URI> bootstrap) {
         MeshSettings s = new MeshSettings(SELF, "ns", "127.0.0.1", "s3cret", bootstrap, true, 0, 5, 20, 0, 65_536,
-                30_000, 100, 60_000, 1000, 10_000);
+                30_000, 100, 60_000, 1000, 10_000, null, false, 0, 3);
         mesh = new HubMesh(s, new Fakes.FakeLocal(), new MeshObserver() {
         }, connector);
         mesh.start(9);

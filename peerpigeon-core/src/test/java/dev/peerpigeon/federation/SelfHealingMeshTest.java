@@ -1,0 +1,115 @@
+package dev.peerpigeon.federation;
+
+import dev.peerpigeon.PeerPigeonServer;
+import dev.peerpigeon.testkit.Await;
+import dev.peerpigeon.testkit.HubCluster;
+import dev.peerpigeon.testkit.MeshView;
+import dev.peerpigeon.testkit.TestClient;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static dev.peerpigeon.testkit.TestClient.isType;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The hub mesh keeps itself connected: hubs learn each other's addresses from the mesh and keep between
+ * hubMeshMinPeers (2) and hubMeshMaxPeers (3) direct links (the defaults; the test kit switches the maintenance off
+ * for the other tests, these switch it back on).
+ */
+class SelfHealingMeshTest {
+    private static final Duration HEAL = Duration.ofSeconds(15);
+
+    private static HubCluster cluster(String ns) {
+        return HubCluster.of(ns, b -> b.hubMeshMinPeers(2).hubMeshMaxPeers(3));
+    }
+
+    private static int links(PeerPigeonServer hub) {
+        return MeshView.links(hub).size();
+    }
+
+    private static boolean degreesHeld(HubCluster c, int min, int max) {
+        for (int i = 0; i < c.size(); i++) {
+            PeerPigeonServer h = c.hub(i);
+            if (h.isRunning() && (links(h) < min || links(h) > max)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static long goneNotices(TestClient watcher, List<String> ids) {
+        return watcher.ofType("peer-disconnected").stream()
+                .filter(o -> ids.contains(o.getAsJsonObject("data").get("peerId").getAsString())).count();
+    }
+
+    @Test
+    void theReferenceStarSurvivesTheDeathOfItsCentre() {
+        // The reference's start-hub-network: hubs 1..3 bootstrap to hub 0 only.
+        try (HubCluster c = cluster("heal-star").start(4, HubCluster.star(4))) {
+            c.awaitConverged(Duration.ofSeconds(10));
+            Await.until("the secondaries linked to each other", HEAL, () -> links(c.hub(1)) >= 2
+                    && links(c.hub(2)) >= 2 && links(c.hub(3)) >= 2, c::describe);
+            TestClient p1 = c.client(1, "n1");
+            TestClient p2 = c.client(2, "n1");
+            TestClient p3 = c.client(3, "n1");
+            List<String> survivors = List.of(p1.peerId(), p2.peerId(), p3.peerId());
+            for (TestClient p : List.of(p1, p2, p3)) {
+                for (String other : survivors) {
+                    if (!other.equals(p.peerId())) {
+                        p.awaitDiscovered(other);
+                    }
+                }
+            }
+            long killed = System.nanoTime();
+            c.kill(0);
+            TestClient late = c.client(2, "n1");
+            late.awaitDiscovered(p1.peerId());
+            late.awaitDiscovered(p3.peerId());
+            late.offer(p3.peerId(), "v=0 across the healed mesh");
+            p3.await("offer from the late joiner", o -> isType(o, "offer")
+                    && o.get("fromPeerId").getAsString().equals(late.peerId()), HEAL);
+            long tookMillis = (System.nanoTime() - killed) / 1_000_000;
+            assertThat(tookMillis).as("discovery and an offer after the kill (ms)").isLessThanOrEqualTo(15_000);
+            c.awaitConverged(HEAL);
+            for (TestClient p : List.of(p1, p2, p3, late)) {
+                p.sync();
+                assertThat(goneNotices(p, survivors)).as("peer-disconnected for a survivor's peer").isZero();
+            }
+        }
+    }
+
+    @Test
+    void sixHubsKeepBetweenTwoAndThreeLinksThroughJoinsAndKills() {
+        try (HubCluster c = cluster("heal-six").start(6, HubCluster.chain(6))) {
+            Await.until("2..3 links each after the joins", HEAL, () -> degreesHeld(c, 2, 3), c::describe);
+            c.awaitConverged(HEAL);
+            c.kill(2);
+            c.kill(4);
+            Await.until("2..3 links each after two kills", HEAL, () -> degreesHeld(c, 2, 3), c::describe);
+            c.awaitConverged(HEAL);
+            c.restart(2);
+            Await.until("2..3 links each after a rejoin", HEAL, () -> degreesHeld(c, 2, 3), c::describe);
+            c.awaitConverged(HEAL);
+        }
+    }
+
+    @Test
+    void aHubAtItsMaximumRefusesALearnedLinkButNotABootstrapOne() throws Exception {
+        // Maintenance off (the test kit's default): hub 0 has exactly its three bootstrap links.
+        try (HubCluster c = HubCluster.of("heal-limit").start(4, HubCluster.star(4))) {
+            c.awaitConverged(Duration.ofSeconds(10));
+            assertThat(links(c.hub(0))).isEqualTo(3);
+            String id = dev.peerpigeon.protocol.PeerId.generate();
+            String hubHeader = dev.peerpigeon.federation.HubMesh.HUB_HEADER + ": " + id + " heal-limit "
+                    + HubMesh.CAPABILITY;
+            String learned = dev.peerpigeon.testkit.RawHttp.upgrade(c.hub(0).getPort(), "/?peerId=" + id, hubHeader,
+                    HubMesh.LEARNED_LINK_HEADER + ": 1");
+            assertThat(dev.peerpigeon.testkit.RawHttp.status(learned)).isEqualTo(503);
+            assertThat(learned).contains("Hub link limit reached");
+            String bootstrap = dev.peerpigeon.testkit.RawHttp.upgrade(c.hub(0).getPort(), "/?peerId=" + id, hubHeader);
+            assertThat(dev.peerpigeon.testkit.RawHttp.status(bootstrap)).isEqualTo(101);
+        }
+    }
+}
