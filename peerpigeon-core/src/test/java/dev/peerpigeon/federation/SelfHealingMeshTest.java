@@ -112,4 +112,27 @@ class SelfHealingMeshTest {
             assertThat(dev.peerpigeon.testkit.RawHttp.status(bootstrap)).isEqualTo(101);
         }
     }
+
+    @Test
+    void otherHubsDialAHubAtTheAddressItAdvertises() throws Exception {
+        // Hub d is reachable only through a proxy (as behind NAT): it advertises the proxy's address.
+        int dPort = dev.peerpigeon.testkit.Ports.free();
+        try (dev.peerpigeon.testkit.TcpProxy nat = new dev.peerpigeon.testkit.TcpProxy(dPort);
+             PeerPigeonServer a = HubCluster.testHub("heal-nat").build().start()) {
+            java.net.URI aUri = java.net.URI.create("ws://127.0.0.1:" + a.getPort());
+            try (PeerPigeonServer b = HubCluster.testHub("heal-nat").hubMeshMinPeers(3).bootstrapHubs(List.of(aUri))
+                    .build().start();
+                 PeerPigeonServer d = HubCluster.testHub("heal-nat").port(dPort).hubMeshMinPeers(1) // b dials, not d
+                         .hubAdvertiseUri(java.net.URI.create("ws://127.0.0.1:" + nat.port()))
+                         .bootstrapHubs(List.of(aUri)).build().start()) {
+                Await.until("b linked to d directly", HEAL, () -> MeshView.pathLength(b, hubId(d)) == 1,
+                        () -> MeshView.describe(b) + "\n" + MeshView.describe(d));
+                assertThat(nat.forwardedBytes()).as("the learned dial went to the advertised address").isPositive();
+            }
+        }
+    }
+
+    private static String hubId(PeerPigeonServer hub) {
+        return MeshView.mesh(hub).hubId();
+    }
 }
