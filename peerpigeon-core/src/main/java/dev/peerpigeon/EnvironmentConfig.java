@@ -13,7 +13,8 @@ import java.util.function.IntConsumer;
 
 /**
  * Maps the reference server's environment variables onto a builder: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
- * TRUSTED_PROXIES (comma list of IPs/CIDRs), STATUS_PAGE, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, HUB_ADVERTISE_URI, AUTO_CONNECT, plus
+ * TRUSTED_PROXIES (comma list of IPs/CIDRs), STATUS_PAGE, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, HUB_ADVERTISE_URI,
+ * HUB_MESH_MIN_PEERS, HUB_MESH_MAX_PEERS, AUTO_CONNECT, plus
  * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), PING_INTERVAL (ms), MAX_MISSED_PINGS,
  * MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
@@ -45,6 +46,8 @@ final class EnvironmentConfig {
         }
         r.string("HUB_ID", b::hubPeerId);
         r.string("HUB_ADVERTISE_URI", v -> b.hubAdvertiseUri(java.net.URI.create(v.trim())));
+        r.integer("HUB_MESH_MIN_PEERS", b::hubMeshMinPeers);
+        r.integer("HUB_MESH_MAX_PEERS", b::hubMeshMaxPeers);
         r.bool("AUTO_CONNECT", b::autoConnect);
         r.string("HUB_SECRET", b::hubSecret);
         r.bool("ALLOW_UNAUTHENTICATED_HUBS", b::allowUnauthenticatedHubs);

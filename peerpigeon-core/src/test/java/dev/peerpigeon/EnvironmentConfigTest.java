@@ -31,6 +31,8 @@ class EnvironmentConfigTest {
         assertThat(read("BOOTSTRAP_HUBS", "ws://b:2,,wss://c").hub().bootstrap())
                 .containsExactly(URI.create("ws://b:2"), URI.create("wss://c"));
         assertThat(read("HUB_ID", "ab".repeat(20)).hub().id()).isEqualTo("ab".repeat(20));
+        assertThat(read("HUB_MESH_MIN_PEERS", "0").hub().minPeers()).isZero();
+        assertThat(read("HUB_MESH_MAX_PEERS", "5").hub().maxPeers()).isEqualTo(5);
         assertThat(read("HUB_ADVERTISE_URI", "wss://hub.example.com:8443").hub().advertiseUri())
                 .isEqualTo(java.net.URI.create("wss://hub.example.com:8443"));
         assertThat(read("AUTO_CONNECT", "0").hub().autoConnect()).isFalse();
@@ -74,7 +76,7 @@ class EnvironmentConfigTest {
     @CsvSource(delimiter = '|', value = {
             "PORT|abc", "PORT|70000", "HOST|' '", "MAX_CONNECTIONS|-1", "CORS_ORIGIN|' '",
             "HUB_MESH_NAMESPACE|Bad_NS", "IS_HUB|maybe", "BOOTSTRAP|ftp://x", "BOOTSTRAP_HUBS|not a uri",
-            "HUB_ID|123", "HUB_ADVERTISE_URI|ftp://x", "HUB_ADVERTISE_URI|ws://h:1/?hubSecret=x", "AUTO_CONNECT|sometimes", "HUB_SECRET|short", "ALLOW_UNAUTHENTICATED_HUBS|2",
+            "HUB_ID|123", "HUB_ADVERTISE_URI|ftp://x", "HUB_MESH_MIN_PEERS|-1", "HUB_MESH_MAX_PEERS|0", "HUB_ADVERTISE_URI|ws://h:1/?hubSecret=x", "AUTO_CONNECT|sometimes", "HUB_SECRET|short", "ALLOW_UNAUTHENTICATED_HUBS|2",
             "VERBOSE_LOGGING|loud", "PEER_TIMEOUT|0", "PING_INTERVAL|0", "MAX_MISSED_PINGS|0", "MAX_CONNECTIONS_PER_IP|-1",
             "MAX_CONNECTIONS_PER_IP_PER_SECOND|x", "MAX_MESSAGES_PER_SECOND|-5", "WORKER_THREADS|0",
             "HANDSHAKE_TIMEOUT|5"})

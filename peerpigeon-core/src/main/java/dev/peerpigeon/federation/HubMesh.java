@@ -146,17 +146,7 @@ public final class HubMesh implements Federation {
             log.info("autoConnect is off: not dialing {} bootstrap hub(s)", targets.size());
         }
         thread.every(this::sweep, settings.sweepMillis());
-        thread.every(this::maintain, MeshMaintainer.TICK_MILLIS);
-    }
-
-    private void maintain() {
-        try {
-            if (!thread.stopped()) {
-                maintainer.tick();
-            }
-        } catch (RuntimeException e) {
-            log.error("Hub mesh maintenance failed", e);
-        }
+        thread.every(() -> maintainer.tick(thread.stopped()), MeshMaintainer.TICK_MILLIS);
     }
 
     /** True when this hub refuses a link another hub's mesh maintenance dials: it has hubMeshMaxPeers links. */
@@ -409,6 +399,9 @@ public final class HubMesh implements Federation {
     public List<DialerInfo> dialerInfos() {
         List<DialerInfo> out = new ArrayList<>();
         for (Dialer.Target d : dialer.targets()) {
+            if (d.learnedHubId != null) {
+                continue; // a link of the mesh maintenance, not a bootstrap hub (it shows in the links)
+            }
             HubLink l = d.link;
             out.add(new DialerInfo(d.shown, l != null, d.lastAttempt, d.attemptNumber, d.nextAttemptAt,
                     l == null ? null : l.shownHubId(), d.abandoned));

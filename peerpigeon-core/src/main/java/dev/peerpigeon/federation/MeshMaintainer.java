@@ -136,7 +136,18 @@ final class MeshMaintainer {
     }
 
     /** Periodic (mesh thread): forget vanished hubs, dial up to the minimum, drop duplicates and redundant links. */
-    void tick() {
+    void tick(boolean stopped) {
+        if (stopped) {
+            return;
+        }
+        try {
+            maintain();
+        } catch (RuntimeException e) {
+            log.error("Hub mesh maintenance failed", e);
+        }
+    }
+
+    private void maintain() {
         List<HubLink> live = new ArrayList<>(links.links());
         book.keySet().removeIf(id -> !links.isKnownHubId(id));
         selfDeclared.retainAll(book.keySet());
@@ -151,7 +162,7 @@ final class MeshMaintainer {
         for (Dialer.Target t : pending.values()) {
             have += t.link == null ? 1 : 0;
         }
-        if (have < settings.minPeers()) {
+        if (have < settings.minPeers() && settings.autoConnect()) { // autoConnect off: this hub dials nothing
             dialUp(direct, have);
         } else if (live.size() > settings.maxPeers()) {
             dropRedundant(live);
