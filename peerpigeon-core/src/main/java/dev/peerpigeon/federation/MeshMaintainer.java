@@ -21,7 +21,7 @@ import java.util.Set;
  * {@code maxPeers} direct links: below the minimum it dials hubs it learned of (reachable ones first, the farthest
  * first, within a second of the check that finds it short), each once, with a growing cool-down per hub after a
  * failure; above the maximum it drops a link it or its neighbour dialed this way ("learned") when that link is
- * redundant: every hub stays reachable without it and the neighbour keeps more than the minimum. Bootstrap links
+ * redundant: every hub stays reachable without it (preferring one whose neighbour keeps more than its minimum). Bootstrap links
  * are never dropped; a hub never dials itself; a learned dial carries the same secret and passes the same checks as
  * a bootstrap dial, and a hub at its maximum refuses one (HTTP 503) before the upgrade. Two links between the same
  * pair of hubs keep one: a bootstrap link over a learned one, else the one dialed by the smaller hub id (both sides
@@ -46,6 +46,10 @@ final class MeshMaintainer {
     /** hub id -> {time before which it is not dialed again, failures in a row}. */
     private final Map<String, long[]> cooldown = new HashMap<>();
     private String selfUri;
+    /** Checks in a row that found this hub over its maximum. */
+    private int overMaxTicks;
+    /** After this many checks over the maximum, a redundant link goes even when its neighbour has only its minimum. */
+    static final int PATIENCE_TICKS = 3;
 
     MeshMaintainer(MeshSettings settings, LinkTable links, Dialer dialer) {
         this.settings = settings;
@@ -165,7 +169,10 @@ final class MeshMaintainer {
         if (have < settings.minPeers() && settings.autoConnect()) { // autoConnect off: this hub dials nothing
             dialUp(direct, have);
         } else if (live.size() > settings.maxPeers()) {
+            overMaxTicks++;
             dropRedundant(live);
+        } else {
+            overMaxTicks = 0;
         }
     }
 
@@ -229,7 +236,11 @@ final class MeshMaintainer {
         return l.outbound ? settings.hubId() : l.remoteHubId;
     }
 
-    /** Over the maximum: drops the newest learned link whose loss keeps every hub reachable and the neighbour above its minimum. */
+    /**
+     * Over the maximum: drops the newest learned link whose loss keeps every hub reachable, preferring one whose
+     * neighbour keeps more than its minimum; after {@value #PATIENCE_TICKS} checks over the maximum any redundant
+     * learned link (its neighbour then dials a hub with room: hubs at their maximum refuse learned links).
+     */
     private void dropRedundant(List<HubLink> live) {
         if (live.size() - 1 < settings.minPeers()) {
             return;
@@ -243,8 +254,8 @@ final class MeshMaintainer {
         }
         learned.sort(Comparator.comparingLong((HubLink l) -> l.connectedAt).reversed());
         for (HubLink l : learned) {
-            if (remoteDegree(l) <= settings.minPeers()) {
-                continue;
+            if (remoteDegree(l) <= settings.minPeers() && overMaxTicks < PATIENCE_TICKS) {
+                continue; // first let a link whose neighbour has links to spare go; later any redundant one
             }
             List<HubLink> without = new ArrayList<>(live);
             without.remove(l);

@@ -96,6 +96,97 @@ class SelfHealingMeshTest {
     }
 
     @Test
+    void aRandomSixHubMeshHoldsItsLinkCountsThroughJoinsAndKills() {
+        int[][] edges = HubCluster.random(6, 3, 42);
+        try (HubCluster c = cluster("heal-random").start(6, edges)) {
+            Await.until("link counts after the joins", HEAL, () -> countsHeld(c, edges), () -> detail(c, edges));
+            c.awaitConverged(HEAL);
+            c.kill(1);
+            c.kill(3);
+            Await.until("link counts after two kills", HEAL, () -> countsHeld(c, edges), () -> detail(c, edges));
+            c.awaitConverged(HEAL);
+            c.restart(1);
+            Await.until("link counts after a rejoin", HEAL, () -> countsHeld(c, edges), () -> detail(c, edges));
+            c.awaitConverged(HEAL);
+        }
+    }
+
+    private static String detail(HubCluster c, int[][] edges) {
+        StringBuilder sb = new StringBuilder("edges " + java.util.Arrays.deepToString(edges));
+        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < c.size(); i++) {
+            index.put(MeshView.mesh(c.hub(i)).hubId(), i);
+        }
+        for (int i = 0; i < c.size(); i++) {
+            sb.append("\n hub ").append(i).append(c.hub(i).isRunning() ? "" : " (dead)").append(':');
+            for (HubMesh.LinkInfo l : MeshView.mesh(c.hub(i)).linkInfos()) {
+                sb.append(' ').append(l.direction()).append(index.get(l.hubId()));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Every running hub has at most 3 links, or its bootstrap links to running hubs when those are more (a bootstrap
+     * link is never dropped: the maximum bounds what the maintenance adds), and at least min(2, others) unless every
+     * hub it could add is at its maximum (which then refuses: the maximum wins; the hub is still connected).
+     */
+    private static boolean countsHeld(HubCluster c, int[][] edges) {
+        int running = 0;
+        for (int i = 0; i < c.size(); i++) {
+            running += c.hub(i).isRunning() ? 1 : 0;
+        }
+        for (int i = 0; i < c.size(); i++) {
+            if (!c.hub(i).isRunning()) {
+                continue;
+            }
+            int bootstrap = 0;
+            for (int[] e : edges) {
+                int other = e[0] == i ? e[1] : e[1] == i ? e[0] : -1;
+                bootstrap += other >= 0 && c.hub(other).isRunning() ? 1 : 0;
+            }
+            int n = links(c.hub(i));
+            if (n > Math.max(3, bootstrap) || (n < Math.min(2, running - 1) && roomElsewhere(c, i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** True when a running hub not linked to hub i has fewer than 3 links (it would accept a learned link from i). */
+    private static boolean roomElsewhere(HubCluster c, int i) {
+        java.util.Set<String> linked = new java.util.HashSet<>();
+        for (HubMesh.LinkInfo l : MeshView.mesh(c.hub(i)).linkInfos()) {
+            linked.add(l.hubId());
+        }
+        for (int j = 0; j < c.size(); j++) {
+            if (j != i && c.hub(j).isRunning() && !linked.contains(MeshView.mesh(c.hub(j)).hubId())
+                    && links(c.hub(j)) < 3) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aLearnedLinkIsDroppedWhenABootstrapLinkPutsItsHubOverTheMaximum() {
+        // min 2, max 2: b and c bootstrap to a, so they link to each other (learned) to reach 2 each.
+        try (HubCluster c = HubCluster.of("heal-drop", x -> x.hubMeshMinPeers(2).hubMeshMaxPeers(2))
+                .start(3, new int[][]{{0, 1}, {0, 2}})) {
+            Await.until("b and c linked to each other", HEAL, () -> degreesHeld(c, 2, 2), c::describe);
+            // d bootstraps to b: b has 3 links, one learned (to c), and c is reachable through a: that one goes, and
+            // c, down to one link, links to d instead.
+            try (PeerPigeonServer d = HubCluster.testHub("heal-drop").hubMeshMinPeers(2).hubMeshMaxPeers(2)
+                    .bootstrapHubs(List.of(java.net.URI.create("ws://127.0.0.1:" + c.hub(1).getPort()))).build().start()) {
+                Await.until("every hub back at 2 links", HEAL, () -> degreesHeld(c, 2, 2) && links(d) == 2,
+                        () -> c.describe() + "\n d: " + MeshView.describe(d));
+                assertThat(MeshView.pathLength(c.hub(1), hubId(c.hub(2)))).as("b no longer linked to c").isEqualTo(2);
+                assertThat(MeshView.pathLength(c.hub(2), hubId(d))).as("c linked to d").isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void aHubAtItsMaximumRefusesALearnedLinkButNotABootstrapOne() throws Exception {
         // Maintenance off (the test kit's default): hub 0 has exactly its three bootstrap links.
         try (HubCluster c = HubCluster.of("heal-limit").start(4, HubCluster.star(4))) {
