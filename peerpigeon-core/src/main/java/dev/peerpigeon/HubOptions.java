@@ -109,13 +109,19 @@ abstract class HubOptions<B extends HubOptions<B>> {
         return self();
     }
 
-    /** Most hub links a hub keeps on its own initiative. Default 3. */
+    /**
+     * Most hub links a hub keeps on its own initiative: beyond it, a learned link (one the mesh maintenance dialed) is
+     * refused (503) or dropped when redundant; bootstrap links always count and are never dropped. Default 3.
+     */
     public B hubMeshMaxPeers(int n) {
         this.hubMeshMaxPeers = positive("hubMeshMaxPeers", n);
         return self();
     }
 
-    /** Hub links a hub tries to keep by dialing hubs it hears of. Default 2. */
+    /**
+     * Hub links a hub tries to keep by dialing hubs it learned of from the mesh (their advertised addresses, see
+     * {@link #hubAdvertiseUri}). Default 2; 0 switches the mesh maintenance off (links are then the bootstrap ones).
+     */
     public B hubMeshMinPeers(int n) {
         if (n < 0) {
             throw new ConfigException("hubMeshMinPeers must be >= 0, got " + n);
