@@ -13,9 +13,10 @@ import java.util.List;
  * The hub mesh options of {@link PeerPigeonServer.Builder}, and the checks every option shares (split from
  * {@link ServerOptions} to keep files short). Not thread-safe: one thread fills a builder.
  *
- * @param <B> the public builder type, returned by every setter for chaining
+ * @param <B> the public builder type, returned by every setter for chaining (bounded by {@link ServerOptions}, so
+ *            that the setters' erased return type stays what it was before this split: binary compatible)
  */
-abstract class HubOptions<B extends HubOptions<B>> {
+abstract class HubOptions<B extends ServerOptions<B>> {
     boolean isHub;
     String hubMeshNamespace = ServerConfig.DEFAULT_NAMESPACE;
     String hubPeerId;
