@@ -25,9 +25,6 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -318,14 +315,8 @@ public final class WebSocketTransport<S> {
                 conn.setAttachment(new Attachment<S>(head, false));
                 return builder;
             }
-            builder.setHttpStatus((short) response.status());
-            builder.setHttpStatusMessage(response.reason());
-            response.headers().forEach(builder::put);
-            builder.put("Content-Length", Integer.toString(response.body().length));
-            builder.put("Connection", "close");
-            builder.setContent(response.body());
             conn.setAttachment(new Attachment<S>(head, true));
-            return builder;
+            return HttpUpgradeDraft.plainAnswer(builder, response);
         }
 
         @Override
@@ -397,13 +388,8 @@ public final class WebSocketTransport<S> {
             if (att == null || att.state == null) {
                 return;
             }
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(message).toString();
-            } catch (CharacterCodingException e) {
+            String text = FrameDecoder.utf8(message);
+            if (text == null) {
                 handler.onUndecodable(att.state, "Binary frame is not valid UTF-8");
                 return;
             }
