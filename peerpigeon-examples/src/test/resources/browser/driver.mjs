@@ -215,9 +215,10 @@ async function crossHub(bFirst) {
 
 // The operator page of the middle hub of a chain of three: three hubs and two links drawn, and a screenshot.
 async function statusPage() {
+  // A chain of exactly two links: the self-healing mesh (hubMeshMinPeers 2) would close it into a triangle.
   const h1 = await ourServer({ IS_HUB: 'true', AUTO_CONNECT: 'false', HUB_SECRET });
-  const h2 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h1.url, HUB_SECRET });
-  const h3 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h2.url, HUB_SECRET });
+  const h2 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h1.url, HUB_SECRET, HUB_MESH_MIN_PEERS: '0' });
+  const h3 = await ourServer({ IS_HUB: 'true', BOOTSTRAP: h2.url, HUB_SECRET, HUB_MESH_MIN_PEERS: '0' });
   await openPeer(h1.url, 'ops', rnd());
   const context = await browser.newContext({ viewport: { width: 720, height: 900 } });
   const p = await context.newPage();

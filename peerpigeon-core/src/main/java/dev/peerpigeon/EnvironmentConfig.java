@@ -13,8 +13,10 @@ import java.util.function.IntConsumer;
 
 /**
  * Maps the reference server's environment variables onto a builder: PORT, HOST, MAX_CONNECTIONS, CORS_ORIGIN,
- * TRUSTED_PROXIES (comma list of IPs/CIDRs), STATUS_PAGE, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, AUTO_CONNECT, plus
- * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), MAX_CONNECTIONS_PER_IP,
+ * TRUSTED_PROXIES (comma list of IPs/CIDRs), STATUS_PAGE, HUB_MESH_NAMESPACE, IS_HUB, BOOTSTRAP / BOOTSTRAP_HUBS (comma lists, merged), HUB_ID, HUB_ADVERTISE_URI,
+ * HUB_MESH_MIN_PEERS, HUB_MESH_MAX_PEERS, AUTO_CONNECT, plus
+ * HUB_SECRET, ALLOW_UNAUTHENTICATED_HUBS, VERBOSE_LOGGING, METRICS, PEER_TIMEOUT (ms), PING_INTERVAL (ms), MAX_MISSED_PINGS,
+ * MAX_CONNECTIONS_PER_IP,
  * MAX_CONNECTIONS_PER_IP_PER_SECOND, MAX_MESSAGES_PER_SECOND (burst twice that; 0 disables), WORKER_THREADS and
  * HANDSHAKE_TIMEOUT (ms), TLS_CERT_FILE + TLS_KEY_FILE or TLS_KEYSTORE + TLS_KEYSTORE_PASSWORD, TLS_TRUST_FILE,
  * REDIS_URL (cluster mode). Unset or empty variables keep the default; every failure names the variable (and never
@@ -44,12 +46,17 @@ final class EnvironmentConfig {
             r.apply("BOOTSTRAP", () -> b.bootstrapHubs(bootstrap));
         }
         r.string("HUB_ID", b::hubPeerId);
+        r.string("HUB_ADVERTISE_URI", v -> b.hubAdvertiseUri(java.net.URI.create(v.trim())));
+        r.integer("HUB_MESH_MIN_PEERS", b::hubMeshMinPeers);
+        r.integer("HUB_MESH_MAX_PEERS", b::hubMeshMaxPeers);
         r.bool("AUTO_CONNECT", b::autoConnect);
         r.string("HUB_SECRET", b::hubSecret);
         r.bool("ALLOW_UNAUTHENTICATED_HUBS", b::allowUnauthenticatedHubs);
         r.bool("VERBOSE_LOGGING", b::verboseLogging);
         r.bool("METRICS", b::metrics);
         r.integer("PEER_TIMEOUT", v -> b.peerTimeout(v));
+        r.integer("PING_INTERVAL", v -> b.pingInterval(v));
+        r.integer("MAX_MISSED_PINGS", b::maxMissedPings);
         r.integer("MAX_CONNECTIONS_PER_IP", b::maxConnectionsPerIp);
         r.integer("MAX_CONNECTIONS_PER_IP_PER_SECOND", b::maxConnectionsPerIpPerSecond);
         r.integer("MAX_MESSAGES_PER_SECOND", n -> b.maxMessagesPerSecond(n, 2 * n));

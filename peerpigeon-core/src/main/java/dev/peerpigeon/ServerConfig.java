@@ -51,9 +51,18 @@ public final class ServerConfig {
      * @param pingInterval     WebSocket pings to every connection
      * @param cleanupInterval  sweeps of stale caches
      * @param handshakeTimeout time to complete a request head (inbound) or get an upgrade answered (outbound)
+     * @param maxMissedPings   pings in a row a connection may leave unanswered before it is dropped
      */
     public record Liveness(Duration peerTimeout, Duration pingInterval, Duration cleanupInterval,
-                           Duration handshakeTimeout) {
+                           Duration handshakeTimeout, int maxMissedPings) {
+        /**
+         * Silence after which a connection that does not answer pings is dropped: {@code maxMissedPings} intervals
+         * plus a fifth of one (the last pong's way back), or the peer timeout when that is shorter.
+         */
+        public Duration pingDeadline() {
+            Duration d = pingInterval.multipliedBy(maxMissedPings).plus(pingInterval.dividedBy(5));
+            return d.compareTo(peerTimeout) < 0 ? d : peerTimeout;
+        }
     }
 
     /** Redial policy of lost hub links: {@code initial} doubling up to {@code max}; {@code maxAttempts} 0 = never give up. */
@@ -74,17 +83,19 @@ public final class ServerConfig {
      * @param secret                   shared hub secret, or null (never printed)
      * @param allowUnauthenticatedHubs without a secret, accept hubs from every address
      * @param reconnect                redial policy
+     * @param advertiseUri             the address told to other hubs, or null (derived from host and port)
      */
     public record Hub(boolean enabled, String namespace, String id, List<URI> bootstrap, boolean autoConnect,
                       int defaultBootstrapPort, int maxPeers, int minPeers, String secret,
-                      boolean allowUnauthenticatedHubs, Reconnect reconnect) {
+                      boolean allowUnauthenticatedHubs, Reconnect reconnect, URI advertiseUri) {
         @Override
         public String toString() {
             return "Hub[enabled=" + enabled + ", namespace=" + namespace + ", id=" + id + ", bootstrap="
                     + bootstrap.stream().map(Redaction::toString).toList() + ", autoConnect=" + autoConnect
                     + ", defaultBootstrapPort=" + defaultBootstrapPort + ", maxPeers=" + maxPeers + ", minPeers="
                     + minPeers + ", secret=" + (secret == null ? "none" : Redaction.MASK)
-                    + ", allowUnauthenticatedHubs=" + allowUnauthenticatedHubs + ", reconnect=" + reconnect + "]";
+                    + ", allowUnauthenticatedHubs=" + allowUnauthenticatedHubs + ", reconnect=" + reconnect
+                    + ", advertiseUri=" + advertiseUri + "]";
         }
     }
 
@@ -172,11 +183,11 @@ public final class ServerConfig {
                         o.maxAnnounceDataBytes, o.maxQueuedFrames, o.maxQueuedBytes, o.maxMessagesPerSecond, o.messageBurst,
                         o.maxConnectionsPerIp, o.maxConnectionsPerIpPerSecond, o.maxRemotePeers),
                 new ServerConfig.Liveness(Duration.ofMillis(o.peerTimeoutMillis), Duration.ofMillis(o.pingIntervalMillis),
-                        Duration.ofMillis(o.cleanupIntervalMillis), Duration.ofMillis(o.handshakeTimeoutMillis)),
+                        Duration.ofMillis(o.cleanupIntervalMillis), Duration.ofMillis(o.handshakeTimeoutMillis), o.maxMissedPings),
                 new ServerConfig.Hub(o.isHub, o.hubMeshNamespace, id, o.bootstrapHubs, o.autoConnect, o.defaultBootstrapPort,
                         o.hubMeshMaxPeers, o.hubMeshMinPeers, o.hubSecret, o.allowUnauthenticatedHubs,
                         new ServerConfig.Reconnect(Duration.ofMillis(o.reconnectIntervalMillis),
-                                Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts)),
+                                Duration.ofMillis(o.maxReconnectIntervalMillis), o.maxReconnectAttempts), o.hubAdvertiseUri),
                 o.verboseLogging, o.admission, o.metrics, o.tls, o.tlsTrust, o.trustedProxies, o.statusPage,
                 o.redisUrl);
     }
@@ -206,6 +217,7 @@ public final class ServerConfig {
         o.peerTimeoutMillis = v.peerTimeout().toMillis();
         o.pingIntervalMillis = v.pingInterval().toMillis();
         o.cleanupIntervalMillis = v.cleanupInterval().toMillis();
+        o.maxMissedPings = v.maxMissedPings();
         o.handshakeTimeoutMillis = v.handshakeTimeout().toMillis();
         ServerConfig.Hub h = c.hub();
         o.isHub = h.enabled();
@@ -221,6 +233,7 @@ public final class ServerConfig {
         o.reconnectIntervalMillis = h.reconnect().initial().toMillis();
         o.maxReconnectIntervalMillis = h.reconnect().max().toMillis();
         o.maxReconnectAttempts = h.reconnect().maxAttempts();
+        o.hubAdvertiseUri = h.advertiseUri();
         o.verboseLogging = c.verboseLogging();
         o.admission = c.admission();
         o.metrics = c.metrics();

@@ -11,36 +11,24 @@ import java.util.List;
 
 /**
  * The options of {@link PeerPigeonServer.Builder} (the one public builder; this base only keeps that file
- * short): each setter checks its value, {@link #buildConfig()} validates them together (refusing, never
+ * short; the hub mesh options are in {@link HubOptions}): each setter checks its value, {@link #buildConfig()} validates them together (refusing, never
  * adjusting). Not thread-safe: one thread fills a builder.
  *
  * @param <B> the public builder type, returned by every setter for chaining
  */
-abstract class ServerOptions<B extends ServerOptions<B>> {
+abstract class ServerOptions<B extends ServerOptions<B>> extends HubOptions<B> {
     int port = ServerConfig.DEFAULT_PORT;
     String host = "localhost";
     int maxConnections = 1000;
     long cleanupIntervalMillis = 30_000;
     long peerTimeoutMillis = 300_000;
-    long pingIntervalMillis = 20_000;
+    long pingIntervalMillis = 5_000;
+    int maxMissedPings = 2;
     String corsOrigin = "*";
     int maxMessageSize = 1_048_576;
     int maxPortRetries = 10;
     boolean verboseLogging;
     boolean metrics = true;
-    boolean isHub;
-    String hubMeshNamespace = ServerConfig.DEFAULT_NAMESPACE;
-    String hubPeerId;
-    List<URI> bootstrapHubs = List.of();
-    boolean autoConnect = true;
-    long reconnectIntervalMillis = 5_000;
-    long maxReconnectIntervalMillis = 60_000;
-    int maxReconnectAttempts = 0;
-    int hubMeshMaxPeers = 3;
-    int hubMeshMinPeers = 2;
-    int defaultBootstrapPort = ServerConfig.DEFAULT_PORT;
-    String hubSecret;
-    boolean allowUnauthenticatedHubs;
     int maxNetworks = 10_000;
     int maxNetworkNameLength = 256;
     int maxAnnounceDataBytes = 8 * 1024;
@@ -60,8 +48,6 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     java.util.List<String> trustedProxies = java.util.List.of();
     boolean statusPage = true;
     String redisUrl;
-
-    abstract B self();
 
     /** Takes every value of {@code c} (including its hub id). */
     final void copyFrom(ServerConfig c) {
@@ -115,9 +101,24 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
         return peerTimeout(millis("peerTimeout", d));
     }
 
-    /** Interval of WebSocket pings to every connection, in ms. Default 20000. */
+    /**
+     * Interval of WebSocket pings to every connection, in ms. Default 5000: with {@link #maxMissedPings} 2 a peer
+     * that stops answering is dropped (and unlisted on every hub) about 11 s after its last answer.
+     */
     public B pingInterval(long millis) {
         this.pingIntervalMillis = positive("pingInterval", millis);
+        return self();
+    }
+
+    /**
+     * Pings in a row a connection may leave unanswered (no pong, no frame) before it is dropped, 1006 "Peer timeout":
+     * after {@code n} intervals plus a fifth of one for the last pong's way back. Default 2; at most 1000.
+     */
+    public B maxMissedPings(int n) {
+        if (n < 1 || n > 1000) {
+            throw new ConfigException("maxMissedPings must be between 1 and 1000, got " + n);
+        }
+        this.maxMissedPings = n;
         return self();
     }
 
@@ -165,131 +166,6 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     /** Serves {@code GET /metrics} (Prometheus text format); when false it answers 404. Default true. */
     public B metrics(boolean on) {
         this.metrics = on;
-        return self();
-    }
-
-    /** Makes this server a hub that links with the other hubs of its namespace. Default false. */
-    public B isHub(boolean on) {
-        this.isHub = on;
-        return self();
-    }
-
-    /** Hub mesh namespace: lowercase letters, digits, hyphens. Default "pigeonhub-mesh". */
-    public B hubMeshNamespace(String namespace) {
-        this.hubMeshNamespace = ServerConfig.validateNamespace(namespace);
-        return self();
-    }
-
-    /** The hub's peer id (40 hex digits). Default: random from SecureRandom. */
-    public B hubPeerId(String id) {
-        if (id != null && !PeerId.isValid(id)) {
-            throw new ConfigException("hubPeerId must be 40 hex digits, got '" + id + "'");
-        }
-        this.hubPeerId = id;
-        return self();
-    }
-
-    /** Hubs to dial (ws:// or wss://). Default none. */
-    public B bootstrapHubs(List<URI> uris) {
-        List<URI> list = new ArrayList<>();
-        for (URI u : uris) {
-            try {
-                list.add(ServerConfig.checkHubUri(u));
-            } catch (IllegalArgumentException | NullPointerException e) {
-                throw new ConfigException("bootstrap hub '" + (u == null ? null : Redaction.toString(u))
-                        + "' is invalid: " + e.getMessage());
-            }
-        }
-        this.bootstrapHubs = List.copyOf(list);
-        return self();
-    }
-
-    /** Whether a hub dials its bootstrap hubs (and the default ws://host:3000). Default true. */
-    public B autoConnect(boolean on) {
-        this.autoConnect = on;
-        return self();
-    }
-
-    /** First delay before redialing a lost hub link, in ms; doubles up to the cap. Default 5000. */
-    public B reconnectInterval(long millis) {
-        this.reconnectIntervalMillis = positive("reconnectInterval", millis);
-        return self();
-    }
-
-    /** Same as {@link #reconnectInterval(long)} with a {@link Duration}. */
-    public B reconnectInterval(Duration d) {
-        return reconnectInterval(millis("reconnectInterval", d));
-    }
-
-    /** Cap of the redial backoff, in ms. Default 60000. */
-    public B maxReconnectInterval(long millis) {
-        this.maxReconnectIntervalMillis = positive("maxReconnectInterval", millis);
-        return self();
-    }
-
-    /** Same as {@link #maxReconnectInterval(long)} with a {@link Duration}. */
-    public B maxReconnectInterval(Duration d) {
-        return maxReconnectInterval(millis("maxReconnectInterval", d));
-    }
-
-    /**
-     * Redials of one hub link in a row before giving up (logged, with an event); the count resets
-     * after a healthy link. 0 (default) never gives up.
-     */
-    public B maxReconnectAttempts(int n) {
-        if (n < 0) {
-            throw new ConfigException("maxReconnectAttempts must be >= 0, got " + n);
-        }
-        this.maxReconnectAttempts = n;
-        return self();
-    }
-
-    /** Most hub links a hub keeps on its own initiative. Default 3. */
-    public B hubMeshMaxPeers(int n) {
-        this.hubMeshMaxPeers = positive("hubMeshMaxPeers", n);
-        return self();
-    }
-
-    /** Hub links a hub tries to keep by dialing hubs it hears of. Default 2. */
-    public B hubMeshMinPeers(int n) {
-        if (n < 0) {
-            throw new ConfigException("hubMeshMinPeers must be >= 0, got " + n);
-        }
-        this.hubMeshMinPeers = n;
-        return self();
-    }
-
-    /** Port of the implicit bootstrap hub dialed when none is configured. Default 3000. */
-    public B defaultBootstrapPort(int port) {
-        if (port < 0 || port > 65535) {
-            throw new ConfigException("defaultBootstrapPort must be 0-65535 (0 disables), got " + port);
-        }
-        this.defaultBootstrapPort = port;
-        return self();
-    }
-
-    /**
-     * Shared secret of the hub mesh. When set, hub links must present it (as a {@code hubSecret} query
-     * parameter, or in the path {@code /hub/<secret>} for reference hubs) or they are refused (403 before the
-     * upgrade, or close 1008 on their hub announce). Without it the server is in protected mode: see
-     * {@link #allowUnauthenticatedHubs(boolean)}.
-     */
-    public B hubSecret(String secret) {
-        if (secret != null && (secret.isEmpty() || !secret.matches("[A-Za-z0-9._~-]{8,128}"))) {
-            throw new ConfigException("hubSecret must be 8-128 characters of [A-Za-z0-9._~-]");
-        }
-        this.hubSecret = secret;
-        return self();
-    }
-
-    /**
-     * Without a {@link #hubSecret(String) hub secret}, hub links and hub announces (the hub mesh namespace or
-     * {@code data.isHub}) are accepted from loopback addresses only (protected mode, like Redis's). {@code true}
-     * accepts them from every address without authentication (logged at WARN at start). Ignored when a secret
-     * is set. Default false.
-     */
-    public B allowUnauthenticatedHubs(boolean on) {
-        this.allowUnauthenticatedHubs = on;
         return self();
     }
 
@@ -461,28 +337,6 @@ abstract class ServerOptions<B extends ServerOptions<B>> {
     public B statusPage(boolean enabled) {
         this.statusPage = enabled;
         return self();
-    }
-
-    private static int positive(String name, int n) {
-        return (int) positive(name, (long) n);
-    }
-
-    private static long positive(String name, long n) {
-        if (n <= 0) {
-            throw new ConfigException(name + " must be > 0, got " + n);
-        }
-        return n;
-    }
-
-    private static long millis(String name, Duration d) {
-        if (d == null) {
-            throw new ConfigException(name + " must not be null");
-        }
-        try {
-            return d.toMillis();
-        } catch (ArithmeticException e) {
-            throw new ConfigException(name + " is out of range: " + d);
-        }
     }
 
     /** Validates the options together and returns the immutable configuration. */

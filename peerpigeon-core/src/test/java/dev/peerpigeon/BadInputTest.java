@@ -131,14 +131,25 @@ class BadInputTest {
     }
 
     @Test
-    void invalidPeerIdIsRefusedBeforeTheUpgrade() throws Exception {
-        TestClient bad = TestClient.connect(server.getPort(), "xyz");
-        assertThat(bad.everOpened()).isFalse();
-        String response = RawHttp.upgrade(server.getPort(), "/?peerId=xyz");
-        assertThat(RawHttp.status(response)).isEqualTo(400);
-        assertThat(RawHttp.body(response)).contains("Invalid peerId format");
-        String missing = RawHttp.upgrade(server.getPort(), "/");
-        assertThat(RawHttp.status(missing)).isEqualTo(400);
+    void missingOrInvalidPeerIdIsAcceptedThenClosed1008LikeTheReference() throws Exception {
+        // A bare readiness probe (new WebSocket(url), no peerId) must see "open", then the reference's close.
+        for (String target : List.of("/", "/?peerId=xyz", "/?peerId=", "/?peerId=" + "g".repeat(40))) {
+            try (RawWebSocket ws = new RawWebSocket(server.getPort(), target)) {
+                assertThat(RawHttp.status(ws.handshakeResponse())).as(target).isEqualTo(101);
+                ws.sendText("{\"type\":\"ping\"}"); // never processed: nothing but the close comes back
+                RawWebSocket.Frame f = ws.readFrame();
+                assertThat(f).as(target).isNotNull();
+                assertThat(f.opcode()).as(target + ": the first frame is the close").isEqualTo(8);
+                assertThat(f.closeCode()).isEqualTo(1008);
+                assertThat(new String(f.payload(), 2, f.payload().length - 2, StandardCharsets.UTF_8))
+                        .isEqualTo("Invalid peerId format");
+            }
+        }
+        TestClient bad = TestClient.connect(server.getPort(), "not-a-valid-peer-id");
+        bad.awaitClosed();
+        assertThat(bad.everOpened()).isTrue();
+        assertThat(bad.closeCode()).isEqualTo(1008);
+        alice.sync(); // nobody else noticed
     }
 
     @Test

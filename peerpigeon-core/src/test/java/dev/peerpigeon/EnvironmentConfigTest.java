@@ -47,11 +47,17 @@ class EnvironmentConfigTest {
         assertThat(read("BOOTSTRAP_HUBS", "ws://b:2,,wss://c").hub().bootstrap())
                 .containsExactly(URI.create("ws://b:2"), URI.create("wss://c"));
         assertThat(read("HUB_ID", "ab".repeat(20)).hub().id()).isEqualTo("ab".repeat(20));
+        assertThat(read("HUB_MESH_MIN_PEERS", "0").hub().minPeers()).isZero();
+        assertThat(read("HUB_MESH_MAX_PEERS", "5").hub().maxPeers()).isEqualTo(5);
+        assertThat(read("HUB_ADVERTISE_URI", "wss://hub.example.com:8443").hub().advertiseUri())
+                .isEqualTo(java.net.URI.create("wss://hub.example.com:8443"));
         assertThat(read("AUTO_CONNECT", "0").hub().autoConnect()).isFalse();
         assertThat(read("HUB_SECRET", "s3cret-value").hub().secret()).isEqualTo("s3cret-value");
         assertThat(read("ALLOW_UNAUTHENTICATED_HUBS", "TRUE").hub().allowUnauthenticatedHubs()).isTrue();
         assertThat(read("VERBOSE_LOGGING", "1").verboseLogging()).isTrue();
         assertThat(read("PEER_TIMEOUT", "7000").liveness().peerTimeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(read("PING_INTERVAL", "3000").liveness().pingInterval()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(read("MAX_MISSED_PINGS", "4").liveness().pingDeadline()).isEqualTo(Duration.ofSeconds(21));
         assertThat(read("MAX_CONNECTIONS_PER_IP", "0").limits().maxConnectionsPerIp()).isZero();
         assertThat(read("MAX_CONNECTIONS_PER_IP_PER_SECOND", "9").limits().maxConnectionsPerIpPerSecond()).isEqualTo(9);
         ServerConfig.Limits rate = read("MAX_MESSAGES_PER_SECOND", "30").limits();
@@ -86,8 +92,8 @@ class EnvironmentConfigTest {
     @CsvSource(delimiter = '|', value = {
             "PORT|abc", "PORT|70000", "HOST|' '", "MAX_CONNECTIONS|-1", "CORS_ORIGIN|' '",
             "HUB_MESH_NAMESPACE|Bad_NS", "IS_HUB|maybe", "BOOTSTRAP|ftp://x", "BOOTSTRAP_HUBS|not a uri",
-            "HUB_ID|123", "AUTO_CONNECT|sometimes", "HUB_SECRET|short", "ALLOW_UNAUTHENTICATED_HUBS|2",
-            "VERBOSE_LOGGING|loud", "PEER_TIMEOUT|0", "MAX_CONNECTIONS_PER_IP|-1",
+            "HUB_ID|123", "HUB_ADVERTISE_URI|ftp://x", "HUB_MESH_MIN_PEERS|-1", "HUB_MESH_MAX_PEERS|0", "HUB_ADVERTISE_URI|ws://h:1/?hubSecret=x", "AUTO_CONNECT|sometimes", "HUB_SECRET|short", "ALLOW_UNAUTHENTICATED_HUBS|2",
+            "VERBOSE_LOGGING|loud", "PEER_TIMEOUT|0", "PING_INTERVAL|0", "MAX_MISSED_PINGS|0", "MAX_CONNECTIONS_PER_IP|-1",
             "MAX_CONNECTIONS_PER_IP_PER_SECOND|x", "MAX_MESSAGES_PER_SECOND|-5", "WORKER_THREADS|0",
             "HANDSHAKE_TIMEOUT|5"})
     void aBadValueNamesItsVariable(String name, String value) {

@@ -86,7 +86,7 @@ class MetricsTest {
     void aRefusedBadPeerIdCountsAsInvalidPeerId() throws IOException {
         try (Bystanders by = Bystanders.join(server.port(), "m")) {
             PrometheusText.Parsed before = scrape(server.port());
-            assertThat(RawHttp.status(RawHttp.upgrade(server.port(), "/?peerId=not-hex"))).isEqualTo(400);
+            assertThat(RawHttp.status(RawHttp.upgrade(server.port(), "/?peerId=not-hex"))).isEqualTo(101); // then 1008
             PrometheusText.Parsed after = scrape(server.port());
             assertThat(delta(before, after, "peerpigeon_refusals_total", "reason", "invalid_peer_id")).isEqualTo(1);
             assertThat(delta(before, after, "peerpigeon_refusals_total", "reason", "duplicate")).isZero();

@@ -38,6 +38,10 @@ final class Dialer {
         void down(HubLink link, Target target, int code, String reason);
 
         void frame(HubLink link, String text);
+
+        /** A learned target ended (its dial failed, or its link went down): it is not redialed. Mesh thread. */
+        default void learnedEnded(Target target, boolean wasLinked) {
+        }
     }
 
     /** Redial state of one outbound URI. */
@@ -60,10 +64,18 @@ final class Dialer {
         /** Nominal redial delay last logged for a namespace refusal: one line per backoff step, then quiet. */
         volatile long namespaceLoggedDelay;
 
+        /** The hub a learned target was dialed for (mesh maintenance, dialed once, never redialed); null otherwise. */
+        final String learnedHubId;
+
         Target(URI uri, boolean explicit) {
+            this(uri, explicit, null);
+        }
+
+        Target(URI uri, boolean explicit, String learnedHubId) {
             this.uri = uri;
             this.shown = Redaction.uri(uri);
             this.explicit = explicit;
+            this.learnedHubId = learnedHubId;
         }
     }
 
@@ -76,6 +88,7 @@ final class Dialer {
     private final Links links;
     private final List<Target> targets = new CopyOnWriteArrayList<>();
     private volatile int boundPort;
+    private volatile String selfUri;
 
     Dialer(MeshSettings settings, HubConnector connector, MeshThread thread, LinkHandshake handshake,
            MeshObserver observer, Links links) {
@@ -89,8 +102,32 @@ final class Dialer {
         this.links = links;
     }
 
-    void boundPort(int port) {
+    /** The bound port and this hub's dialable address (null when unknown), told in every announce. */
+    void boundPort(int port, String selfUri) {
         this.boundPort = port;
+        this.selfUri = selfUri;
+    }
+
+    /**
+     * Dials hub {@code hubId} at {@code uri}, an address learned from the mesh, once (mesh thread). It carries the
+     * secret like a bootstrap dial: it goes to a hub the authenticated mesh vouched for.
+     */
+    Target addLearned(String hubId, URI uri) {
+        Target t = new Target(uri, true, hubId);
+        targets.add(t);
+        dial(t);
+        return t;
+    }
+
+    /** The dialable address of a dialed URI: its scheme as ws/wss, host, port and path; never a query or a secret. */
+    static URI address(URI uri) {
+        String scheme = uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        scheme = scheme.equals("http") ? "ws" : scheme.equals("https") ? "wss" : scheme;
+        String path = uri.getRawPath() == null || Redaction.isHubSecretPath(uri.getRawPath()) ? "" : uri.getRawPath();
+        String host = uri.getHost() == null ? null : (uri.getHost().contains(":") && !uri.getHost().startsWith("[")
+                ? "[" + uri.getHost() + "]" : uri.getHost());
+        return host == null ? null : LinkFrames.dialable(scheme + "://" + host + (uri.getPort() > 0 ? ":" + uri.getPort() : "")
+                + path);
     }
 
     List<Target> targets() {
@@ -124,7 +161,8 @@ final class Dialer {
         log.debug("Dialing hub {} (attempt {})", d.shown, d.attemptNumber);
         HubConnector.Options options = new HubConnector.Options(handshake.linkLimit(),
                 (int) Math.max(1, settings.pingMillis() / 1000), settings.maxQueuedFrames());
-        HubConnector.Attempt dialed = connector.dial(target, handshake.upgradeHeaders(), options, new HubConnector.Listener() {
+        HubConnector.Attempt dialed = connector.dial(target, handshake.requestHeaders(d.learnedHubId != null), options,
+                new HubConnector.Listener() {
             private volatile HubLink link;
 
             @Override
@@ -172,28 +210,49 @@ final class Dialer {
         if (link == null) {
             return null;
         }
-        conn.send(handshake.announce(boundPort));
+        boolean learned = d.learnedHubId != null;
+        link.learned = learned;
+        link.address = address(d.uri);
+        conn.send(handshake.announce(boundPort, selfUri, learned));
         thread.post(() -> {
             d.link = link;
             links.up(link, d);
-            log.info("Connected to bootstrap hub {}{}", d.shown, link.smart ? "" : " (reference hub)");
-            observer.bootstrapConnected(d.shown);
+            if (learned) {
+                log.info("Linked to hub {} at {} (mesh maintenance)", dev.peerpigeon.signaling.PeerSession.shortId(d.learnedHubId), d.shown);
+            } else {
+                log.info("Connected to bootstrap hub {}{}", d.shown, link.smart ? "" : " (reference hub)");
+                observer.bootstrapConnected(d.shown);
+            }
         });
         return link;
     }
 
     private void closed(Target d, HubLink link, int code, String reason, int refusedStatus) {
         d.pending = null;
+        if (d.learnedHubId != null) { // dialed once for the mesh maintenance, which decides what comes next
+            d.link = null;
+            targets.remove(d);
+            if (link != null) {
+                links.down(link, d, code, reason);
+            } else {
+                log.debug("Learned hub {} at {} not linked: {} {} (HTTP {})", d.learnedHubId, d.shown, code, reason,
+                        refusedStatus);
+            }
+            links.learnedEnded(d, link != null);
+            return;
+        }
         java.util.regex.Matcher otherNamespace = link == null && reason != null ? NAMESPACE_REFUSAL.matcher(reason) : null;
         if (otherNamespace != null && !otherNamespace.find()) {
             otherNamespace = null;
         }
+        boolean quick = false; // a healthy link went down: redial at once, back off only if that fails
         if (link != null) {
             d.namespaceLoggedDelay = 0;
             d.link = null;
             links.down(link, d, code, reason);
             if (policy.healthy(System.currentTimeMillis() - link.connectedAt)) {
                 d.failures = 0;
+                quick = true;
             }
         } else if (refusedStatus == FORBIDDEN && !d.warnedAuth) {
             d.warnedAuth = true; // once per dialer: it keeps redialing with backoff
@@ -209,6 +268,10 @@ final class Dialer {
         if (refusedStatus == LOOP_DETECTED) {
             log.info("Bootstrap hub {} refused us as its own connection; not dialing it again", d.shown);
             d.self = true;
+            return;
+        }
+        if (quick) {
+            redialIn(d, policy.quickMillis(ThreadLocalRandom.current().nextDouble()));
             return;
         }
         d.failures++;
@@ -227,8 +290,12 @@ final class Dialer {
                     + " redialing in {} ms{}", d.shown, otherNamespace.group(1), settings.namespace(), delay,
                     nominal >= policy.delayMillis(Integer.MAX_VALUE / 2, 0.5) ? " (backoff at its maximum; quiet from now on)" : "");
         }
+        redialIn(d, delay);
+    }
+
+    private void redialIn(Target d, long delay) {
         d.nextAttemptAt = System.currentTimeMillis() + delay;
-        log.debug("Redialing hub {} in {} ms", d.shown, delay);
+        log.debug("Redialing hub {} in {} ms (after {} failure(s) in a row)", d.shown, delay, d.failures);
         thread.schedule(() -> dial(d), delay);
     }
 

@@ -119,6 +119,7 @@ final class DirectorySync {
             return;
         }
         if (entry.isHub()) {
+            ReferenceHubCompat.learnHubId(link, limits.hubMeshNamespace(), msg.networkName(), peerId, msg.data());
             if (!peerId.equals(link.remoteHubId)) {
                 observer.hubDiscovered(peerId, link.toString(), msg.data());
             }

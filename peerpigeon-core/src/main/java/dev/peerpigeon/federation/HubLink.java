@@ -41,6 +41,19 @@ final class HubLink implements Federation.Link {
     int advertsApplied;
     /** A refresh of a reference hub's view is scheduled. Mesh thread only. */
     boolean refreshPending;
+    /**
+     * A reference hub we dialed tells no id: routing uses a synthetic {@code remoteHubId}, and this is its real
+     * {@code hubPeerId} once its own mesh client was listed to us (see {@link ReferenceHubCompat#learnHubId}); null
+     * until then and on every other link. Written by the link's reader thread, read by stats.
+     */
+    volatile String reportedHubId;
+    /**
+     * Dialed by a hub's mesh maintenance ({@link MeshMaintainer}) rather than from a bootstrap list: such a link
+     * may be refused at the link limit and dropped when redundant. Set before the link is published.
+     */
+    volatile boolean learned;
+    /** Where the remote hub can be dialed (what we dialed, or what it announced / we saw), or null. */
+    volatile URI address;
     /** Latest route advert not yet applied: adverts are coalesced so a flood costs one recompute per turn. */
     volatile String pendingRoutes;
     final AtomicBoolean routesQueued = new AtomicBoolean();
@@ -72,6 +85,12 @@ final class HubLink implements Federation.Link {
     void send(String frame) {
         framesSent.incrementAndGet();
         conn.send(frame);
+    }
+
+    /** The id stats and {@code /hubs} show: the real hub id of a reference hub once known, else {@link #remoteHubId}. */
+    String shownHubId() {
+        String r = reportedHubId;
+        return r != null ? r : remoteHubId;
     }
 
     boolean usable() {

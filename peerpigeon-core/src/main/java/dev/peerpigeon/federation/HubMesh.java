@@ -40,6 +40,8 @@ public final class HubMesh implements Federation {
     public static final String CAPABILITY = "pp-route-v1";
     /** Response header of a Java hub's 101: {@code <hubId> <namespace> <capability>}. */
     public static final String HUB_HEADER = "X-PeerPigeon-Hub";
+    /** Request header of a link a hub's mesh maintenance dials (refused with 503 by a hub at its link limit). */
+    public static final String LEARNED_LINK_HEADER = LinkHandshake.LEARNED_HEADER;
     /** Bytes a hub link accepts beyond the client frame limit: room for the routing fields of a relayed signal. */
     public static final int LINK_HEADROOM = 16 * 1024;
     static final int MAX_TTL = RouteTable.MAX_TTL;
@@ -65,6 +67,7 @@ public final class HubMesh implements Federation {
     private final LinkHandshake handshake;
     private final Dialer dialer;
     private final RouteAdverts adverts;
+    private final MeshMaintainer maintainer;
 
     public HubMesh(MeshSettings settings, LocalDelivery local, MeshObserver observer, HubConnector connector) {
         this.settings = settings;
@@ -86,8 +89,17 @@ public final class HubMesh implements Federation {
             @Override
             public void down(HubLink link, Dialer.Target target, int code, String reason) {
                 linkDown(link);
+                if (target.learnedHubId != null) {
+                    log.info("Hub link to {} closed: {} {}", target.shown, code, reason);
+                    return;
+                }
                 log.info("Disconnected from bootstrap hub {}: {} {}", target.shown, code, reason);
                 observer.bootstrapDisconnected(target.shown, code, reason);
+            }
+
+            @Override
+            public void learnedEnded(Dialer.Target target, boolean wasLinked) {
+                maintainer.ended(target, wasLinked);
             }
 
             @Override
@@ -95,6 +107,8 @@ public final class HubMesh implements Federation {
                 onFrame(link, text);
             }
         });
+        this.maintainer = new MeshMaintainer(settings, links, dialer);
+        adverts.addresses(maintainer::advertised);
     }
 
     public String hubId() {
@@ -110,7 +124,9 @@ public final class HubMesh implements Federation {
 
     /** Starts dialing (after the server bound {@code port}) and the periodic sweep. */
     public void start(int port) {
-        dialer.boundPort(port);
+        String self = MeshMaintainer.selfUri(settings, port);
+        dialer.boundPort(port, self);
+        thread.post(() -> maintainer.selfUri(self));
         List<URI> targets = new ArrayList<>(settings.bootstrap());
         if (targets.isEmpty() && settings.defaultBootstrapPort() > 0 && port != settings.defaultBootstrapPort()) {
             URI def = URI.create("ws://" + dialableHost(settings.host()) + ":" + settings.defaultBootstrapPort());
@@ -130,6 +146,12 @@ public final class HubMesh implements Federation {
             log.info("autoConnect is off: not dialing {} bootstrap hub(s)", targets.size());
         }
         thread.every(this::sweep, settings.sweepMillis());
+        thread.every(() -> maintainer.tick(thread.stopped()), MeshMaintainer.TICK_MILLIS);
+    }
+
+    /** True when this hub refuses a link another hub's mesh maintenance dials: it has hubMeshMaxPeers links. */
+    public boolean atLinkLimit() {
+        return maintainer.atLimit();
     }
 
     /** Closes every link ("Hub shutting down") and stops redialing. Bounded. */
@@ -256,7 +278,11 @@ public final class HubMesh implements Federation {
                     if (link.routesQueued.compareAndSet(false, true)) {
                         thread.post(() -> {
                             link.routesQueued.set(false);
-                            adverts.apply(link, link.pendingRoutes);
+                            String routes = link.pendingRoutes;
+                            if (links.contains(link)) {
+                                maintainer.learnFrom(link, routes);
+                            }
+                            adverts.apply(link, routes);
                         });
                     }
                 }
@@ -293,6 +319,7 @@ public final class HubMesh implements Federation {
             return;
         }
         links.add(link);
+        maintainer.linked(link); // its address is in our adverts from now on
         // Routes before the directory: the other side accepts an entry only from its route toward the entry's origin.
         if (link.smart) {
             link.send(adverts.advert(links.routes()));
@@ -363,7 +390,7 @@ public final class HubMesh implements Federation {
     public List<LinkInfo> linkInfos() {
         List<LinkInfo> out = new ArrayList<>();
         for (HubLink l : links.links()) {
-            out.add(new LinkInfo(l.remoteHubId, l.outbound ? "out" : "in", l.uri, !l.smart, l.connectedAt, l.lastActivity,
+            out.add(new LinkInfo(l.shownHubId(), l.outbound ? "out" : "in", l.uri, !l.smart, l.connectedAt, l.lastActivity,
                     l.announceData));
         }
         return out;
@@ -372,9 +399,12 @@ public final class HubMesh implements Federation {
     public List<DialerInfo> dialerInfos() {
         List<DialerInfo> out = new ArrayList<>();
         for (Dialer.Target d : dialer.targets()) {
+            if (d.learnedHubId != null) {
+                continue; // a link of the mesh maintenance, not a bootstrap hub (it shows in the links)
+            }
             HubLink l = d.link;
             out.add(new DialerInfo(d.shown, l != null, d.lastAttempt, d.attemptNumber, d.nextAttemptAt,
-                    l == null ? null : l.remoteHubId, d.abandoned));
+                    l == null ? null : l.shownHubId(), d.abandoned));
         }
         return out;
     }

@@ -26,11 +26,26 @@ final class LinkFrames {
 
     /** The announce that opens an outbound link: this hub, its limit and its capabilities. */
     static String announce(String namespace, String host, int port, int maxFrameSize, long now) {
+        return announce(namespace, host, port, maxFrameSize, now, null, false);
+    }
+
+    /**
+     * The announce, with this hub's dialable address ({@code uri}, null when unknown) and whether the link is one the
+     * mesh maintenance dialed ({@code learned}: the other side may refuse it at its link limit, either may drop it).
+     */
+    static String announce(String namespace, String host, int port, int maxFrameSize, long now, String uri,
+                           boolean learned) {
         StringBuilder sb = new StringBuilder(256);
         sb.append("{\"type\":\"announce\",\"networkName\":");
         MessageCodec.quote(sb, namespace);
         sb.append(",\"data\":{\"isHub\":true,\"port\":").append(port).append(",\"host\":");
         MessageCodec.quote(sb, host);
+        if (uri != null) {
+            MessageCodec.quote(sb.append(",\"uri\":"), uri);
+        }
+        if (learned) {
+            sb.append(",\"learned\":true");
+        }
         sb.append(",\"maxFrameSize\":").append(maxFrameSize)
                 .append(",\"capabilities\":[\"signaling\",\"relay\",");
         MessageCodec.quote(sb, HubMesh.CAPABILITY);
@@ -59,6 +74,14 @@ final class LinkFrames {
      * long as the frame stays within {@code budget} characters.
      */
     static Advert routes(String self, Map<String, List<String>> paths, int budget) {
+        return routes(self, paths, Map.of(), budget);
+    }
+
+    /**
+     * {@code hub-routes} with the dialable addresses this hub knows ({@code addrs}: hub id -> ws(s) URI, its own
+     * included), as many as fit the budget after the routes.
+     */
+    static Advert routes(String self, Map<String, List<String>> paths, Map<String, String> addrs, int budget) {
         List<Map.Entry<String, List<String>>> entries = new ArrayList<>(paths.entrySet());
         entries.sort((a, b) -> a.getValue().size() != b.getValue().size()
                 ? Integer.compare(a.getValue().size(), b.getValue().size()) : a.getKey().compareTo(b.getKey()));
@@ -76,7 +99,23 @@ final class LinkFrames {
                 break;
             }
         }
-        sb.append("}},\"originHub\":");
+        sb.append('}');
+        if (!addrs.isEmpty()) {
+            sb.append(",\"addrs\":{");
+            boolean first = true;
+            for (Map.Entry<String, String> e : addrs.entrySet()) {
+                int mark = sb.length();
+                MessageCodec.quote(sb.append(first ? "" : ","), e.getKey()).append(':');
+                MessageCodec.quote(sb, e.getValue());
+                if (sb.length() > budget) {
+                    sb.setLength(mark);
+                    break;
+                }
+                first = false;
+            }
+            sb.append('}');
+        }
+        sb.append("},\"originHub\":");
         MessageCodec.quote(sb, self);
         return new Advert(sb.append('}').toString(), left);
     }
@@ -221,5 +260,43 @@ final class LinkFrames {
             out.add(h.getAsString());
         }
         return out;
+    }
+
+    /**
+     * The dialable addresses of a {@code hub-routes} advert (hub id -> URI), valid ones only: a hub id, a ws or wss
+     * URI with a host, no credentials, no query, at most 512 characters; at most {@code max} entries. Empty when none.
+     */
+    static Map<String, java.net.URI> addresses(String json, int max) {
+        JsonObject d = object(json);
+        if (d == null || !d.has("addrs") || !d.get("addrs").isJsonObject()) {
+            return Map.of();
+        }
+        Map<String, java.net.URI> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonElement> e : d.getAsJsonObject("addrs").entrySet()) {
+            if (out.size() >= max) {
+                break;
+            }
+            java.net.URI uri = e.getValue().isJsonPrimitive() ? dialable(e.getValue().getAsString()) : null;
+            if (uri != null && PeerId.isValid(e.getKey())) {
+                out.put(e.getKey(), uri);
+            }
+        }
+        return out;
+    }
+
+    /** {@code text} as a dialable hub address (see {@link #addresses}), or null. */
+    static java.net.URI dialable(String text) {
+        if (text == null || text.length() > 512) {
+            return null;
+        }
+        try {
+            java.net.URI u = new java.net.URI(text);
+            String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
+            boolean ok = (scheme.equals("ws") || scheme.equals("wss")) && u.getHost() != null && u.getRawUserInfo() == null
+                    && u.getRawQuery() == null && u.getRawFragment() == null;
+            return ok ? u : null;
+        } catch (java.net.URISyntaxException e) {
+            return null;
+        }
     }
 }

@@ -41,8 +41,47 @@ final class LinkHandshake {
                 + " maxFrame=" + linkLimit());
     }
 
-    String announce(int boundPort) {
-        return LinkFrames.announce(settings.namespace(), settings.host(), boundPort, linkLimit(), System.currentTimeMillis());
+    /** Request header of a link dialed by the mesh maintenance: the dialed hub may refuse it at its link limit. */
+    static final String LEARNED_HEADER = "X-PeerPigeon-Learned-Link";
+
+    String announce(int boundPort, String selfUri, boolean learned) {
+        return LinkFrames.announce(settings.namespace(), settings.host(), boundPort, linkLimit(), System.currentTimeMillis(),
+                selfUri, learned);
+    }
+
+    /** The upgrade request headers of a dial: the hub header, plus the learned-link marker for maintenance dials. */
+    Map<String, String> requestHeaders(boolean learned) {
+        if (!learned) {
+            return upgradeHeaders();
+        }
+        Map<String, String> h = new java.util.HashMap<>(upgradeHeaders());
+        h.put(LEARNED_HEADER, "1");
+        return h;
+    }
+
+    /**
+     * Where the hub that dialed us over {@code session} can be dialed: the {@code uri} it announced, else the address
+     * it connected from with the port it announced (scheme: ours). Null when neither is known.
+     */
+    URI announcedAddress(PeerSession session, String data) {
+        com.google.gson.JsonObject o = LinkFrames.object(data);
+        if (o == null) {
+            return null;
+        }
+        if (o.has("uri") && o.get("uri").isJsonPrimitive()) {
+            URI u = LinkFrames.dialable(o.get("uri").getAsString());
+            if (u != null) {
+                return u;
+            }
+        }
+        java.net.InetSocketAddress remote = session.connection().remoteAddress();
+        long port = o.has("port") && o.get("port").isJsonPrimitive() ? LinkFrames.parseLong(o.get("port").getAsString()) : 0;
+        if (remote == null || remote.getAddress() == null || port <= 0 || port > 65535) {
+            return null;
+        }
+        String host = remote.getAddress() instanceof java.net.Inet6Address
+                ? "[" + remote.getAddress().getHostAddress() + "]" : remote.getAddress().getHostAddress();
+        return LinkFrames.dialable((settings.tls() ? "wss" : "ws") + "://" + host + ":" + port);
     }
 
     /** Why an outbound link is closed right after its upgrade. */
@@ -127,8 +166,11 @@ final class LinkHandshake {
         }
         boolean smart = data.contains(HubMesh.CAPABILITY);
         // Not yet set on the session: the caller wires the link's handlers first, then publishes it.
-        return new Announced(Verdict.NEW_LINK, newLink(session.connection(), false, null, session.peerId(), smart, data,
-                LinkFrames.announcedLimit(data)));
+        HubLink link = newLink(session.connection(), false, null, session.peerId(), smart, data,
+                LinkFrames.announcedLimit(data));
+        link.learned = data.contains("\"learned\":true");
+        link.address = smart ? announcedAddress(session, data) : null;
+        return new Announced(Verdict.NEW_LINK, link);
     }
 
     private HubLink newLink(dev.peerpigeon.signaling.Connection conn, boolean outbound, URI uri, String remoteId,

@@ -111,7 +111,7 @@ final class LinkTable {
             return true;
         }
         for (HubLink l : links) {
-            if (l.remoteHubId.equals(id)) {
+            if (l.remoteHubId.equals(id) || id.equals(l.reportedHubId)) {
                 return true;
             }
         }

@@ -22,9 +22,14 @@ import java.util.List;
  * @param sweepMillis          interval of cache sweeps and reference-hub refreshes
  * @param maxRemotePeers       most remote peers kept in the directory
  * @param handshakeMillis      an outbound dial whose upgrade is not answered within this is abandoned and redialed
+ * @param advertiseUri         the address told to other hubs, or null (derived from host, port and scheme)
+ * @param tls                  whether this hub serves wss (the derived address's scheme)
+ * @param minPeers             direct links the mesh maintenance dials learned hubs for
+ * @param maxPeers             links beyond which learned links are dropped (when redundant) or refused
  */
 public record MeshSettings(String hubId, String namespace, String host, String secret, List<URI> bootstrap,
                            boolean autoConnect, int defaultBootstrapPort, long reconnectBaseMillis,
                            long reconnectMaxMillis, int maxReconnectAttempts, int maxFrameSize, long pingMillis,
-                           int maxQueuedFrames, long sweepMillis, int maxRemotePeers, long handshakeMillis) {
+                           int maxQueuedFrames, long sweepMillis, int maxRemotePeers, long handshakeMillis,
+                           URI advertiseUri, boolean tls, int minPeers, int maxPeers) {
 }

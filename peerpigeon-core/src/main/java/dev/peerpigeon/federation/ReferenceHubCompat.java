@@ -40,6 +40,22 @@ final class ReferenceHubCompat {
         return PeerId.generate();
     }
 
+    /**
+     * A hub entry listed to us over {@code link}: when it is a reference hub we dialed, the entry in the namespace
+     * without the {@code port} of a hub's announce is that hub's own mesh client, whose id is the hub's real
+     * {@code hubPeerId} (other hubs linked into it announced with host and port). The first such entry is kept as
+     * the id {@code /hubs} shows ({@link HubLink#shownHubId}); routing keeps the synthetic id. Reader thread.
+     */
+    static void learnHubId(HubLink link, String namespace, String networkName, String peerId, String data) {
+        if (link.smart || !link.outbound || link.reportedHubId != null || !namespace.equals(networkName)) {
+            return;
+        }
+        com.google.gson.JsonObject o = LinkFrames.object(data);
+        if (o != null && !o.has("port")) {
+            link.reportedHubId = peerId;
+        }
+    }
+
     /** Whether a plain directory update of {@code type} goes to reference hub link {@code l}. */
     static boolean takesPlainUpdate(String type, HubLink l) {
         // Its inbound side (our outbound link) would answer "error" to peer-disconnected (PROTOCOL.md 6.3).

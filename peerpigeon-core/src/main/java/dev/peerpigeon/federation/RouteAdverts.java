@@ -19,12 +19,18 @@ final class RouteAdverts {
     private final RemoteDirectory directory;
     private final LinkGuard guard;
     private long lastCapWarning;
+    /** The dialable addresses to advertise with a route table (see {@link MeshMaintainer#advertised}). */
+    private java.util.function.Function<Map<String, RouteTable.Route>, Map<String, String>> addresses = t -> Map.of();
 
     RouteAdverts(MeshSettings settings, LinkTable links, RemoteDirectory directory, LinkGuard guard) {
         this.settings = settings;
         this.links = links;
         this.directory = directory;
         this.guard = guard;
+    }
+
+    void addresses(java.util.function.Function<Map<String, RouteTable.Route>, Map<String, String>> source) {
+        this.addresses = source;
     }
 
     void apply(HubLink link, String data) {
@@ -71,7 +77,8 @@ final class RouteAdverts {
 
     /** Our advert, capped to the client frame limit (which every Java hub accepts on links): farthest hubs left out. */
     String advert(Map<String, RouteTable.Route> table) {
-        LinkFrames.Advert a = LinkFrames.routes(settings.hubId(), RouteTable.paths(table), settings.maxFrameSize() - 128);
+        LinkFrames.Advert a = LinkFrames.routes(settings.hubId(), RouteTable.paths(table), addresses.apply(table),
+                settings.maxFrameSize() - 128);
         if (a.left() > 0) {
             long now = System.currentTimeMillis();
             if (now - lastCapWarning > LinkGuard.REFUSAL_LOG_MILLIS) {

@@ -50,6 +50,7 @@ public final class ServerRuntime {
     private final WebSocketTransport<PeerSession> transport;
     private final int port;
     private final LivenessMonitor liveness;
+    private final TakeoverProbes takeovers;
     private final ServerMetrics metrics;
 
     private ServerRuntime(ServerConfig cfg, EventDispatcher events, Host host, ServerMetrics metrics) {
@@ -78,13 +79,14 @@ public final class ServerRuntime {
         TrustedProxies proxies = TrustedProxies.parse(cfg.trustedProxies()); // validated by the builder
         UpgradeGate gate = new UpgradeGate(registry, signaling, ipLimiter, hubAccess, hubMesh, federation, http, cfg.admission(),
                 lim.maxConnections(), metrics, stats, hub.namespace(), proxies);
+        takeovers = new TakeoverProbes(registry, cfg.liveness().handshakeTimeout().toMillis(), cfg.listen().port());
         TransportBridge bridge = new TransportBridge(host, signaling, ipLimiter, hubAccess, hubMesh, http, gate,
-                lim.maxMessageSize(), cfg.verboseLogging(), proxies);
+                lim.maxMessageSize(), cfg.verboseLogging(), proxies, takeovers);
         transport = bind(cfg, bridge, metrics);
         port = transport.port();
         stats.bound(port, System.currentTimeMillis());
         liveness = new LivenessMonitor(registry, ipLimiter, cfg.liveness().peerTimeout().toMillis(),
-                cfg.liveness().pingInterval().toMillis(), port);
+                cfg.liveness().pingInterval().toMillis(), cfg.liveness().pingDeadline().toMillis(), port);
     }
 
     /** The one place the hub mesh is built for the run (the constructor hands signaling the federation). */
@@ -96,7 +98,8 @@ public final class ServerRuntime {
                 hub.bootstrap(), hub.autoConnect(), hub.defaultBootstrapPort(), hub.reconnect().initial().toMillis(),
                 hub.reconnect().max().toMillis(), hub.reconnect().maxAttempts(), lim.maxMessageSize(),
                 live.pingInterval().toMillis(), lim.maxQueuedFrames(), live.cleanupInterval().toMillis(),
-                lim.maxRemotePeers(), live.handshakeTimeout().toMillis()),
+                lim.maxRemotePeers(), live.handshakeTimeout().toMillis(), hub.advertiseUri(), cfg.tls() != null,
+                hub.minPeers(), hub.maxPeers()),
                 signaling, observer, new WebSocketHubConnector(cfg.tlsTrust()));
         return mesh;
     }
@@ -187,8 +190,10 @@ public final class ServerRuntime {
         if (hub.secret() != null && hub.allowUnauthenticatedHubs()) {
             log.warn("allowUnauthenticatedHubs (ALLOW_UNAUTHENTICATED_HUBS) is ignored: HUB_SECRET is set");
         }
-        log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms", cfg.limits().maxConnections(),
-                cfg.liveness().peerTimeout().toMillis(), cfg.liveness().pingInterval().toMillis());
+        log.info("Max connections: {}, peer timeout: {} ms, ping interval: {} ms (dropped after {} missed: {} ms)",
+                cfg.limits().maxConnections(), cfg.liveness().peerTimeout().toMillis(),
+                cfg.liveness().pingInterval().toMillis(), cfg.liveness().maxMissedPings(),
+                cfg.liveness().pingDeadline().toMillis());
     }
 
     /** Stops the mesh, closes every connection with 1000 "Server shutting down", releases the port. */
@@ -211,6 +216,7 @@ public final class ServerRuntime {
             cluster.close();
         }
         liveness.stop();
+        takeovers.stop();
         transport.stop(STOP_TIMEOUT_MILLIS);
     }
 }

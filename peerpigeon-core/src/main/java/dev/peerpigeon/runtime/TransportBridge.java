@@ -35,14 +35,16 @@ final class TransportBridge implements TransportHandler<PeerSession> {
     private final int maxMessageSize;
     private final boolean verbose;
     private final dev.peerpigeon.support.TrustedProxies proxies;
+    private final TakeoverProbes takeovers;
     // Sessions whose client (behind a trusted proxy) holds a per-IP slot counted at the upgrade, released at close.
     private final java.util.concurrent.ConcurrentHashMap<PeerSession, InetAddress> forwarded =
             new java.util.concurrent.ConcurrentHashMap<>();
 
     TransportBridge(ServerRuntime.Host host, SignalingService signaling, IpLimiter ipLimiter, HubAccess hubAccess,
                     HubMesh mesh, HttpEndpoints http, UpgradeGate gate, int maxMessageSize, boolean verbose,
-                    dev.peerpigeon.support.TrustedProxies proxies) {
+                    dev.peerpigeon.support.TrustedProxies proxies, TakeoverProbes takeovers) {
         this.proxies = proxies;
+        this.takeovers = takeovers;
         this.host = host;
         this.signaling = signaling;
         this.ipLimiter = ipLimiter;
@@ -87,6 +89,12 @@ final class TransportBridge implements TransportHandler<PeerSession> {
         return gate.check(head);
     }
 
+    /** An upgrade for an id whose socket is open waits for the probe of that socket ({@link TakeoverProbes}). */
+    @Override
+    public java.util.concurrent.CompletionStage<?> holdUpgrade(RequestHead head) {
+        return takeovers.hold(head);
+    }
+
     @Override
     public PeerSession onOpen(Connection connection, RequestHead head) {
         InetSocketAddress client = gate.clientAddress(head);
@@ -98,7 +106,16 @@ final class TransportBridge implements TransportHandler<PeerSession> {
             }
             return null;
         }
-        PeerSession session = signaling.open(connection, head.queryParam("peerId"));
+        String peerId = head.queryParam("peerId");
+        if (!dev.peerpigeon.protocol.PeerId.isValid(peerId)) {
+            // Admitted by the gate only to be closed here, like the reference: no frame of it is ever processed.
+            connection.close(1008, "Invalid peerId format");
+            if (counted) {
+                ipLimiter.releasedForwarded(client.getAddress());
+            }
+            return null;
+        }
+        PeerSession session = signaling.open(connection, peerId);
         if (session != null) {
             session.hubAuthorized(hubAccess.authorized(client == null ? addressOf(connection) : client.getAddress(),
                     UpgradeGate.presentedSecret(head)));

@@ -23,8 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pre-upgrade admission, in order: peer id, self dial, hub secret and protected mode, per-IP limits, federation
- * id rules, the registry's duplicate and capacity checks, then the application's {@link AdmissionHook}. Answers
+ * Pre-upgrade admission, in order: self dial, hub secret and protected mode, per-IP limits, a missing or invalid
+ * peer id (accepted, then closed 1008 at open, see {@link #invalidPeerId}), federation id rules, the registry's duplicate and capacity checks, then the application's {@link AdmissionHook}. Answers
  * with the HTTP refusal, or null to accept. Called on transport threads, concurrently; its only state is two
  * log throttles (thread-safe), the rest are final references to thread-safe components.
  */
@@ -110,12 +110,8 @@ final class UpgradeGate {
 
     private HttpResponse check(RequestHead head, InetSocketAddress client, boolean forwarded) {
         String peerId = head.queryParam("peerId");
-        if (!PeerId.isValid(peerId)) {
-            log.debug("Refused upgrade from {}: invalid peerId", client);
-            meters.refused(Meters.Refusal.INVALID_PEER_ID);
-            return http.refusal(400, "Bad Request", "Invalid peerId format");
-        }
-        if (mesh != null && peerId.equals(mesh.hubId())) {
+        boolean validId = PeerId.isValid(peerId);
+        if (validId && mesh != null && peerId.equals(mesh.hubId())) {
             log.info("Refused upgrade from {}: it carries this hub's own id (a hub dialing itself)", client);
             return http.refusal(508, "Loop Detected", "Self connection");
         }
@@ -134,10 +130,14 @@ final class UpgradeGate {
             return http.refusal(403, "Forbidden", HubAccess.REFUSAL);
         }
         boolean hubCredential = hubAccess.hasSecret() && presented != null; // it matched, checked just above
-        if (mesh != null) {
+        if (mesh != null && validId) {
             HttpResponse other = otherNamespace(head, client); // after hub auth: an unauthorized dialer learns nothing
             if (other != null) {
                 return other;
+            }
+            if (head.header(HubMesh.LEARNED_LINK_HEADER) != null && mesh.atLinkLimit()) {
+                log.debug("Refused a learned hub link from {}: at hubMeshMaxPeers", client);
+                return http.refusal(503, "Service Unavailable", "Hub link limit reached");
             }
         }
         String limited = forwarded ? null : ipLimiter.tryAdmit(client == null ? null : client.getAddress());
@@ -145,6 +145,9 @@ final class UpgradeGate {
             log.debug("Refused upgrade from {}: {}", client, limited);
             meters.refused(limited.contains(IpLimiter.PER_SECOND) ? Meters.Refusal.RATE_LIMITED : Meters.Refusal.PER_IP);
             return http.refusal(429, "Too Many Requests", limited);
+        }
+        if (!validId) {
+            return invalidPeerId(client);
         }
         if (mesh != null || federation != Federation.NONE) {
             HttpResponse refused = federationAdmission(peerId, hubCredential);
@@ -170,6 +173,22 @@ final class UpgradeGate {
             }
             case ACCEPT -> admissionHook(head, client, peerId);
         };
+    }
+
+    /**
+     * A missing or malformed peerId: like the reference, the upgrade is accepted and the socket then closed 1008
+     * "Invalid peerId format" ({@link TransportBridge#onOpen}; no frame of it is processed), so a bare readiness
+     * probe ({@code new WebSocket(url)}) sees {@code open}. Only the refusals that protect the server come before:
+     * hub authentication (403), per-IP limits (429, checked by the caller) and a full server (503).
+     */
+    private HttpResponse invalidPeerId(InetSocketAddress client) {
+        if (registry.connectionCount() >= maxConnections) {
+            meters.refused(Meters.Refusal.FULL);
+            return http.refusal(503, "Service Unavailable", "Maximum connections reached");
+        }
+        meters.refused(Meters.Refusal.INVALID_PEER_ID); // refused all the same, after the upgrade
+        log.debug("Upgrade from {} without a valid peerId: accepted, then closed 1008", client);
+        return null;
     }
 
     /**

@@ -263,4 +263,16 @@ final class FrameDecoder {
         }
         return frame;
     }
+
+    /** The payload of a binary frame as text, or null when it is not valid UTF-8 (consumes {@code payload}). */
+    static String utf8(java.nio.ByteBuffer payload) {
+        try {
+            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(payload).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
+        }
+    }
 }

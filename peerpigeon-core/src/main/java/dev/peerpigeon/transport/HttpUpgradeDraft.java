@@ -8,6 +8,7 @@ import org.java_websocket.exceptions.InvalidHandshakeException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.HandshakeBuilder;
+import org.java_websocket.handshake.HandshakeImpl1Server;
 import org.java_websocket.handshake.Handshakedata;
 import org.java_websocket.handshake.ServerHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
@@ -68,6 +69,17 @@ final class HttpUpgradeDraft extends Draft_6455 {
             return response;
         }
         return super.postProcessHandshakeResponseAsServer(request, response);
+    }
+
+    /** {@code builder} as the plain HTTP answer {@code response} (status, headers, body; the connection closes after). */
+    static HandshakeImpl1Server plainAnswer(HandshakeImpl1Server builder, dev.peerpigeon.http.HttpResponse response) {
+        builder.setHttpStatus((short) response.status());
+        builder.setHttpStatusMessage(response.reason());
+        response.headers().forEach(builder::put);
+        builder.put("Content-Length", Integer.toString(response.body().length));
+        builder.put("Connection", "close");
+        builder.setContent(response.body());
+        return builder;
     }
 
     @Override

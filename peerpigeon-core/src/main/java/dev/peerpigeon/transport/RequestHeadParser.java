@@ -103,4 +103,12 @@ final class RequestHeadParser {
     static boolean malformed(ClientHandshake request) {
         return request instanceof ParsedRequest parsed && parsed.malformed;
     }
+
+    /** The {@link dev.peerpigeon.http.RequestHead} of a parsed request from {@code remote}. */
+    static dev.peerpigeon.http.RequestHead head(ClientHandshake request, java.net.InetSocketAddress remote) {
+        java.util.Map<String, String> headers = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        request.iterateHttpFields().forEachRemaining(name -> headers.put(name, request.getFieldValue(name)));
+        return new dev.peerpigeon.http.RequestHead(method(request), request.getResourceDescriptor(), headers,
+                isUpgrade(request), malformed(request), remote);
+    }
 }

@@ -11,7 +11,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * A socket as Java-WebSocket sees it, plus what we track from accept to close. {@code remote} and
  * {@code counted} are written by the selector thread before the socket enters {@code pending} (and before any
- * byte of it is read); {@code released} is claimed by whichever close path comes first (any thread).
+ * byte of it is read); {@code released} is claimed by whichever close path comes first (any thread). The hold
+ * fields ({@code headSeen}, {@code heldBytes}, {@code resumeMarker}) belong to the connection's worker thread
+ * ({@link HeldUpgrades}).
  */
 final class Tracked extends WebSocketImpl {
     final long acceptedAt = System.nanoTime();
@@ -19,7 +21,27 @@ final class Tracked extends WebSocketImpl {
     volatile boolean counted;
     final AtomicBoolean released = new AtomicBoolean();
 
-    Tracked(WebSocketAdapter listener, List<Draft> drafts) {
+    /** Null when upgrades are never held. */
+    private final HeldUpgrades holds;
+    boolean headSeen;
+    java.nio.ByteBuffer heldBytes;
+    java.nio.ByteBuffer resumeMarker;
+
+    Tracked(WebSocketAdapter listener, List<Draft> drafts, HeldUpgrades holds) {
         super(listener, drafts);
+        this.holds = holds;
+    }
+
+    /** Worker thread: every buffer read from the socket; an upgrade may be held first ({@link HeldUpgrades}). */
+    @Override
+    public void decode(java.nio.ByteBuffer socketBuffer) {
+        if (holds == null || !holds.intercept(this, socketBuffer)) {
+            super.decode(socketBuffer);
+        }
+    }
+
+    /** Worker thread: the saved bytes of a held request, decoded now. */
+    void decodeHeld(java.nio.ByteBuffer saved) {
+        super.decode(saved);
     }
 }

@@ -34,14 +34,18 @@ final class TrackingSocketFactory implements WebSocketServerFactory {
     /** Runs the TLS engines' delegated tasks: bounded (see WebSocketTransport). */
     private final java.util.concurrent.ExecutorService tlsTasks;
 
+    /** Null when upgrades are never held. */
+    private final HeldUpgrades holds;
+
     TrackingSocketFactory(AcceptGuard acceptGuard, HandshakeSweeper handshakes, LingeringCloser lingering,
                           Predicate<InetSocketAddress> onAccepted) {
-        this(acceptGuard, handshakes, lingering, onAccepted, null, null);
+        this(acceptGuard, handshakes, lingering, onAccepted, null, null, null);
     }
 
     TrackingSocketFactory(AcceptGuard acceptGuard, HandshakeSweeper handshakes, LingeringCloser lingering,
                           Predicate<InetSocketAddress> onAccepted, javax.net.ssl.SSLContext tls,
-                          java.util.concurrent.ExecutorService tlsTasks) {
+                          java.util.concurrent.ExecutorService tlsTasks, HeldUpgrades holds) {
+        this.holds = holds;
         this.tls = tls;
         this.tlsTasks = tlsTasks;
         this.acceptGuard = acceptGuard;
@@ -52,12 +56,12 @@ final class TrackingSocketFactory implements WebSocketServerFactory {
 
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, Draft d) {
-        return new Tracked(a, List.of(d));
+        return new Tracked(a, List.of(d), holds);
     }
 
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> d) {
-        return new Tracked(a, d);
+        return new Tracked(a, d, holds);
     }
 
     @Override

@@ -37,6 +37,15 @@ public interface TransportHandler<S> {
      */
     HttpResponse onRequest(RequestHead head);
 
+    /**
+     * A complete upgrade request arrived (worker thread, before {@link #onRequest}; must not block): a stage to hold
+     * it until the stage completes, after which {@link #onRequest} decides as usual; or null to decide now. The
+     * transport holds a bounded number of requests without blocking a thread ({@link HeldUpgrades}).
+     */
+    default java.util.concurrent.CompletionStage<?> holdUpgrade(RequestHead head) {
+        return null;
+    }
+
     /** Extra headers of every 101 response (e.g. the hub's identity for dialing hubs). */
     default java.util.Map<String, String> upgradeHeaders() {
         return java.util.Map.of();

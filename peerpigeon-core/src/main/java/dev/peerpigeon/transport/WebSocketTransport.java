@@ -25,12 +25,8 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -91,6 +87,9 @@ public final class WebSocketTransport<S> {
     private final LingeringCloser lingering;
     private final AcceptGuard acceptGuard;
     private final HandshakeSweeper handshakes;
+    /** Upgrade requests held at once at most (see {@link HeldUpgrades}); more are decided at once. */
+    static final int MAX_HELD_UPGRADES = 64;
+    private final HeldUpgrades holds;
     /** Set before {@link #start} by the starting thread; read by worker threads. */
     private volatile Meters meters = Meters.NONE;
 
@@ -108,8 +107,9 @@ public final class WebSocketTransport<S> {
         this.acceptGuard = new AcceptGuard(timer, () -> stopping, lingering::count);
         this.handshakes = new HandshakeSweeper(settings.handshakeTimeoutMillis(), this::release);
         this.tlsTasks = settings.tls() == null ? null : TlsChannel.delegatedTaskPool(settings.port());
+        this.holds = new HeldUpgrades(MAX_HELD_UPGRADES, handler::holdUpgrade, server);
         server.setWebSocketFactory(new TrackingSocketFactory(acceptGuard, handshakes, lingering, handler::onAccepted,
-                settings.tls(), tlsTasks));
+                settings.tls(), tlsTasks, holds));
         server.setReuseAddr(true);
         // The JDK's default accept backlog is 50: a crowd joining at once then loses SYNs and waits for
         // TCP's 1 s / 3 s / 7 s retransmits. The kernel caps this at net.core.somaxconn.
@@ -243,9 +243,20 @@ public final class WebSocketTransport<S> {
         acceptGuard.release();
     }
 
-    private final class Server extends WebSocketServer {
+    private final class Server extends WebSocketServer implements HeldUpgrades.Requeue {
         Server(InetSocketAddress address, int workers, List<Draft> drafts) {
             super(address, workers, drafts);
+        }
+
+        /** Any thread: {@code marker} goes to {@code t}'s worker after what it has queued (a held upgrade resumes). */
+        @Override
+        public void decodeLater(Tracked t, ByteBuffer marker) {
+            try {
+                t.inQueue.put(marker);
+                queue(t);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
 
         /** Selector thread, just before each accept: free the reserved descriptors for it. */
@@ -279,11 +290,8 @@ public final class WebSocketTransport<S> {
         public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn, Draft draft,
                                                                            ClientHandshake request)
                 throws InvalidDataException {
-            Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
-            request.iterateHttpFields().forEachRemaining(name -> headers.put(name, request.getFieldValue(name)));
-            boolean upgrade = RequestHeadParser.isUpgrade(request);
-            RequestHead head = new RequestHead(RequestHeadParser.method(request), request.getResourceDescriptor(),
-                    headers, upgrade, RequestHeadParser.malformed(request), conn.getRemoteSocketAddress());
+            RequestHead head = RequestHeadParser.head(request, conn.getRemoteSocketAddress());
+            boolean upgrade = head.upgrade();
             HttpResponse response;
             try {
                 response = handler.onRequest(head);
@@ -307,14 +315,8 @@ public final class WebSocketTransport<S> {
                 conn.setAttachment(new Attachment<S>(head, false));
                 return builder;
             }
-            builder.setHttpStatus((short) response.status());
-            builder.setHttpStatusMessage(response.reason());
-            response.headers().forEach(builder::put);
-            builder.put("Content-Length", Integer.toString(response.body().length));
-            builder.put("Connection", "close");
-            builder.setContent(response.body());
             conn.setAttachment(new Attachment<S>(head, true));
-            return builder;
+            return HttpUpgradeDraft.plainAnswer(builder, response);
         }
 
         @Override
@@ -386,13 +388,8 @@ public final class WebSocketTransport<S> {
             if (att == null || att.state == null) {
                 return;
             }
-            String text;
-            try {
-                text = StandardCharsets.UTF_8.newDecoder()
-                        .onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT)
-                        .decode(message).toString();
-            } catch (CharacterCodingException e) {
+            String text = FrameDecoder.utf8(message);
+            if (text == null) {
                 handler.onUndecodable(att.state, "Binary frame is not valid UTF-8");
                 return;
             }

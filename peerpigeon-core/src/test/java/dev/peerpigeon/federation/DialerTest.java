@@ -22,7 +22,7 @@ class DialerTest {
 
     private HubMesh start(List<URI> bootstrap) {
         MeshSettings s = new MeshSettings(SELF, "ns", "127.0.0.1", "s3cret", bootstrap, true, 0, 5, 20, 0, 65_536,
-                30_000, 100, 60_000, 1000, 10_000);
+                30_000, 100, 60_000, 1000, 10_000, null, false, 0, 3);
         mesh = new HubMesh(s, new Fakes.FakeLocal(), new MeshObserver() {
         }, connector);
         mesh.start(9);
@@ -106,5 +106,30 @@ class DialerTest {
         d.listener().onOpen(d.conn(), Map.of(HubMesh.HUB_HEADER, id('a') + " other " + HubMesh.CAPABILITY));
         assertThat(d.conn().closeCode).isEqualTo(1008);
         assertThat(mesh.reachableHubCount()).isZero();
+    }
+
+    @Test
+    void aDialedReferenceHubIsListedUnderItsRealHubPeerIdOnceItsMeshClientIsListed() {
+        start(List.of(ONE));
+        Await.until("dialed", () -> connector.dialsTo(ONE) == 1);
+        Fakes.FakeConnector.Dial d = last(connector, ONE);
+        d.conn().open = true;
+        d.listener().onOpen(d.conn(), Map.of()); // a reference hub: no header, no id
+        Await.until("linked", () -> mesh.linkInfos().size() == 1);
+        String synthetic = mesh.linkInfos().get(0).hubId();
+        String real = id('e');
+        String other = id('b');
+        String ns = new Fakes.FakeLocal().settings().hubMeshNamespace();
+        // Its 4.1 listing of the namespace: another hub linked into it (announced with host and port), then its
+        // own mesh client (no port).
+        d.listener().onMessage("{\"type\":\"peer-discovered\",\"data\":{\"peerId\":\"" + other + "\",\"isHub\":true,"
+                + "\"port\":3001,\"host\":\"h\"},\"networkName\":\"" + ns + "\",\"targetPeerId\":\"" + SELF + "\"}");
+        d.listener().onMessage("{\"type\":\"peer-discovered\",\"data\":{\"peerId\":\"" + real + "\",\"isHub\":true},"
+                + "\"networkName\":\"" + ns + "\",\"targetPeerId\":\"" + SELF + "\"}");
+        Await.until("listed under its real id", () -> mesh.linkInfos().get(0).hubId().equals(real));
+        assertThat(mesh.dialerInfos().get(0).remoteHubId()).isEqualTo(real);
+        assertThat(mesh.isKnownHubId(real)).isTrue();
+        assertThat(mesh.isKnownHubId(synthetic)).isTrue(); // routing keeps the synthetic id
+        assertThat(mesh.isKnownHubId(other)).isFalse();
     }
 }

@@ -81,4 +81,22 @@ class LinkFramesTest {
         assertThat(LinkFrames.HubHeader.parse("short prod " + HubMesh.CAPABILITY).smart()).isFalse();
         assertThat(LinkFrames.HubHeader.parse(A + " prod").smart()).isFalse();
     }
+
+    @Test
+    void addressesRideInTheRouteAdvertAndOnlyDialableOnesAreRead() throws Exception {
+        Map<String, String> addrs = new LinkedHashMap<>();
+        addrs.put(SELF, "ws://10.0.0.1:3000");
+        addrs.put(A, "wss://a.example:8443/mesh");
+        LinkFrames.Advert adv = LinkFrames.routes(SELF, Map.of(A, List.of(SELF, A)), addrs, 10_000);
+        Inbound msg = MessageCodec.parse(adv.frame());
+        assertThat(LinkFrames.routePaths(msg.data())).containsKey(A);
+        assertThat(LinkFrames.addresses(msg.data(), 10)).containsEntry(SELF, java.net.URI.create("ws://10.0.0.1:3000"))
+                .containsEntry(A, java.net.URI.create("wss://a.example:8443/mesh"));
+        String bad = "{\"routes\":{},\"addrs\":{\"" + A + "\":\"ws://u:p@h:1\",\"" + X + "\":\"ws://h:1/?hubSecret=s\","
+                + "\"nothex\":\"ws://h:1\",\"" + SELF + "\":\"ftp://h\"}}";
+        assertThat(LinkFrames.addresses(bad, 10)).isEmpty();
+        assertThat(LinkFrames.addresses(msg.data(), 1)).hasSize(1);
+        assertThat(Dialer.address(java.net.URI.create("http://h:5/hub/s3cret?peerId=x&hubSecret=y")))
+                .isEqualTo(java.net.URI.create("ws://h:5"));
+    }
 }

@@ -35,4 +35,12 @@ class RedialPolicyTest {
         assertThat(policy.healthy(RedialPolicy.HEALTHY_MILLIS)).isTrue();
         assertThat(policy.healthy(RedialPolicy.HEALTHY_MILLIS - 1)).isFalse();
     }
+
+    @Test
+    void theFirstRedialAfterAHealthyLinkComesWithinASecondWithJitter() {
+        RedialPolicy defaults = new RedialPolicy(5_000, 60_000, 10);
+        assertThat(defaults.quickMillis(0.0)).isEqualTo(500);
+        assertThat(defaults.quickMillis(0.999_999)).isBetween(999L, 1_000L);
+        assertThat(new RedialPolicy(200, 1_000, 0).quickMillis(0.0)).isEqualTo(100); // never slower than the base
+    }
 }

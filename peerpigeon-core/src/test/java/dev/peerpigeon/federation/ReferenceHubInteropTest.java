@@ -75,9 +75,13 @@ class ReferenceHubInteropTest {
     @Test
     void weDialTheReferenceHub() {
         int refPort = Ports.free();
-        try (NodeProcess ref = referenceHub(refPort, PeerId.generate(), List.of())) {
+        String refId = PeerId.generate();
+        try (NodeProcess ref = referenceHub(refPort, refId, List.of())) {
             try (PeerPigeonServer ours = javaHub(List.of(URI.create("ws://127.0.0.1:" + refPort)))) {
                 Await.until("link to the reference hub", WAIT, () -> ours.getStats().bootstrapConnected() == 1);
+                // It tells no id; /hubs lists it under its real hubPeerId once its own mesh client was listed to us.
+                Await.until("listed under its real hubPeerId", WAIT, () -> ours.getHubStats().hubs().stream()
+                        .anyMatch(h -> h.peerId().equals(refId) && h.direction().equals("out")), ref::output);
                 TestClient x = TestClient.connect(refPort).announce("n1");
                 x.sync();
                 TestClient y = TestClient.connect(ours.getPort()).announce("n1");

@@ -60,11 +60,13 @@ public final class HubCluster implements AutoCloseable {
 
     /**
      * The one hub builder of the tests: a hub in {@code namespace} on 127.0.0.1, port 0, redialing fast (100 ms,
-     * at most 500 ms apart), without the implicit :3000 bootstrap. Tests chain what they need on top.
+     * at most 500 ms apart), without the implicit :3000 bootstrap, and without the mesh maintenance
+     * ({@code hubMeshMinPeers(0)}: the links are exactly the ones a test wires; tests of the self-healing mesh set
+     * it back). Tests chain what they need on top.
      */
     public static PeerPigeonServer.Builder testHub(String namespace) {
         return PeerPigeonServer.builder().port(0).host("127.0.0.1").isHub(true).hubMeshNamespace(namespace)
-                .defaultBootstrapPort(0).reconnectInterval(100).maxReconnectInterval(500);
+                .defaultBootstrapPort(0).reconnectInterval(100).maxReconnectInterval(500).hubMeshMinPeers(0);
     }
 
     /** Builder for hub i of the cluster: {@link #testHub} plus its id, port, bootstrap list and the customizer. */
