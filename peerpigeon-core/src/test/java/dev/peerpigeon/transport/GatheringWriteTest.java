@@ -24,20 +24,23 @@ class GatheringWriteTest {
     @Test
     void aBacklogOfFramesArrivesInOrderAndItsBytesAreAccountedExactly() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
-                .maxMessagesPerSecond(1_000_000, 1_000_000).build().start()) {
+                .maxMessagesPerSecond(1_000_000, 1_000_000).maxQueuedBytes(64 * 1024 * 1024).build().start()) {
             Bystanders by = Bystanders.join(server.getPort(), "n1");
             String id = PeerId.generate();
             try (RawWebSocket receiver = new RawWebSocket(server.getPort(), "/?peerId=" + id);
                  TestClient sender = TestClient.connect(server.getPort()).announce("n1")) {
                 receiver.sendText("{\"type\":\"announce\",\"data\":{},\"networkName\":\"n1\"}");
                 sender.awaitDiscovered(id);
-                int n = 400;
+                // 8 MB: more than the kernel's socket buffers can hold (its send buffer grows up to 4 MB here), so
+                // a backlog is left in our queue whatever the autotuning does.
+                int n = 4000;
                 String pad = "p".repeat(2000);
                 for (int i = 0; i < n; i++) {
                     sender.offer(id, "seq=" + i + " " + pad);
                 }
                 // The receiver has not read: the backlog waits in its queue (its 4 KB window is full).
-                Await.until("a backlog queued", Duration.ofSeconds(10), () -> server.getMetrics().sendQueueBytes() > 100_000);
+                Await.until("a backlog queued", Duration.ofSeconds(10), () -> server.getMetrics().sendQueueBytes() > 1_000_000,
+                        () -> "queued " + server.getMetrics().sendQueueBytes() + "; sender saw " + sender.ofType("error"));
                 int next = 0;
                 while (next < n) {
                     RawWebSocket.Frame f = receiver.readFrame();
