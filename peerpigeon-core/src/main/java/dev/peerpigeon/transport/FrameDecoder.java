@@ -264,13 +264,34 @@ final class FrameDecoder {
         return frame;
     }
 
-    /** The payload of a binary frame as text, or null when it is not valid UTF-8 (consumes {@code payload}). */
+    /**
+     * A payload as a String, strictly UTF-8 (null for an invalid sequence: text frames are closed 1007, binary frames
+     * get an error). Does not consume {@code payload}. ASCII,
+     * nearly every signaling message, is copied once into a compact string; anything else goes through a
+     * reporting decoder.
+     */
     static String utf8(java.nio.ByteBuffer payload) {
+        java.nio.ByteBuffer p = payload.duplicate();
+        if (p.hasArray()) {
+            byte[] a = p.array();
+            int from = p.arrayOffset() + p.position();
+            int to = from + p.remaining();
+            boolean ascii = true;
+            for (int i = from; i < to; i++) {
+                if (a[i] < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) {
+                return new String(a, from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+            }
+        }
         try {
             return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(payload).toString();
+                    .decode(p).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             return null;
         }

@@ -115,7 +115,7 @@ final class HttpUpgradeDraft extends Draft_6455 {
         if (frame.getOpcode() == org.java_websocket.enums.Opcode.TEXT && frame.isFin()) {
             // Whole messages only (FrameDecoder assembles fragments). The base draft decodes through a new
             // CharsetDecoder and a CharBuffer twice the message's size (about 3 KB of garbage per 1 KB signal).
-            String text = text(frame.getPayloadData());
+            String text = FrameDecoder.utf8(frame.getPayloadData());
             if (text == null) {
                 // Closed here rather than thrown: the library logs a thrown InvalidDataException with its stack.
                 webSocketImpl.close(org.java_websocket.framing.CloseFrame.NO_UTF8, "Invalid UTF-8 in text frame");
@@ -131,37 +131,6 @@ final class HttpUpgradeDraft extends Draft_6455 {
         super.processFrame(webSocketImpl, frame);
     }
 
-    /**
-     * The payload as a String, strictly UTF-8 (null for an invalid sequence: a 1007 close, as in the base draft). ASCII,
-     * nearly every signaling message, is copied once into a compact string; anything else goes through a
-     * reporting decoder.
-     */
-    static String text(ByteBuffer payload) {
-        ByteBuffer p = payload.duplicate();
-        if (p.hasArray()) {
-            byte[] a = p.array();
-            int from = p.arrayOffset() + p.position();
-            int to = from + p.remaining();
-            boolean ascii = true;
-            for (int i = from; i < to; i++) {
-                if (a[i] < 0) {
-                    ascii = false;
-                    break;
-                }
-            }
-            if (ascii) {
-                return new String(a, from, to - from, StandardCharsets.ISO_8859_1);
-            }
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(p).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return null;
-        }
-    }
 
     /** A request body, pipelined bytes after a plain HTTP answer: ignored. Otherwise see {@link FrameDecoder}. */
     @Override

@@ -1,7 +1,6 @@
 package dev.peerpigeon.transport;
 
 import dev.peerpigeon.signaling.Connection;
-import dev.peerpigeon.support.Redaction;
 import dev.peerpigeon.support.LogThrottle;
 import dev.peerpigeon.support.Meters;
 import dev.peerpigeon.http.RequestHead;
@@ -10,10 +9,8 @@ import dev.peerpigeon.http.HttpResponse;
 import org.java_websocket.WebSocket;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
-import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
-import org.java_websocket.handshake.HandshakeImpl1Server;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
 import org.java_websocket.server.WebSocketServer;
 import org.slf4j.Logger;
@@ -26,7 +23,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -79,7 +75,7 @@ public final class WebSocketTransport<S> {
     private final CountDownLatch started = new CountDownLatch(1);
     private final AtomicReference<Exception> startError = new AtomicReference<>();
     private final ScheduledExecutorService timer;
-    private final LogThrottle requestLog = LogThrottle.perSecond();
+    private final RequestAnswerer<S> answerer;
     private final AtomicBoolean failed = new AtomicBoolean();
     private volatile boolean stopping;
     private volatile boolean running;
@@ -96,6 +92,7 @@ public final class WebSocketTransport<S> {
     public WebSocketTransport(Settings settings, TransportHandler<S> handler) {
         this.settings = settings;
         this.handler = handler;
+        this.answerer = new RequestAnswerer<>(handler);
         this.server = new Server(new InetSocketAddress(settings.host(), settings.port()), settings.workers(),
                 List.of(new HttpUpgradeDraft(settings.maxFrameSize())));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -288,35 +285,8 @@ public final class WebSocketTransport<S> {
 
         @Override
         public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket conn, Draft draft,
-                                                                           ClientHandshake request)
-                throws InvalidDataException {
-            RequestHead head = RequestHeadParser.head(request, conn.getRemoteSocketAddress());
-            boolean upgrade = head.upgrade();
-            HttpResponse response;
-            try {
-                response = handler.onRequest(head);
-            } catch (RuntimeException e) {
-                // Triggered by a client's request: one line a second without a stack trace (it is at DEBUG).
-                int suppressed = requestLog.tryAcquire();
-                if (suppressed >= 0) {
-                    log.info("Request handler failed for {} {} from {}: {}{}", head.method(), Redaction.target(head.target()),
-                            head.remote(), e.toString(), LogThrottle.suffix(suppressed));
-                }
-                log.debug("Request handler failure", e);
-                response = HttpResponse.of(500, "Internal Server Error", "text/plain", "Internal Server Error", Map.of());
-            }
-            if (response == null && !upgrade) {
-                response = HttpResponse.of(400, "Bad Request", "text/plain", "Bad Request", Map.of());
-            }
-            HandshakeImpl1Server builder = new HandshakeImpl1Server();
-            if (response == null) {
-                builder.setHttpStatus((short) 101);
-                handler.upgradeHeaders().forEach(builder::put);
-                conn.setAttachment(new Attachment<S>(head, false));
-                return builder;
-            }
-            conn.setAttachment(new Attachment<S>(head, true));
-            return HttpUpgradeDraft.plainAnswer(builder, response);
+                                                                           ClientHandshake request) {
+            return answerer.answer(conn, request);
         }
 
         @Override
