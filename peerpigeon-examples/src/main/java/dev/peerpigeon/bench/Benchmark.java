@@ -8,9 +8,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +32,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Benchmark {
     private static final long TICKS_PER_SECOND = 100; // Linux USER_HZ
-    /** Our server as users run it (the launcher jar), and this jar (the load generator's classpath). */
-    private final Path jar;
+    private final ServerLauncher launcher;
+    /** This jar (the load generator's classpath). */
     private final Path benchJar;
-    private final Path reference;
     private final List<String[]> table = new ArrayList<>();
     private final Map<String, JsonObject> results = new LinkedHashMap<>();
     private static final String W2_TITLE = "W2 relay 50 pairs, 1 KB SDP";
@@ -50,13 +46,12 @@ public final class Benchmark {
             "msgsPerServerCpuSecond", "errors", "clientCores");
 
     Benchmark(Path jar, Path reference) {
-        this.jar = jar;
+        this.launcher = new ServerLauncher(jar, reference);
         try {
             this.benchJar = Path.of(Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        this.reference = reference;
     }
 
     public static void main(String[] args) throws Exception {
@@ -127,125 +122,6 @@ public final class Benchmark {
         return jar;
     }
 
-    // ------------------------------------------------------------------ servers
-
-    /** A server child process with CPU and RSS readings from /proc. */
-    static final class ServerProcess implements AutoCloseable {
-        final Process process;
-        final int port;
-
-        ServerProcess(List<String> command, Map<String, String> env, int port) {
-            this.port = port;
-            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            pb.environment().putAll(env);
-            try {
-                process = pb.start();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!healthy(port)) {
-                if (System.nanoTime() > deadline || !process.isAlive()) {
-                    close();
-                    throw new IllegalStateException("server did not start: " + command);
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
-            }
-        }
-
-        long cpuTicks() {
-            try {
-                String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            } catch (IOException e) {
-                return -1;
-            }
-        }
-
-        long rssKb() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/" + process.pid() + "/status"))) {
-                    if (line.startsWith("VmRSS:")) {
-                        return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    }
-                }
-            } catch (IOException ignored) {
-                // gone
-            }
-            return -1;
-        }
-
-        @Override
-        public void close() {
-            process.destroy();
-            try {
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    static boolean healthy(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            s.setSoTimeout(1000);
-            s.getOutputStream().write("GET /health HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] buf = new byte[12];
-            int n = s.getInputStream().read(buf);
-            return n >= 12 && new String(buf, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress("127.0.0.1", 0));
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** Our server's JVM flags: the defaults of {@code bin/peerpigeon-server}, the README's run command. */
-    static final String LEAN_JVM_ARGS = "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15"
-            + " -Xss256k -XX:+ExitOnOutOfMemoryError";
-
-    private ServerProcess ours(int port, Map<String, String> extraEnv) {
-        Map<String, String> env = new LinkedHashMap<>(Map.of("PORT", Integer.toString(port), "HOST", "127.0.0.1",
-                "MAX_CONNECTIONS", "30000", "MAX_CONNECTIONS_PER_IP", "0", "MAX_CONNECTIONS_PER_IP_PER_SECOND", "0",
-                "MAX_MESSAGES_PER_SECOND", "0"));
-        env.putAll(extraEnv);
-        List<String> cmd = new ArrayList<>(List.of("java"));
-        cmd.addAll(List.of(System.getProperty("bench.serverJvmArgs", LEAN_JVM_ARGS).split(" ")));
-        cmd.addAll(List.of("-jar", jar.toString()));
-        return new ServerProcess(cmd, env, port);
-    }
-
-    private ServerProcess referenceServer(int port) {
-        return new ServerProcess(List.of("node", reference.resolve("server/start.js").toString()),
-                Map.of("PORT", Integer.toString(port), "HOST", "127.0.0.1", "MAX_CONNECTIONS", "30000"), port);
-    }
-
-    private ServerProcess referenceHub(int port, Integer bootstrapPort) {
-        String options = "{\"port\":" + port + ",\"host\":\"127.0.0.1\",\"isHub\":true,\"maxConnections\":30000,"
-                + "\"autoConnect\":" + (bootstrapPort != null) + ",\"bootstrapHubs\":"
-                + (bootstrapPort == null ? "[]" : "[\"ws://127.0.0.1:" + bootstrapPort + "\"]") + "}";
-        Path script;
-        try {
-            script = NpmPackages.script("node/reference-hub.mjs");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return new ServerProcess(List.of("node", script.toString(), reference.toString(), options),
-                Map.of("REFERENCE_HUB_QUIET", "true"), port);
-    }
-
     // ------------------------------------------------------------------ runs
 
     /** Runs the generator; samples server CPU between its "start"/"end" lines and RSS at "ready". */
@@ -253,8 +129,8 @@ public final class Benchmark {
         List<String> cmd = new ArrayList<>(List.of("java", "-cp", benchJar.toString(), LoadGenerator.class.getName(), workload));
         cmd.addAll(List.of(params));
         long[] cpuStart = new long[1];
-        long cpuAll0 = totalTicks(servers);
-        long rssBefore = totalRss(servers);
+        long cpuAll0 = ServerProcess.totalTicks(servers);
+        long rssBefore = ServerProcess.totalRss(servers);
         long[] rssReady = {-1};
         long[] cpuWindow = {-1};
         JsonObject result = null;
@@ -269,9 +145,9 @@ public final class Benchmark {
                     JsonObject o = JsonParser.parseString(line).getAsJsonObject();
                     String phase = o.has("phase") ? o.get("phase").getAsString() : "";
                     switch (phase) {
-                        case "start" -> cpuStart[0] = totalTicks(servers);
-                        case "end" -> cpuWindow[0] = totalTicks(servers) - cpuStart[0];
-                        case "ready" -> rssReady[0] = totalRss(servers);
+                        case "start" -> cpuStart[0] = ServerProcess.totalTicks(servers);
+                        case "end" -> cpuWindow[0] = ServerProcess.totalTicks(servers) - cpuStart[0];
+                        case "ready" -> rssReady[0] = ServerProcess.totalRss(servers);
                         default -> result = o;
                     }
                 }
@@ -286,7 +162,7 @@ public final class Benchmark {
             result = new JsonObject();
             result.addProperty("failed", true);
         }
-        double cpuSeconds = (totalTicks(servers) - cpuAll0) / (double) TICKS_PER_SECOND;
+        double cpuSeconds = (ServerProcess.totalTicks(servers) - cpuAll0) / (double) TICKS_PER_SECOND;
         result.addProperty("serverCpuSeconds", LoadGenerator.round(cpuSeconds));
         if (cpuWindow[0] >= 0 && result.has("msgsPerSecond")) {
             double windowCpu = cpuWindow[0] / (double) TICKS_PER_SECOND;
@@ -300,22 +176,6 @@ public final class Benchmark {
             result.addProperty("rssPerConnectionBytes", (rssReady[0] - rssBefore) * 1024 / open);
         }
         return result;
-    }
-
-    private static long totalTicks(List<ServerProcess> servers) {
-        long t = 0;
-        for (ServerProcess s : servers) {
-            t += s.cpuTicks();
-        }
-        return t;
-    }
-
-    private static long totalRss(List<ServerProcess> servers) {
-        long t = 0;
-        for (ServerProcess s : servers) {
-            t += s.rssKb();
-        }
-        return t;
     }
 
     void compare(String workload, String title, String... params) {
@@ -337,8 +197,8 @@ public final class Benchmark {
             JsonObject ref = results.get(W2_TITLE + " / reference");
             if (ref == null || !ref.has("msgsPerSecond")) {
                 System.out.println("== W2 closed loop, reference only (its maximum sets the open-loop rates)");
-                int port = freePort();
-                try (ServerProcess s = referenceServer(port)) {
+                int port = ServerProcess.freePort();
+                try (ServerProcess s = launcher.referenceServer(port)) {
                     ref = generate(List.of(s), "W2", withUrl(new String[]{"pairs=50", "seconds=" + seconds}, "ws://127.0.0.1:" + port));
                 }
                 System.out.println("   reference: " + ref);
@@ -372,17 +232,17 @@ public final class Benchmark {
 
     void compare(String workload, String title, List<String> metrics, String... params) {
         System.out.println("== " + title);
-        int p1 = freePort();
+        int p1 = ServerProcess.freePort();
         JsonObject o;
         // W6 measures abuse: our server runs with its default message rate limit there.
         Map<String, String> env = workload.equals("W6") ? Map.of("MAX_MESSAGES_PER_SECOND", "1000") : Map.of();
-        try (ServerProcess s = ours(p1, env)) {
+        try (ServerProcess s = launcher.ours(p1, env)) {
             o = generate(List.of(s), workload, withUrl(params, "ws://127.0.0.1:" + p1));
         }
         System.out.println("   ours:      " + o);
-        int p2 = freePort();
+        int p2 = ServerProcess.freePort();
         JsonObject r;
-        try (ServerProcess s = referenceServer(p2)) {
+        try (ServerProcess s = launcher.referenceServer(p2)) {
             r = generate(List.of(s), workload, withUrl(params, "ws://127.0.0.1:" + p2));
         }
         System.out.println("   reference: " + r);
@@ -391,18 +251,18 @@ public final class Benchmark {
 
     void compareHubs(String title, String... params) {
         System.out.println("== " + title);
-        int a = freePort();
-        int b = freePort();
+        int a = ServerProcess.freePort();
+        int b = ServerProcess.freePort();
         JsonObject o;
-        try (ServerProcess h1 = ours(a, Map.of("IS_HUB", "true", "AUTO_CONNECT", "false"));
-             ServerProcess h2 = ours(b, Map.of("IS_HUB", "true", "BOOTSTRAP", "ws://127.0.0.1:" + a))) {
+        try (ServerProcess h1 = launcher.ours(a, Map.of("IS_HUB", "true", "AUTO_CONNECT", "false"));
+             ServerProcess h2 = launcher.ours(b, Map.of("IS_HUB", "true", "BOOTSTRAP", "ws://127.0.0.1:" + a))) {
             o = generate(List.of(h1, h2), "W4", withUrls(params, a, b));
         }
         System.out.println("   ours:      " + o);
-        int c = freePort();
-        int d = freePort();
+        int c = ServerProcess.freePort();
+        int d = ServerProcess.freePort();
         JsonObject r;
-        try (ServerProcess h1 = referenceHub(c, null); ServerProcess h2 = referenceHub(d, c)) {
+        try (ServerProcess h1 = launcher.referenceHub(c, null); ServerProcess h2 = launcher.referenceHub(d, c)) {
             r = generate(List.of(h1, h2), "W4", withUrls(params, c, d));
         }
         System.out.println("   reference: " + r);

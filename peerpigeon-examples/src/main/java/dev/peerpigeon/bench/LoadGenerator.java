@@ -4,7 +4,6 @@ import com.google.gson.JsonObject;
 
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +30,6 @@ import java.util.concurrent.locks.LockSupport;
  * {@code lateMs}).
  */
 public final class LoadGenerator implements AutoCloseable {
-    private static final String SDP = "v=0 " + "a=candidate:x 1 udp 2122260223 198.18.0.1 5000 typ host ".repeat(16);
     private final Map<String, String> args;
     final NioWsClient client;
     private final long timeoutNanos;
@@ -174,8 +172,8 @@ public final class LoadGenerator implements AutoCloseable {
         r.addProperty("fullDiscoverySeconds", round(secs));
         r.addProperty("deliveries", deliveries.get());
         r.addProperty("deliveriesPerSecond", Math.round(deliveries.get() / secs));
-        r.addProperty("handshakeP50Ms", pct(handshakes, 50) / 1000.0);
-        r.addProperty("handshakeP99Ms", pct(handshakes, 99) / 1000.0);
+        r.addProperty("handshakeP50Ms", LatencyRecorder.pct(handshakes, 50) / 1000.0);
+        r.addProperty("handshakeP99Ms", LatencyRecorder.pct(handshakes, 99) / 1000.0);
         r.addProperty("errors", failures);
         peers.forEach(LoadPeer::close);
         return r;
@@ -257,7 +255,7 @@ public final class LoadGenerator implements AutoCloseable {
             }
             if (volatileRunning) {
                 String next = type.equals("offer") ? "answer" : type.equals("answer") ? "ice-candidate" : "offer";
-                sendSignal(peer, next, peer.partnerId);
+                SignalFrames.send(peer, next, peer.partnerId);
             }
         }, () -> { });
         List<LoadPeer> peers = set.peers;
@@ -287,7 +285,7 @@ public final class LoadGenerator implements AutoCloseable {
         long t0 = System.nanoTime();
         for (int i = 0; i < peers.size(); i += 2) {
             for (int w = 0; w < window; w++) {
-                sendSignal(peers.get(i), "offer", peers.get(i + 1).peerId);
+                SignalFrames.send(peers.get(i), "offer", peers.get(i + 1).peerId);
             }
         }
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
@@ -307,8 +305,8 @@ public final class LoadGenerator implements AutoCloseable {
         r.addProperty("discovered", discovered);
         r.addProperty("relayedMessages", count);
         r.addProperty("msgsPerSecond", Math.round(count / secs));
-        r.addProperty("latencyP50Ms", pct(lat, 50) / 1000.0);
-        r.addProperty("latencyP99Ms", pct(lat, 99) / 1000.0);
+        r.addProperty("latencyP50Ms", LatencyRecorder.pct(lat, 50) / 1000.0);
+        r.addProperty("latencyP99Ms", LatencyRecorder.pct(lat, 99) / 1000.0);
         r.addProperty("latencyMaxMs", (lat.length == 0 ? 0 : lat[lat.length - 1]) / 1000.0);
         r.addProperty("duplicateDiscoveries", set.duplicateDiscoveries.get());
         r.addProperty("errors", failures);
@@ -390,36 +388,6 @@ public final class LoadGenerator implements AutoCloseable {
 
     private volatile boolean volatileRunning;
 
-    private static void sendSignal(LoadPeer from, String type, String to) {
-        sendSignal(from, type, to, System.nanoTime());
-    }
-
-    /** Sends a signal whose latency is measured from {@code tsNanos} (System.nanoTime of this JVM). */
-    static void sendSignal(LoadPeer from, String type, String to, long tsNanos) {
-        from.send(signalText(from, type, to, Long.toString(tsNanos)));
-    }
-
-    /** The signal frame's text, with {@code ts} as its timestamp. */
-    static String signalText(LoadPeer from, String type, String to, String ts) {
-        String sdp = "ts=" + ts + " " + SDP;
-        String data = type.equals("ice-candidate")
-                ? "{\"candidate\":\"" + sdp + "\",\"sdpMid\":\"0\",\"sdpMLineIndex\":0}"
-                : "{\"type\":\"" + type + "\",\"sdp\":\"" + sdp + "\"}";
-        return from.signalText(type, data, to);
-    }
-
-    /**
-     * The signal frame's UTF-8 bytes before and after its timestamp digits: the same frame as
-     * {@link #sendSignal}, for {@link NioWsClient.Conn#sendText(byte[], long, byte[])}.
-     */
-    static byte[][] signalTemplate(LoadPeer from, String type, String to) {
-        String marker = "#TS#";
-        String text = signalText(from, type, to, marker);
-        int at = text.indexOf(marker);
-        return new byte[][]{text.substring(0, at).getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                text.substring(at + marker.length()).getBytes(java.nio.charset.StandardCharsets.UTF_8)};
-    }
-
     // ------------------------------------------------------------------ W5
 
     JsonObject idle(int n, int hold) throws InterruptedException {
@@ -453,36 +421,4 @@ public final class LoadGenerator implements AutoCloseable {
         peers.forEach(LoadPeer::close);
         return r;
     }
-
-    static long pct(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int idx = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
-        return sorted[Math.max(0, idx)];
-    }
-
-    /** Lock-free latency samples (microseconds), capped. */
-    static final class LatencyRecorder {
-        private final long[] samples;
-        private final AtomicInteger next = new AtomicInteger();
-
-        LatencyRecorder(int capacity) {
-            samples = new long[capacity];
-        }
-
-        void record(long micros) {
-            int i = next.getAndIncrement();
-            if (i < samples.length) {
-                samples[i] = micros;
-            }
-        }
-
-        long[] sorted() {
-            long[] copy = Arrays.copyOf(samples, Math.min(next.get(), samples.length));
-            Arrays.sort(copy);
-            return copy;
-        }
-    }
-
 }

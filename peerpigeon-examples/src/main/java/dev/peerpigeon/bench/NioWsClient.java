@@ -78,9 +78,9 @@ final class NioWsClient implements AutoCloseable {
         /** Thread-safe. */
         void send(String text) {
             if (Thread.currentThread() == loop) {
-                enqueue(frame(text));
+                enqueue(WsFrames.text(text));
             } else {
-                ByteBuffer f = frame(text);
+                ByteBuffer f = WsFrames.text(text);
                 tasks.add(() -> enqueue(f));
                 selector.wakeup();
             }
@@ -101,14 +101,14 @@ final class NioWsClient implements AutoCloseable {
                 digits++;
             }
             int len = prefix.length + digits + suffix.length;
-            int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
+            int header = WsFrames.headerLength(len);
             if (scratch.capacity() < header + 4 + len) {
                 scratch = ByteBuffer.allocateDirect(header + 4 + len);
             }
             ByteBuffer b = scratch;
             b.clear();
             b.put((byte) 0x81);
-            putMaskedLength(b, len);
+            WsFrames.putMaskedLength(b, len);
             b.put(prefix);
             int end = b.position() + digits;
             for (int i = end - 1; i >= end - digits; i--) {
@@ -183,36 +183,6 @@ final class NioWsClient implements AutoCloseable {
             }
             onClosed.accept(this);
         }
-    }
-
-    static ByteBuffer frame(String text) {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
-        return frame(0x1, payload);
-    }
-
-    /** The masked payload length of a client frame header, then a zero mask key (payload unchanged). */
-    static void putMaskedLength(ByteBuffer b, int len) {
-        if (len < 126) {
-            b.put((byte) (0x80 | len));
-        } else if (len < 65536) {
-            b.put((byte) (0x80 | 126));
-            b.putShort((short) len);
-        } else {
-            b.put((byte) (0x80 | 127));
-            b.putLong(len);
-        }
-        b.putInt(0);
-    }
-
-    static ByteBuffer frame(int opcode, byte[] payload) {
-        int len = payload.length;
-        int header = len < 126 ? 2 : len < 65536 ? 4 : 10;
-        ByteBuffer b = ByteBuffer.allocate(header + 4 + len);
-        b.put((byte) (0x80 | opcode));
-        putMaskedLength(b, len); // zero mask key: payload unchanged
-        b.put(payload);
-        b.flip();
-        return b;
     }
 
     /** Starts a connection; callbacks run on the loop thread and get text payloads as UTF-8 bytes. */
@@ -366,7 +336,7 @@ final class NioWsClient implements AutoCloseable {
         c.in.flip();
         try {
             if (!c.open) {
-                int end = indexOfHeadEnd(c.in);
+                int end = WsFrames.indexOfHeadEnd(c.in);
                 if (end < 0) {
                     return;
                 }
@@ -387,15 +357,6 @@ final class NioWsClient implements AutoCloseable {
         } finally {
             c.in.compact();
         }
-    }
-
-    private static int indexOfHeadEnd(ByteBuffer b) {
-        for (int i = b.position(); i + 3 < b.limit(); i++) {
-            if (b.get(i) == '\r' && b.get(i + 1) == '\n' && b.get(i + 2) == '\r' && b.get(i + 3) == '\n') {
-                return i - b.position();
-            }
-        }
-        return -1;
     }
 
     private void parseFrames(Conn c) {
@@ -429,7 +390,7 @@ final class NioWsClient implements AutoCloseable {
             if (opcode == 0x1) {
                 c.onText.accept(c, payload); // raw UTF-8: the generator decodes only what it reads
             } else if (opcode == 0x9) {
-                c.enqueue(frame(0xA, payload));
+                c.enqueue(WsFrames.frame(0xA, payload));
             } else if (opcode == 0x8) {
                 c.fail();
                 return;

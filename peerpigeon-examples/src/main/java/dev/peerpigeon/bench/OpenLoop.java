@@ -88,8 +88,8 @@ final class OpenLoop implements NioWsClient.Ticker {
         this.templates = new byte[pairs][2][TYPES.length][][];
         for (int p = 0; p < pairs; p++) {
             for (int t = 0; t < TYPES.length; t++) {
-                templates[p][0][t] = LoadGenerator.signalTemplate(a[p], TYPES[t], b[p].peerId);
-                templates[p][1][t] = LoadGenerator.signalTemplate(b[p], TYPES[t], a[p].peerId);
+                templates[p][0][t] = SignalFrames.template(a[p], TYPES[t], b[p].peerId);
+                templates[p][1][t] = SignalFrames.template(b[p], TYPES[t], a[p].peerId);
             }
         }
     }

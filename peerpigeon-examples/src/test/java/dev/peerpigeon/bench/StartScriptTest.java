@@ -16,7 +16,7 @@ class StartScriptTest {
         String script = Files.readString(Path.of("bin", "peerpigeon-server"));
         Matcher m = Pattern.compile("(?m)^lean=\"([^\"]+)\"$").matcher(script);
         assertThat(m.find()).as("the script's lean= line").isTrue();
-        assertThat(m.group(1)).isEqualTo(Benchmark.LEAN_JVM_ARGS);
+        assertThat(m.group(1)).isEqualTo(ServerLauncher.LEAN_JVM_ARGS);
         assertThat(script).contains("exec java ${JAVA_OPTS:-$lean} -jar");
     }
 }
