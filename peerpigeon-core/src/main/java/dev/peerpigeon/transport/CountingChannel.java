@@ -9,12 +9,16 @@ import java.nio.ByteBuffer;
  * the one write path, see {@link WsConnection}); only buffers we queued ourselves ({@link #track}) are counted, so the
  * library's own bounded writes (the 101 response, one close frame) never skew the count.
  *
+ * <p>Fast path: a sender that finds nothing queued writes its frame itself ({@link #writeNow}), under the lock every
+ * write to the socket takes, so it is exclusive; the rest of a partly written frame is sent before anything else.
+ *
  * <p>Writes: when frames are queued behind the one the library writes, they go out together in one gathering
  * write (one syscall instead of one per frame, in queue order, so still one writer and whole frames); the library
  * then finds them sent and only moves its queue on.
  *
- * <p>Threads: {@link #track} is called by senders holding the connection's monitor, {@link #write} by
- * the selector thread; the FIFO and the counter are concurrent. Our buffers enter the
+ * <p>Threads: {@link #track} and {@link #writeNow} are called by senders holding the connection's monitor,
+ * {@link #write} and {@link #writeMore} by the selector thread; every write to the socket and {@link #pending} are
+ * guarded by the write lock; the FIFO and the counter are concurrent. Our buffers enter the
  * FIFO in the order they enter the library's FIFO queue, so the oldest tracked buffer is the next of
  * ours the selector writes.
  */
@@ -75,14 +79,79 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
         return io instanceof org.java_websocket.WrappedByteChannel w ? w : null;
     }
 
+    /**
+     * Every write to the socket holds this lock: the selector's (the library's queue) and a sender's direct write
+     * ({@link #writeNow}). That is what makes the direct write exclusive.
+     */
+    private final java.util.concurrent.locks.ReentrantLock writeLock = new java.util.concurrent.locks.ReentrantLock();
+    /**
+     * The unsent rest of a frame written directly (guarded by {@link #writeLock}; volatile for {@link #isNeedWrite}):
+     * it goes out before anything else, so no frame can start inside it.
+     */
+    private volatile ByteBuffer pending;
+
+    /**
+     * A sender's fast path (it holds the connection's monitor): writes {@code frame} to the socket at once when
+     * nothing is queued, nothing is left of an earlier direct write and nobody else is writing; a rest the kernel
+     * did not take stays {@link #pending} (counted) for the selector, which the caller must then ask to write.
+     * Returns false when the frame was not taken (queue it). Plain sockets only: TLS wraps on the selector.
+     */
+    boolean writeNow(ByteBuffer frame) {
+        if (outQueue == null || !writeLock.tryLock()) {
+            return false;
+        }
+        try {
+            if (pending != null || !outQueue.isEmpty()) {
+                return false;
+            }
+            channel.write(frame);
+            if (frame.hasRemaining()) {
+                queued.addAndGet(frame.remaining());
+                pending = frame;
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false; // the socket is failing: queue it, the selector's write reports the failure as usual
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** True while the rest of a directly written frame waits for the selector. */
+    boolean hasPending() {
+        return pending != null;
+    }
+
+    /** Under {@link #writeLock}: sends what is left of a direct write; true when nothing is left. */
+    private boolean flushPending() throws IOException {
+        ByteBuffer p = pending;
+        if (p == null) {
+            return true;
+        }
+        int before = p.remaining();
+        channel.write(p);
+        queued.addAndGet(-(before - p.remaining()));
+        if (p.hasRemaining()) {
+            return false;
+        }
+        pending = null;
+        return true;
+    }
+
     @Override
     public boolean isNeedWrite() {
         org.java_websocket.WrappedByteChannel w = wrapped();
-        return w != null && w.isNeedWrite();
+        return pending != null || (w != null && w.isNeedWrite());
     }
 
     @Override
     public void writeMore() throws IOException {
+        writeLock.lock();
+        try {
+            flushPending();
+        } finally {
+            writeLock.unlock();
+        }
         org.java_websocket.WrappedByteChannel w = wrapped();
         if (w != null) {
             w.writeMore();
@@ -113,14 +182,32 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
     }
 
     void clear() {
-        tracked.clear();
-        queued.set(0);
+        writeLock.lock();
+        try {
+            pending = null;
+            tracked.clear();
+            queued.set(0);
+        } finally {
+            writeLock.unlock();
+        }
     }
 
     @Override
     public int write(ByteBuffer src) throws IOException {
+        writeLock.lock();
+        try {
+            return writeLocked(src);
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    private int writeLocked(ByteBuffer src) throws IOException {
         if (!src.hasRemaining()) {
             return 0; // already sent by a gathering write: the library only moves on to the next buffer
+        }
+        if (!flushPending()) {
+            return 0; // the rest of a direct write first; the library keeps src queued and OP_WRITE set
         }
         ByteBuffer[] batch = gather(src);
         if (batch == null) {

@@ -20,11 +20,12 @@ import static dev.peerpigeon.transport.FrameHeaders.frame;
  *
  * <p>Writes: one owned write path per connection. Every outgoing frame (data, our pings, the pongs we
  * answer with, and the library's close frames) enters Java-WebSocket's per-connection FIFO as a whole
- * buffer, and only the selector thread writes that FIFO to the channel: one queue, one writer. There is
- * deliberately no direct write from the sending thread: the library enqueues its close frames (and the
- * close reply to a client's close) from worker threads without our monitor, so "queue empty" was never
- * proof that nobody else was writing, and a direct write could interleave bytes of two frames (issue 11).
- * A direct write would also bypass the TLS wrapper.
+ * buffer, and the selector thread writes that FIFO to the channel; or, when that FIFO is empty, the sender
+ * writes its frame itself ({@link CountingChannel#writeNow}). The direct write is exclusive because every write
+ * to the socket, the selector's included, holds the channel's write lock, and the "queue empty" check is made
+ * under that lock; the rest of a partly written frame goes out before anything else. (The old direct write
+ * checked the queue without such a lock: the library enqueues its close frames from worker threads without our
+ * monitor, so bytes of two frames could interleave, issue 11.) TLS sockets always go through the selector.
  *
  * <p>Bounds: every frame of ours is counted exactly until the kernel took all of it ({@link CountingChannel}),
  * data frames, our pings and the pongs answering the client's pings alike. Not counted: the library's own
@@ -99,16 +100,27 @@ final class WsConnection implements Connection {
             dropping = true;
             return queuedBytes;
         }
+        if (counter != null && counter.writeNow(frame)) {
+            if (counter.hasPending()) {
+                demandWrite(impl); // the kernel took part of it: the selector sends the rest
+            }
+            return -1;
+        }
         if (counter != null) {
             counter.track(frame); // before the library's queue: the selector may write it at once
         }
         impl.outQueue.add(frame);
+        demandWrite(impl);
+        return -1;
+    }
+
+    /** Asks the selector to write this socket (OP_WRITE and a wake-up). */
+    private static void demandWrite(WebSocketImpl impl) {
         try {
             impl.getWebSocketListener().onWriteDemand(impl);
         } catch (RuntimeException e) {
             // the key was cancelled concurrently: the connection is closing
         }
-        return -1;
     }
 
     /** Answers a received ping through the counted send path (the library would queue it unbounded). */
