@@ -54,7 +54,7 @@ final class WsConnection implements Connection {
     @Override
     public void send(String text) {
         if (socket.isOpen()) {
-            enqueue(frame(0x1, text.getBytes(StandardCharsets.UTF_8)));
+            enqueue(frame(0x1, text.getBytes(StandardCharsets.UTF_8)), false);
         }
     }
 
@@ -62,7 +62,7 @@ final class WsConnection implements Connection {
     public void send(SharedFrame prepared) {
         if (socket.isOpen()) {
             byte[] wire = prepared.wire(FrameHeaders.SERVER_TEXT_FRAME);
-            enqueue(ByteBuffer.wrap(wire)); // shared bytes, own position
+            enqueue(ByteBuffer.wrap(wire), true); // shared bytes, own position
         }
     }
 
@@ -71,8 +71,8 @@ final class WsConnection implements Connection {
      * count and the byte count are both checked on every enqueue (O(1) counters): a receiver that does
      * not read is dropped as soon as either is exceeded, data frames, pings and pongs alike.
      */
-    private void enqueue(ByteBuffer frame) {
-        long refused = write(frame);
+    private void enqueue(ByteBuffer frame, boolean direct) {
+        long refused = write(frame, direct);
         if (refused >= 0) {
             log.warn("Dropping {}: {} bytes to queue, it does not read fast enough", remoteAddress(), refused);
             // A close frame would queue behind data it never reads: drop the socket and its queue now.
@@ -88,8 +88,13 @@ final class WsConnection implements Connection {
                 ? c.queued.get() : 0;
     }
 
-    /** Queues the frame and returns -1, or returns the bytes it would have queued (refused). */
-    private synchronized long write(ByteBuffer frame) {
+    /**
+     * Queues the frame (or writes it at once, {@code direct}) and returns -1, or returns the bytes it would have
+     * queued (refused). Direct writes are for fan-out frames (one frame to each of many sockets: a selector hop per
+     * socket cost more than the write, measured in W1/W5); frames to one socket come in bursts (relays, the
+     * newcomer's list of peers) and go through the selector, which sends a burst in one gathering write (W2).
+     */
+    private synchronized long write(ByteBuffer frame, boolean direct) {
         if (dropping) {
             return -1; // being aborted: nothing may follow a frame that was cut short
         }
@@ -100,7 +105,7 @@ final class WsConnection implements Connection {
             dropping = true;
             return queuedBytes;
         }
-        if (counter != null && counter.writeNow(frame)) {
+        if (direct && counter != null && counter.writeNow(frame)) {
             if (counter.hasPending()) {
                 demandWrite(impl); // the kernel took part of it: the selector sends the rest
             }
@@ -128,7 +133,7 @@ final class WsConnection implements Connection {
         if (socket.isOpen()) {
             byte[] payload = new byte[pingPayload.remaining()];
             pingPayload.duplicate().get(payload);
-            enqueue(frame(0xA, payload));
+            enqueue(frame(0xA, payload), false);
         }
     }
 
@@ -159,7 +164,7 @@ final class WsConnection implements Connection {
     @Override
     public void sendPing() {
         if (socket.isOpen()) {
-            enqueue(frame(0x9, new byte[0]));
+            enqueue(frame(0x9, new byte[0]), false);
         }
     }
 
