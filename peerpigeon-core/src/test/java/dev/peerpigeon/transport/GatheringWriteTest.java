@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Frames queued behind each other leave in gathering writes (CountingChannel): they arrive whole and in order,
- * and the exact send-queue accounting comes back to zero once the receiver has read everything.
+ * and the exact send-queue accounting comes back to zero once the receiver has read everything; a fan-out notice
+ * sent meanwhile (such frames may be written directly by their sender) waits behind the backlog.
  */
 class GatheringWriteTest {
 
@@ -41,13 +42,23 @@ class GatheringWriteTest {
                 // The receiver has not read: the backlog waits in its queue (its 4 KB window is full).
                 Await.until("a backlog queued", Duration.ofSeconds(10), () -> server.getMetrics().sendQueueBytes() > 1_000_000,
                         () -> "queued " + server.getMetrics().sendQueueBytes() + "; sender saw " + sender.ofType("error"));
+                // A peer joins meanwhile: its notice fans out to the receiver, whose queue is not empty and whose head
+                // is partly written: it must wait its turn (a direct write now would start inside that frame).
+                String joiner;
+                try (TestClient late = TestClient.connect(server.getPort()).announce("n1")) {
+                    joiner = late.peerId();
+                    sender.awaitDiscovered(joiner);
+                }
                 int next = 0;
-                while (next < n) {
+                boolean joinerSeen = false;
+                while (next < n || !joinerSeen) {
                     RawWebSocket.Frame f = receiver.readFrame();
                     assertThat(f).as("frame %d", next).isNotNull();
                     assertThat(f.opcode()).isEqualTo(1);
                     JsonObject o = JsonParser.parseString(new String(f.payload(), StandardCharsets.UTF_8)).getAsJsonObject();
                     if (!"offer".equals(o.get("type").getAsString())) {
+                        joinerSeen |= "peer-discovered".equals(o.get("type").getAsString())
+                                && o.getAsJsonObject("data").get("peerId").getAsString().equals(joiner);
                         continue; // discovery notices
                     }
                     assertThat(o.getAsJsonObject("data").get("sdp").getAsString()).isEqualTo("seq=" + next + " " + pad);

@@ -21,7 +21,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue 11 item 1: every frame to one connection leaves through one queue with one writer. A client pings
  * rapidly (answered by pongs) while several senders fan large offers into it and it finally closes (the
- * library's close reply): every frame it reads must have a valid header and an intact payload, and the
+ * library's close reply), while peers join and leave (notices fanned out to it, written directly by their
+ * senders): every frame it reads must have a valid header and an intact payload, and the
  * close must come back as a close frame after the data.
  */
 class WritePathRaceTest {
@@ -33,7 +34,8 @@ class WritePathRaceTest {
     @Test
     void pingsPongsDataAndCloseNeverInterleaveOnTheWire() throws Exception {
         try (PeerPigeonServer server = PeerPigeonServer.builder().port(0).host("127.0.0.1")
-                .maxMessageSize(256 * 1024).maxMessagesPerSecond(1_000_000, 1_000_000).build().start()) {
+                .maxMessageSize(256 * 1024).maxMessagesPerSecond(1_000_000, 1_000_000)
+                .maxConnectionsPerIpPerSecond(100_000).build().start()) {
             // Windows keep the victim within its send bounds: the test is about order on the wire, not overflow.
             Semaphore offers = new Semaphore(32);
             Semaphore pings = new Semaphore(16);
@@ -66,6 +68,16 @@ class WritePathRaceTest {
                     t.setDaemon(true);
                     threads.add(t);
                 }
+                // Peers joining and leaving meanwhile: their notices fan out to the victim, written directly by the
+                // sender's thread when its queue is empty, between the queued offers (partly written, 60 KB each).
+                Thread churn = new Thread(() -> {
+                    while (!stop.get()) {
+                        TestClient c = TestClient.connect(server.getPort()).announce("n1").quiet();
+                        c.close();
+                    }
+                });
+                churn.setDaemon(true);
+                threads.add(churn);
                 // The reader validates every header and payload until the server's close frame.
                 CompletableFuture<String> reader = CompletableFuture.supplyAsync(() -> {
                     int texts = 0;
@@ -74,9 +86,12 @@ class WritePathRaceTest {
                             switch (f.opcode()) {
                                 case 1 -> {
                                     String text = new String(f.payload(), StandardCharsets.UTF_8);
-                                    JsonParser.parseString(text).getAsJsonObject(); // throws on a torn payload
+                                    String type = JsonParser.parseString(text).getAsJsonObject() // throws on a torn payload
+                                            .get("type").getAsString();
                                     texts++;
-                                    offers.release();
+                                    if (type.equals("offer")) {
+                                        offers.release();
+                                    }
                                 }
                                 case 10 -> {
                                     pings.release();
