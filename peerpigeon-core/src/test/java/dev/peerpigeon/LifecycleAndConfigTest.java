@@ -34,6 +34,9 @@ class LifecycleAndConfigTest {
         assertThat(server.getPort()).isPositive();
         assertThat(server.isRunning()).isTrue();
         TestClient c = TestClient.connect(server.getPort());
+        // The client's open comes with the 101, the server's registration a moment later: the "connected" frame says
+        // it is done (a stop between the two closes the socket as the transport's, 1001, as any unregistered one).
+        c.awaitType("connected");
         server.stop();
         server.stop();
         server.close();
