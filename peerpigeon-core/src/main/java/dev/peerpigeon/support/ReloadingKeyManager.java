@@ -40,10 +40,6 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private static final Logger log = LoggerFactory.getLogger(ReloadingKeyManager.class);
     static final long CHECK_MILLIS = 1000;
 
-    /** Loads the key store and its password from the files (throws IllegalArgumentException naming the file). */
-    interface Loader extends Supplier<Loaded> {
-    }
-
     record Loaded(KeyStore keyStore, char[] password) {
     }
 
@@ -51,7 +47,8 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     }
 
     private final List<Path> files;
-    private final Loader loader;
+    /** Loads the key store and its password from the files (throws IllegalArgumentException naming the file). */
+    private final Supplier<Loaded> loader;
     private volatile Generation current;
     private volatile Generation previous;
     private volatile long nextCheck;
@@ -59,7 +56,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
     private List<Object> failedStamps;
 
     /** Loads now: a bad file fails here, with the loader's message (the launcher's exit 2). */
-    ReloadingKeyManager(List<Path> files, Loader loader) {
+    ReloadingKeyManager(List<Path> files, Supplier<Loaded> loader) {
         this.files = List.copyOf(files);
         this.loader = loader;
         List<Object> stamps = stamps();

@@ -95,7 +95,7 @@ public final class TlsFiles {
         });
     }
 
-    private static SSLContext reloading(List<Path> files, ReloadingKeyManager.Loader loader) {
+    private static SSLContext reloading(List<Path> files, java.util.function.Supplier<ReloadingKeyManager.Loaded> loader) {
         ReloadingKeyManager keys = new ReloadingKeyManager(files, loader);
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");

@@ -245,8 +245,8 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
      * add at the tail, and the queue's iterator is safe against that.
      */
     private ByteBuffer[] gather(ByteBuffer src) {
-        if (outQueue == null) {
-            return null;
+        if (outQueue == null || outQueue.size() < 2) {
+            return null; // the common case, one frame: no iterator (it takes both of the queue's locks)
         }
         java.util.Iterator<ByteBuffer> it = outQueue.iterator();
         if (!it.hasNext() || it.next() != src || !it.hasNext()) {
