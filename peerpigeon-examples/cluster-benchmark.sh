@@ -3,7 +3,7 @@
 # (one redis-server) against the same pairs on one plain node. Prints, per run: msgs/s, p99, server CPU seconds
 # (both nodes, and redis-server for the cluster run), msgs per total CPU second, and Redis commands per relayed
 # signal (INFO commandstats, heartbeats excluded). Open loop: add rate=R (passed to the load generator).
-# Usage: peerpigeon-examples/cluster-benchmark.sh [pairs=50] [seconds=10] [rate=R]
+# Usage: peerpigeon-examples/cluster-benchmark.sh [pairs=50] [seconds=10] [rate=R] [warmup=8]
 # Needs java 17, maven, redis-server (/usr/bin/redis-server) and redis-cli.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +11,11 @@ cd "$(dirname "$0")/.."
 jar=peerpigeon-examples/target/peerpigeon-server.jar
 bench=peerpigeon-examples/target/peerpigeon-bench.jar
 args=("pairs=50" "seconds=10")
-for a in "$@"; do args+=("$a"); done
-jvm=(-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15 -Xss256k)
+warmup=8
+for a in "$@"; do
+  case $a in warmup=*) warmup=${a#warmup=} ;; *) args+=("$a") ;; esac
+done
+server() { PEERPIGEON_JAR=$jar exec peerpigeon-examples/bin/peerpigeon-server; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in USER_HZ (100/s)
 pids=()
@@ -25,6 +28,11 @@ await_health() { # port, grep pattern
 non_beat_calls() { # total calls of every command but the heartbeat's and INFO
   redis-cli -p "$1" INFO commandstats | tr -d '\r' | awk -F'[_:=,]' '/^cmdstat_/ {
     if ($2 !~ /^(eval|zadd|zrangebyscore|zrange|time|info)$/) n += $4 } END { print n + 0 }'
+}
+warm() { # url, url2: relays for $warmup seconds, not measured
+  if [ "$warmup" -gt 0 ]; then
+    java -cp "$bench" dev.peerpigeon.bench.LoadGenerator W2 url="$1" url2="$2" "${args[@]}" seconds="$warmup" >/dev/null
+  fi
 }
 run() { # label, url, url2, server pids...
   local label=$1 url=$2 url2=$3; shift 3
@@ -47,8 +55,9 @@ PY
 
 # One plain node.
 p0=$(free_port)
-PORT=$p0 HOST=127.0.0.1 java "${jvm[@]}" -jar "$jar" >/dev/null 2>&1 & pids+=($!); single=$!
+PORT=$p0 HOST=127.0.0.1 server >/dev/null 2>&1 & pids+=($!); single=$!
 await_health "$p0" '"status":"healthy"'
+warm "ws://127.0.0.1:$p0" "ws://127.0.0.1:$p0"
 run single-node "ws://127.0.0.1:$p0" "ws://127.0.0.1:$p0" "$single"
 kill "$single"
 
@@ -57,12 +66,12 @@ rport=$(free_port); p1=$(free_port); p2=$(free_port)
 /usr/bin/redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no >/dev/null & pids+=($!); redis=$!
 for _ in $(seq 1 100); do redis-cli -p "$rport" PING 2>/dev/null | grep -q PONG && break; sleep 0.1; done
 for p in "$p1" "$p2"; do
-  REDIS_URL=redis://127.0.0.1:$rport HUB_MESH_NAMESPACE=bench PORT=$p HOST=127.0.0.1 java "${jvm[@]}" -jar "$jar" \
-    >/dev/null 2>&1 & pids+=($!)
+  REDIS_URL=redis://127.0.0.1:$rport HUB_MESH_NAMESPACE=bench PORT=$p HOST=127.0.0.1 server >/dev/null 2>&1 & pids+=($!)
 done
 n1=${pids[-2]}; n2=${pids[-1]}
 await_health "$p2" '"nodes":2,"redis":"up"'
 await_health "$p1" '"nodes":2,"redis":"up"'
+warm "ws://127.0.0.1:$p1" "ws://127.0.0.1:$p2"
 calls0=$(non_beat_calls "$rport"); pub0=$(redis-cli -p "$rport" INFO commandstats | tr -d '\r' | awk -F'[=,]' '/^cmdstat_publish:/ {print $2}')
 run cluster-2-nodes "ws://127.0.0.1:$p1" "ws://127.0.0.1:$p2" "$n1" "$n2" "$redis" | tee /tmp/peerpigeon-cluster-bench.$$
 calls1=$(non_beat_calls "$rport"); pub1=$(redis-cli -p "$rport" INFO commandstats | tr -d '\r' | awk -F'[=,]' '/^cmdstat_publish:/ {print $2}')

@@ -16,6 +16,8 @@ module dev.peerpigeon {
     requires static micrometer.core; // its Automatic-Module-Name (not io.micrometer.core)
     // Optional: only dev.peerpigeon.cluster (cluster mode, REDIS_URL) needs it; its types stay in that package.
     requires static lettuce.core;
+    requires static io.netty.transport; // Lettuce's: a flush-consolidating handler on its connections
+    requires static io.netty.handler;
 
     exports dev.peerpigeon;
     // API too: the MeterBinder an application hands its Micrometer registry.

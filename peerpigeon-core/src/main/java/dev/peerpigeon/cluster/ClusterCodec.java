@@ -15,9 +15,12 @@ import dev.peerpigeon.protocol.MessageCodec;
  *   <li>{@code events}: channel of directory changes, {@code ["J", node, seq, peer, net, discovery]} (joined),
  *       {@code ["L", node, seq, peer, net, goodbye]} (left), {@code ["R", node, seq]} (re-registered: read it
  *       again), {@code ["G", node]} (gone);</li>
- *   <li>{@code node:<node>}: the node's own channel of routed signals, {@code ["S", type, from, target, net, data]}.</li>
+ *   <li>{@code node:<node>}: the node's own channel of routed signals, {@code S<len>,<len>,<len>,<len>;} followed by
+ *       type, from, target and network (each as long as its length, in chars) and the raw data to the end.</li>
  * </ul>
- * Payloads are JSON arrays (Gson's tree model). Stateless.
+ * Directory payloads are JSON arrays (Gson's tree model; they are rare). A signal is not JSON: it is the cluster's
+ * hot path, and its data (an SDP offer, a few KB of JSON) would otherwise be escaped on one node and unescaped,
+ * char by char, on the other; length prefixes make both sides a copy. Stateless.
  */
 final class ClusterCodec {
     static final String SEQ_FIELD = "#seq";
@@ -64,8 +67,43 @@ final class ClusterCodec {
         return array("G", node);
     }
 
+    /** A routed signal, as {@link #parseSignal} reads it. */
+    record Signal(String type, String from, String target, String net, String data) {
+    }
+
     static String signal(String type, String from, String target, String net, String data) {
-        return array("S", type, from, target, net, data);
+        return new StringBuilder(24 + type.length() + from.length() + target.length() + net.length() + data.length())
+                .append('S').append(type.length()).append(',').append(from.length()).append(',')
+                .append(target.length()).append(',').append(net.length()).append(';')
+                .append(type).append(from).append(target).append(net).append(data).toString();
+    }
+
+    /** The signal in {@code text} (which starts with {@code S}), or null when it is malformed. */
+    static Signal parseSignal(String text) {
+        int[] len = new int[4];
+        int i = 1;
+        for (int f = 0; f < 4; f++) {
+            int n = 0;
+            int start = i;
+            while (i < text.length() && text.charAt(i) >= '0' && text.charAt(i) <= '9' && i - start < 9) {
+                n = n * 10 + (text.charAt(i++) - '0');
+            }
+            char sep = f < 3 ? ',' : ';';
+            if (i == start || i >= text.length() || text.charAt(i) != sep) {
+                return null;
+            }
+            i++;
+            len[f] = n;
+        }
+        String[] field = new String[4];
+        for (int f = 0; f < 4; f++) {
+            if (len[f] > text.length() - i) {
+                return null;
+            }
+            field[f] = text.substring(i, i + len[f]);
+            i += len[f];
+        }
+        return new Signal(field[0], field[1], field[2], field[3], text.substring(i));
     }
 
     /** The hash value of one peer. */

@@ -210,18 +210,17 @@ public final class RedisCluster implements Federation {
     // ------------------------------------------------------------------ messages (Lettuce threads)
 
     private void onMessage(String channel, String text) {
+        if (text.startsWith("S")) {
+            ClusterCodec.Signal sig = ClusterCodec.parseSignal(text);
+            // Straight to the local peer (no hop): a signal whose target left meanwhile is dropped.
+            if (sig == null || !local.deliverSignal(sig.type(), sig.data(), sig.from(), sig.target(), sig.net())) {
+                dropped.incrementAndGet(); // malformed, or its target left meanwhile
+            }
+            return;
+        }
         JsonArray a = ClusterCodec.parse(text, 2);
         if (a == null) {
             log.debug("Cluster '{}': unparseable message on {}", namespace, channel);
-            return;
-        }
-        String kind = ClusterCodec.str(a, 0);
-        if ("S".equals(kind) && a.size() >= 6) {
-            // Straight to the local peer (no hop): a signal whose target left meanwhile is dropped.
-            if (!local.deliverSignal(ClusterCodec.str(a, 1), ClusterCodec.str(a, 5), ClusterCodec.str(a, 2),
-                    ClusterCodec.str(a, 3), ClusterCodec.str(a, 4))) {
-                dropped.incrementAndGet();
-            }
         } else if (channel.equals(keys.events())) {
             thread.post(() -> {
                 try {

@@ -16,6 +16,9 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.NettyCustomizer;
+import io.netty.channel.Channel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +39,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class RedisStore {
     static final int MAX_QUEUED = 65_536;
+    /** Writes per flush at most, in a burst. */
+    private static final int FLUSH_AFTER = 256;
 
     /** What the cluster hears from the store (on Lettuce threads). */
     interface Listener {
@@ -79,7 +84,16 @@ final class RedisStore {
         this.listener = listener;
         this.channels = channels.clone();
         this.resources = DefaultClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(2)
-                .reconnectDelay(Delay.constant(Duration.ofMillis(500))).build();
+                .reconnectDelay(Delay.constant(Duration.ofMillis(500)))
+                .nettyCustomizer(new NettyCustomizer() {
+                    @Override
+                    public void afterChannelInitialized(Channel channel) {
+                        // Signals are published from the transport threads, each write a task on the connection's
+                        // event loop with its own flush (a write(2) to Redis, one read(2) there). The handler
+                        // flushes once after the tasks queued so far: one write per burst, no added delay.
+                        channel.pipeline().addFirst(new FlushConsolidationHandler(FLUSH_AFTER, true));
+                    }
+                }).build();
         this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)

@@ -185,8 +185,23 @@ public final class LoadGenerator implements AutoCloseable {
     private static final class Pairs {
         final List<LoadPeer> peers = new ArrayList<>();
         final AtomicLong duplicateDiscoveries = new AtomicLong();
+        /** Error frames from the server before the load started (a refused announce, say), and the first one. */
+        final AtomicLong setupErrors = new AtomicLong();
+        volatile String firstSetupError;
         int failures;
         boolean discovered;
+        /** Set once the pairs are connected and the discovery wait is over: later error frames are the load's. */
+        volatile boolean loading;
+        /** Pairs whose A had not seen its B when the discovery wait ended. */
+        int undiscoveredPairs;
+
+        void report(JsonObject r) {
+            r.addProperty("undiscoveredPairs", undiscoveredPairs);
+            r.addProperty("setupErrors", setupErrors.get());
+            if (firstSetupError != null) {
+                r.addProperty("firstSetupError", firstSetupError);
+            }
+        }
     }
 
     /** What a relay workload does with the signals it receives; runs on the client loop thread. */
@@ -209,7 +224,13 @@ public final class LoadGenerator implements AutoCloseable {
                     }
                 }
                 case "offer", "answer", "ice-candidate" -> onSignal.onSignal(peer, type, frame);
-                case "error" -> onError.run();
+                case "error" -> {
+                    if (result.loading) {
+                        onError.run();
+                    } else if (result.setupErrors.incrementAndGet() == 1) {
+                        result.firstSetupError = new String(frame, java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                }
                 default -> {
                 }
             }
@@ -236,6 +257,13 @@ public final class LoadGenerator implements AutoCloseable {
             }
             return true;
         });
+        for (int i = 0; i < peers.size(); i += 2) {
+            Set<String> s = seen.get(peers.get(i));
+            if (s == null || !s.contains(peers.get(i + 1).peerId)) {
+                result.undiscoveredPairs++;
+            }
+        }
+        result.loading = true;
         return result;
     }
 
@@ -310,6 +338,7 @@ public final class LoadGenerator implements AutoCloseable {
         r.addProperty("latencyMaxMs", (lat.length == 0 ? 0 : lat[lat.length - 1]) / 1000.0);
         r.addProperty("duplicateDiscoveries", set.duplicateDiscoveries.get());
         r.addProperty("errors", failures);
+        set.report(r);
         if (abuse) {
             r.addProperty("floodFramesSent", flooded.get());
             r.addProperty("flooderClosedByServer", flooder.closed);
@@ -369,6 +398,7 @@ public final class LoadGenerator implements AutoCloseable {
         r.addProperty("seconds", seconds);
         r.addProperty("warmupSeconds", warmup);
         r.addProperty("discovered", set.discovered);
+        set.report(r);
         figures.entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
         r.addProperty("duplicateDiscoveries", set.duplicateDiscoveries.get());
         r.addProperty("connectFailures", set.failures);
