@@ -89,6 +89,25 @@ class FrameDecoderTest {
     }
 
     @Test
+    void everyPayloadLengthAndKeyUnmasksToTheBytesSent() throws Exception {
+        java.util.Random random = new java.util.Random(42);
+        for (int len = 0; len <= 70; len++) {
+            byte[] payload = new byte[len];
+            random.nextBytes(payload);
+            byte[] key = new byte[4];
+            random.nextBytes(key);
+            ByteBuffer b = ByteBuffer.allocate(FrameHeaders.headerLength(len, true) + len);
+            FrameHeaders.putHeader(b, 0x82, len, true);
+            b.put(key);
+            for (int i = 0; i < len; i++) {
+                b.put((byte) (payload[i] ^ key[i & 3]));
+            }
+            List<String> frames = describe(serverSide().decode(ByteBuffer.wrap(b.array())));
+            assertThat(frames).as("length %d", len).containsExactly("BINARY:true:" + Arrays.toString(payload));
+        }
+    }
+
+    @Test
     void aFragmentedMessageOverTheLimitIs1009BeforeItsPayloadIsBuffered() throws Exception {
         FrameDecoder d = serverSide();
         assertThat(d.decode(ByteBuffer.wrap(clientFrame(false, 0x1, new byte[600])))).isEmpty();
