@@ -181,37 +181,14 @@ public final class LoadGenerator implements AutoCloseable {
 
     // ------------------------------------------------------------------ W2 / W4 / W6
 
-    /** Relay pairs, connected and announced; {@link #discovered} once every A saw its B (cross-hub in W4). */
-    private static final class Pairs {
-        final List<LoadPeer> peers = new ArrayList<>();
-        final AtomicLong duplicateDiscoveries = new AtomicLong();
-        /** Error frames from the server before the load started (a refused announce, say), and the first one. */
-        final AtomicLong setupErrors = new AtomicLong();
-        volatile String firstSetupError;
-        int failures;
-        boolean discovered;
-        /** Set once the pairs are connected and the discovery wait is over: later error frames are the load's. */
-        volatile boolean loading;
-        /** Pairs whose A had not seen its B when the discovery wait ended. */
-        int undiscoveredPairs;
-
-        void report(JsonObject r) {
-            r.addProperty("undiscoveredPairs", undiscoveredPairs);
-            r.addProperty("setupErrors", setupErrors.get());
-            if (firstSetupError != null) {
-                r.addProperty("firstSetupError", firstSetupError);
-            }
-        }
-    }
-
     /** What a relay workload does with the signals it receives; runs on the client loop thread. */
     private interface SignalHandler {
         void onSignal(LoadPeer peer, String type, byte[] frame);
     }
 
-    private Pairs connectPairs(String urlA, String urlB, int pairs, SignalHandler onSignal, Runnable onError)
+    private RelayPairs connectPairs(String urlA, String urlB, int pairs, SignalHandler onSignal, Runnable onError)
             throws InterruptedException {
-        Pairs result = new Pairs();
+        RelayPairs result = new RelayPairs();
         Map<LoadPeer, Set<String>> seen = new ConcurrentHashMap<>();
         java.util.function.BiConsumer<LoadPeer, byte[]> handler = (peer, frame) -> {
             String type = LoadPeer.typeOf(frame);
@@ -275,7 +252,7 @@ public final class LoadGenerator implements AutoCloseable {
         AtomicLong received = new AtomicLong();
         LatencyRecorder latency = new LatencyRecorder(4_000_000);
         volatileRunning = true;
-        Pairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
+        RelayPairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
             received.incrementAndGet();
             long ts = LoadPeer.longAfter(frame, "ts=");
             if (ts > 0) {
@@ -358,7 +335,7 @@ public final class LoadGenerator implements AutoCloseable {
         int warmup = intArg("warmup", 0);
         int drain = intArg("drain", 5);
         OpenLoop[] loop = new OpenLoop[1]; // set before any signal can arrive: nothing is sent before the ticker runs
-        Pairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
+        RelayPairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
             OpenLoop l = loop[0];
             if (l != null) {
                 l.onSignal(frame);
