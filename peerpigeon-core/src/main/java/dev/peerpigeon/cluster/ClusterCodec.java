@@ -71,11 +71,13 @@ final class ClusterCodec {
     record Signal(String type, String from, String target, String net, String data) {
     }
 
+    /** {@code data} is the raw JSON of the signal's data, or null when it has none (sent as nothing after the net). */
     static String signal(String type, String from, String target, String net, String data) {
-        return new StringBuilder(24 + type.length() + from.length() + target.length() + net.length() + data.length())
+        String d = data == null ? "" : data; // a JSON value is never empty, so "" can stand for absent
+        return new StringBuilder(24 + type.length() + from.length() + target.length() + net.length() + d.length())
                 .append('S').append(type.length()).append(',').append(from.length()).append(',')
                 .append(target.length()).append(',').append(net.length()).append(';')
-                .append(type).append(from).append(target).append(net).append(data).toString();
+                .append(type).append(from).append(target).append(net).append(d).toString();
     }
 
     /** The signal in {@code text} (which starts with {@code S}), or null when it is malformed. */
@@ -103,7 +105,7 @@ final class ClusterCodec {
             field[f] = text.substring(i, i + len[f]);
             i += len[f];
         }
-        return new Signal(field[0], field[1], field[2], field[3], text.substring(i));
+        return new Signal(field[0], field[1], field[2], field[3], i == text.length() ? null : text.substring(i));
     }
 
     /** The hash value of one peer. */

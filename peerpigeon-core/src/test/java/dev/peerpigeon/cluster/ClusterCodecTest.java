@@ -13,8 +13,11 @@ class ClusterCodecTest {
 
         assertThat(ClusterCodec.parseSignal(text))
                 .isEqualTo(new ClusterCodec.Signal("offer", "a".repeat(40), "b".repeat(40), "net,12;x\u00e9", data));
-        assertThat(ClusterCodec.parseSignal(ClusterCodec.signal("ice-candidate", "f", "t", "", "")))
-                .isEqualTo(new ClusterCodec.Signal("ice-candidate", "f", "t", "", ""));
+        assertThat(ClusterCodec.parseSignal(ClusterCodec.signal("ice-candidate", "f", "t", "", "\"\"")))
+                .isEqualTo(new ClusterCodec.Signal("ice-candidate", "f", "t", "", "\"\""));
+        // A signal without data (the relay forwards it as it came) stays without data.
+        assertThat(ClusterCodec.parseSignal(ClusterCodec.signal("connection-rejected", "f", "t", "global", null)))
+                .isEqualTo(new ClusterCodec.Signal("connection-rejected", "f", "t", "global", null));
     }
 
     @Test

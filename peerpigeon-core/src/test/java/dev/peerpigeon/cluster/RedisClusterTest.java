@@ -44,6 +44,11 @@ class RedisClusterTest {
             assertThat(answer.get("fromPeerId").getAsString()).isEqualTo(b.peerId());
             b.signal("ice-candidate", "{\"candidate\":\"c\"}", a.peerId());
             assertThat(a.awaitType("ice-candidate").get("fromPeerId").getAsString()).isEqualTo(b.peerId());
+            // A signal without data crosses nodes too, still without data (as it does on one node).
+            b.send("{\"type\":\"connection-rejected\",\"targetPeerId\":\"" + a.peerId() + "\"}");
+            JsonObject rejected = a.awaitType("connection-rejected");
+            assertThat(rejected.get("fromPeerId").getAsString()).isEqualTo(b.peerId());
+            assertThat(rejected.has("data") && !rejected.get("data").isJsonNull()).isFalse();
 
             // A late node and a late joiner on it: it discovers both existing peers once, and they discover it once.
             int late = kit.addNode();
