@@ -47,8 +47,6 @@ final class FrameDecoder {
 
     /** Initial allocation for a payload that has not fully arrived: memory follows bytes received. */
     private static final int INITIAL_PARTIAL = 16 * 1024;
-    private static final java.lang.invoke.VarHandle LONGS =
-            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     /**
      * A protocol violation found by the decoder, handed to {@link HttpUpgradeDraft#processFrame} which closes with its
@@ -213,28 +211,12 @@ final class FrameDecoder {
         boolean fin = (b1 & 0x80) != 0;
         int opcode = b1 & 0x0f;
         if ((header[1] & 0x80) != 0) {
-            unmask(payload, header, headerFill - 4);
+            FrameHeaders.mask(payload, header, headerFill - 4);
         }
         if (opcode == 0 || ((opcode == 1 || opcode == 2) && !fin)) {
             return fragment(opcode, fin, payload);
         }
         return frame(opcode, payload, payload.length);
-    }
-
-    /**
-     * XORs the payload with the 4-byte key at {@code key[at]}, eight bytes at a time: byte by byte, unmasking was
-     * most of a hub's decoding time under relay load (every client and hub-link frame is masked).
-     */
-    static void unmask(byte[] payload, byte[] key, int at) {
-        long k = (key[at] & 0xffL) | (key[at + 1] & 0xffL) << 8 | (key[at + 2] & 0xffL) << 16 | (key[at + 3] & 0xffL) << 24;
-        long mask = k | k << 32; // little-endian words: byte j of a word at an offset divisible by 8 gets key[j & 3]
-        int i = 0;
-        for (int end = payload.length - 7; i < end; i += 8) {
-            LONGS.set(payload, i, (long) LONGS.get(payload, i) ^ mask);
-        }
-        for (; i < payload.length; i++) {
-            payload[i] ^= key[at + (i & 3)];
-        }
     }
 
     /** Appends a fragment to the message in progress; returns the whole message after the last one. */

@@ -143,8 +143,8 @@ final class HttpUpgradeDraft extends Draft_6455 {
     }
 
     /**
-     * Masked text frames (this draft on the client side of a hub link) are masked over an array instead of
-     * byte by byte through ByteBuffer accessors; everything else is encoded by the base draft.
+     * Masked text frames (this draft on the client side of a hub link) are masked over an array, a word at a time,
+     * instead of byte by byte through ByteBuffer accessors; everything else is encoded by the base draft.
      */
     @Override
     public ByteBuffer createBinaryFrame(Framedata f) {
@@ -160,9 +160,7 @@ final class HttpUpgradeDraft extends Draft_6455 {
         byte[] mask = {(byte) (key >>> 24), (byte) (key >>> 16), (byte) (key >>> 8), (byte) key};
         byte[] payload = new byte[len];
         data.duplicate().get(payload);
-        for (int i = 0; i < len; i++) {
-            payload[i] ^= mask[i & 3];
-        }
+        FrameHeaders.mask(payload, mask, 0);
         out.put(payload).flip();
         return out;
     }

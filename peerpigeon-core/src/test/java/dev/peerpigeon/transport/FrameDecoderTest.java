@@ -108,6 +108,19 @@ class FrameDecoderTest {
     }
 
     @Test
+    void aMaskedTextFrameOfOurHubLinkClientDecodesToItsText() throws Exception {
+        HttpUpgradeDraft client = new HttpUpgradeDraft(LIMIT);
+        for (int len = 0; len <= 70; len++) {
+            String text = "0123456789abcdefghijklmnopqrstuvwxyz".repeat(2).substring(0, Math.min(len, 72));
+            org.java_websocket.framing.Framedata frame = client.createFrames(text, true).get(0);
+            ByteBuffer wire = client.createBinaryFrame(frame);
+            assertThat(wire.get(1) & 0x80).as("mask bit").isEqualTo(0x80);
+            List<String> frames = describe(serverSide().decode(wire));
+            assertThat(frames).as("length %d", len).containsExactly("TEXT:true:" + Arrays.toString(text(text)));
+        }
+    }
+
+    @Test
     void aFragmentedMessageOverTheLimitIs1009BeforeItsPayloadIsBuffered() throws Exception {
         FrameDecoder d = serverSide();
         assertThat(d.decode(ByteBuffer.wrap(clientFrame(false, 0x1, new byte[600])))).isEmpty();

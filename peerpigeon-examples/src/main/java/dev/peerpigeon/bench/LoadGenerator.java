@@ -225,21 +225,18 @@ public final class LoadGenerator implements AutoCloseable {
         }
         List<LoadPeer> peers = result.peers;
         result.failures = connectAll(peers, urls, true);
-        result.discovered = waitUntil(() -> {
+        java.util.function.IntSupplier undiscovered = () -> {
+            int n = 0;
             for (int i = 0; i < peers.size(); i += 2) {
                 Set<String> s = seen.get(peers.get(i));
                 if (s == null || !s.contains(peers.get(i + 1).peerId)) {
-                    return false;
+                    n++;
                 }
             }
-            return true;
-        });
-        for (int i = 0; i < peers.size(); i += 2) {
-            Set<String> s = seen.get(peers.get(i));
-            if (s == null || !s.contains(peers.get(i + 1).peerId)) {
-                result.undiscoveredPairs++;
-            }
-        }
+            return n;
+        };
+        waitUntil(() -> undiscovered.getAsInt() == 0);
+        result.undiscoveredPairs = undiscovered.getAsInt();
         result.loading = true;
         return result;
     }
@@ -265,7 +262,7 @@ public final class LoadGenerator implements AutoCloseable {
         }, () -> { });
         List<LoadPeer> peers = set.peers;
         int failures = set.failures;
-        boolean discovered = set.discovered;
+        boolean discovered = set.discovered();
         LoadPeer flooder = null;
         Thread floodThread = null;
         AtomicLong flooded = new AtomicLong();
@@ -374,7 +371,7 @@ public final class LoadGenerator implements AutoCloseable {
         r.addProperty("pairs", pairs);
         r.addProperty("seconds", seconds);
         r.addProperty("warmupSeconds", warmup);
-        r.addProperty("discovered", set.discovered);
+        r.addProperty("discovered", set.discovered());
         set.report(r);
         figures.entrySet().forEach(e -> r.add(e.getKey(), e.getValue()));
         r.addProperty("duplicateDiscoveries", set.duplicateDiscoveries.get());

@@ -17,11 +17,14 @@ final class RelayPairs {
     final AtomicLong setupErrors = new AtomicLong();
     volatile String firstSetupError;
     int failures;
-    boolean discovered;
     /** Set once the pairs are connected and the discovery wait is over: later error frames are the load's. */
     volatile boolean loading;
     /** Pairs whose A had not seen its B when the discovery wait ended. */
     int undiscoveredPairs;
+
+    boolean discovered() {
+        return undiscoveredPairs == 0;
+    }
 
     void report(JsonObject r) {
         r.addProperty("undiscoveredPairs", undiscoveredPairs);
