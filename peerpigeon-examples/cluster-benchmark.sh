@@ -29,7 +29,9 @@ non_beat_calls() { # total calls of every command but the heartbeat's and INFO
   redis-cli -p "$1" INFO commandstats | tr -d '\r' | awk -F'[_:=,]' '/^cmdstat_/ {
     if ($2 !~ /^(eval|zadd|zrangebyscore|zrange|time|info)$/) n += $4 } END { print n + 0 }'
 }
-warm() { # url, url2: relays for $warmup seconds, not measured
+# Each setup relays for $warmup seconds before it is measured: otherwise the cluster run, with two fresh node JVMs
+# compiling the same code, pays twice the JIT warm-up of the single run and the ratio measures that.
+warm() { # url, url2
   if [ "$warmup" -gt 0 ]; then
     java -cp "$bench" dev.peerpigeon.bench.LoadGenerator W2 url="$1" url2="$2" "${args[@]}" seconds="$warmup" >/dev/null
   fi
