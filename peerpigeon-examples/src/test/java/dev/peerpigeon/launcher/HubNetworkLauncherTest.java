@@ -17,7 +17,7 @@ class HubNetworkLauncherTest {
 
     @Test
     void peersOnDifferentSecondaryHubsReachEachOther() {
-        int start = Ports.free();
+        int start = Ports.freeRun(4);
         List<PeerPigeonServer> hubs = HubNetworkLauncher.launch(Map.of("HUB_COUNT", "4", "START_PORT", Integer.toString(start),
                 "HOST", "127.0.0.1", "HUB_MESH_NAMESPACE", "local-mesh"));
         try {
