@@ -32,7 +32,7 @@ abstract class ServerOptions<B extends ServerOptions<B>> extends HubOptions<B> {
     int maxNetworks = 10_000;
     int maxNetworkNameLength = 256;
     int maxAnnounceDataBytes = 8 * 1024;
-    int workerThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    int workerThreads = Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
     int maxQueuedFrames = 10_000;
     int maxQueuedBytes = 8 * 1024 * 1024;
     int maxMessagesPerSecond = 1000;
@@ -187,7 +187,11 @@ abstract class ServerOptions<B extends ServerOptions<B>> extends HubOptions<B> {
         return self();
     }
 
-    /** Frame decoding threads. Default: the number of cores. */
+    /**
+     * Threads that answer HTTP requests and run WebSocket upgrades (frames of open connections are handled on the
+     * selector thread). Default: twice the cores, at least 8: the library pools two read buffers per such thread,
+     * and the selector returns the ones it decoded through them in batches (fewer wake-ups with more).
+     */
     public B workerThreads(int n) {
         this.workerThreads = positive("workerThreads", n);
         return self();

@@ -13,7 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code counted} are written by the selector thread before the socket enters {@code pending} (and before any
  * byte of it is read); {@code released} is claimed by whichever close path comes first (any thread). The hold
  * fields ({@code headSeen}, {@code heldBytes}, {@code resumeMarker}) belong to the connection's worker thread
- * ({@link HeldUpgrades}).
+ * ({@link HeldUpgrades}). Who decodes it ({@link SelectorDecoding}): its worker until it is open
+ * ({@code openForSelector}, set by the worker at the end of the open callback) and {@code atWorker} says the
+ * worker has nothing of it left; then the selector thread, which alone owns {@code flushQueued}.
  */
 final class Tracked extends WebSocketImpl {
     final long acceptedAt = System.nanoTime();
@@ -26,18 +28,36 @@ final class Tracked extends WebSocketImpl {
     boolean headSeen;
     java.nio.ByteBuffer heldBytes;
     java.nio.ByteBuffer resumeMarker;
+    /** Set once the open callback has registered the connection: its frames may be decoded on the selector. */
+    volatile boolean openForSelector;
+    /** Reads handed to the worker whose decode has not returned yet. */
+    final java.util.concurrent.atomic.AtomicInteger atWorker = new java.util.concurrent.atomic.AtomicInteger();
+    /** Selector thread: already listed to be written at the end of the read being decoded. */
+    boolean flushQueued;
 
     Tracked(WebSocketAdapter listener, List<Draft> drafts, HeldUpgrades holds) {
         super(listener, drafts);
         this.holds = holds;
     }
 
-    /** Worker thread: every buffer read from the socket; an upgrade may be held first ({@link HeldUpgrades}). */
+    /**
+     * Worker thread: every buffer handed to the worker; an upgrade may be held first ({@link HeldUpgrades}).
+     * Counted down when done, after every callback it caused: the selector may decode the next read then.
+     */
     @Override
     public void decode(java.nio.ByteBuffer socketBuffer) {
-        if (holds == null || !holds.intercept(this, socketBuffer)) {
-            super.decode(socketBuffer);
+        try {
+            if (holds == null || !holds.intercept(this, socketBuffer)) {
+                super.decode(socketBuffer);
+            }
+        } finally {
+            atWorker.decrementAndGet();
         }
+    }
+
+    /** Selector thread: a read of this open connection ({@link SelectorDecoding}). */
+    void decodeOpen(java.nio.ByteBuffer socketBuffer) {
+        super.decode(socketBuffer);
     }
 
     /** Worker thread: the saved bytes of a held request, decoded now. */

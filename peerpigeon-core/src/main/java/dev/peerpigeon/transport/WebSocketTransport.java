@@ -35,9 +35,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * stays in this package; the layers above see {@link Connection}, {@link RequestHead} and
  * {@link HttpResponse}.
  *
- * <p>Threads: one selector thread accepts and writes; {@code workers} decoder threads parse frames.
- * All frames of one connection are delivered in order on the same worker. Close callbacks may come
- * from the selector thread. One "transport" thread of our own runs the handshake-timeout sweep, the linger poll, the
+ * <p>Threads: one selector thread accepts, reads, writes, and decodes and handles the frames of open connections
+ * ({@link SelectorDecoding}); {@code workers} threads answer request heads and run upgrades (and return the
+ * library's read buffers). All frames of one connection are delivered in order, one at a time: on its worker until
+ * it is open and the worker is done with it, then on the selector. Close callbacks may come from either. One "transport" thread of our own runs the handshake-timeout sweep, the linger poll, the
  * accept resume after running out of file descriptors, and the failure report. Single use: start once,
  * stop once.
  *
@@ -86,6 +87,8 @@ public final class WebSocketTransport<S> {
     /** Upgrade requests held at once at most (see {@link HeldUpgrades}); more are decided at once. */
     static final int MAX_HELD_UPGRADES = 64;
     private final HeldUpgrades holds;
+    /** Open connections' frames on the selector thread; the library's workers for the rest. */
+    private final SelectorDecoding decoding;
     /** Set before {@link #start} by the starting thread; read by worker threads. */
     private volatile Meters meters = Meters.NONE;
 
@@ -105,6 +108,7 @@ public final class WebSocketTransport<S> {
         this.handshakes = new HandshakeSweeper(settings.handshakeTimeoutMillis(), this::release);
         this.tlsTasks = settings.tls() == null ? null : TlsChannel.delegatedTaskPool(settings.port());
         this.holds = new HeldUpgrades(MAX_HELD_UPGRADES, handler::holdUpgrade, server);
+        this.decoding = new SelectorDecoding(server::toWorker, settings.workers(), server, server.getDraft());
         server.setWebSocketFactory(new TrackingSocketFactory(acceptGuard, handshakes, lingering, handler::onAccepted,
                 settings.tls(), tlsTasks, holds));
         server.setReuseAddr(true);
@@ -256,6 +260,22 @@ public final class WebSocketTransport<S> {
             }
         }
 
+        /** Each read of a socket (selector thread) and each resumed upgrade (any thread): see SelectorDecoding. */
+        @Override
+        protected void queue(WebSocketImpl ws) throws InterruptedException {
+            decoding.queue(ws);
+        }
+
+        void toWorker(WebSocketImpl ws) throws InterruptedException {
+            super.queue(ws);
+        }
+
+        @Override
+        protected void allocateBuffers(WebSocket c) throws InterruptedException {
+            super.allocateBuffers(c);
+            decoding.bufferAllocated();
+        }
+
         /** Selector thread, just before each accept: free the reserved descriptors for it. */
         @Override
         protected boolean onConnect(SelectionKey key) {
@@ -303,7 +323,8 @@ public final class WebSocketTransport<S> {
             if (conn instanceof Tracked t) {
                 handshakes.remove(t); // upgraded: the handshake timeout no longer applies
             }
-            att.connection = new WsConnection(conn, settings.maxQueuedFrames(), settings.maxQueuedBytes(), meters);
+            att.connection = new WsConnection(conn, settings.maxQueuedFrames(), settings.maxQueuedBytes(), meters,
+                    decoding);
             try {
                 att.state = handler.onOpen(att.connection, att.head);
                 att.head = null; // headers are not needed after the upgrade: ~1 KB less per idle connection
@@ -314,6 +335,8 @@ public final class WebSocketTransport<S> {
             if (att.socketClosed) {
                 deliverClose(att); // the socket closed while the handler was registering it
                 removeConnection(conn); // it may have closed before Java-WebSocket listed it
+            } else if (conn instanceof Tracked t) {
+                t.openForSelector = true; // registered: the next reads may be decoded on the selector
             }
         }
 
@@ -421,6 +444,7 @@ public final class WebSocketTransport<S> {
         public void onStart() {
             Thread selector = Thread.currentThread();
             selectorThread = selector;
+            decoding.selectorStarted();
             // An Error on the selector thread ends its loop without any callback: report it from here.
             Thread.UncaughtExceptionHandler previous = selector.getUncaughtExceptionHandler();
             selector.setUncaughtExceptionHandler((t, e) -> {

@@ -32,7 +32,8 @@ import static dev.peerpigeon.transport.FrameHeaders.frame;
  * close frame (one per connection, at most 127 bytes).
  *
  * <p>Threads: any sender; enqueueing holds this object's monitor (the check against the bounds and the
- * add are one step); the selector thread is the only writer of the channel.
+ * add are one step). A frame queued on the selector thread while it decodes a read is written at the end of that
+ * read ({@link SelectorDecoding#deferFlush}), others ask the selector to write.
  */
 final class WsConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -44,8 +45,13 @@ final class WsConnection implements Connection {
 
     private final Meters meters;
 
-    WsConnection(WebSocket socket, int maxQueuedFrames, long maxQueuedBytes, Meters meters) {
+    /** Null for sockets that are never decoded on the selector thread. */
+    private final SelectorDecoding decoding;
+
+    WsConnection(WebSocket socket, int maxQueuedFrames, long maxQueuedBytes, Meters meters,
+                 SelectorDecoding decoding) {
         this.socket = socket;
+        this.decoding = decoding;
         this.meters = meters;
         this.maxQueuedFrames = maxQueuedFrames;
         this.maxQueuedBytes = maxQueuedBytes;
@@ -115,12 +121,14 @@ final class WsConnection implements Connection {
             counter.track(frame); // before the library's queue: the selector may write it at once
         }
         impl.outQueue.add(frame);
-        demandWrite(impl);
+        if (decoding == null || !(impl instanceof Tracked t) || !decoding.deferFlush(t)) {
+            demandWrite(impl);
+        }
         return -1;
     }
 
     /** Asks the selector to write this socket (OP_WRITE and a wake-up). */
-    private static void demandWrite(WebSocketImpl impl) {
+    static void demandWrite(WebSocketImpl impl) {
         try {
             impl.getWebSocketListener().onWriteDemand(impl);
         } catch (RuntimeException e) {

@@ -29,6 +29,21 @@ public final class Await {
         }
     }
 
+    /**
+     * True when {@code condition} stays true for the whole {@code window}; false as soon as it is not. For asserting
+     * that something does not happen: only a failure ends the window early, a pass always takes all of it.
+     */
+    public static boolean holds(Duration window, BooleanSupplier condition) {
+        long end = System.nanoTime() + window.toNanos();
+        while (System.nanoTime() < end) {
+            if (!condition.getAsBoolean()) {
+                return false;
+            }
+            LockSupport.parkNanos(2_000_000);
+        }
+        return condition.getAsBoolean();
+    }
+
     public static void until(String what, BooleanSupplier condition) {
         until(what, Duration.ofSeconds(10), condition);
     }

@@ -1,0 +1,195 @@
+package dev.peerpigeon.transport;
+
+import org.java_websocket.SocketChannelIOHelper;
+import org.java_websocket.WebSocketImpl;
+import org.java_websocket.WebSocketListener;
+import org.java_websocket.drafts.Draft;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Frames of open connections are decoded, handled and answered on the selector thread, as in an event loop:
+ * one thread reads a socket, runs the signaling logic for its frames and writes what they produced, with no
+ * hand-off between threads. Java-WebSocket hands every read to a worker thread, and the worker's sends wake the
+ * selector to write them: per relayed message that was two thread wake-ups and about 7.5 system calls (futex,
+ * eventfd, two epoll_ctl; counted with {@code perf stat} at 21 000 msgs/s), and the waits for a core between them
+ * were the open-loop latency tail (issue 11). Request heads, upgrades and everything before {@code onOpen} ends
+ * stay on the workers (an admission hook may take its time there).
+ *
+ * <p>Hand-over: a connection is decoded here once it is open and no buffer of it is left with its worker
+ * ({@link Tracked#atWorker}, counted by every hand-off to the worker and by the worker's decode when it has
+ * returned); so its frames are decoded in order by one thread at a time, and the atomic count carries the
+ * decoder's state from the worker to the selector.
+ *
+ * <p>Writes: what the handlers send while a read is decoded here is queued and written when its frames are done
+ * (one gathering write per socket and read instead of an epoll change and a wake-up per frame); what the kernel
+ * does not take is left to the selector's usual OP_WRITE path.
+ *
+ * <p>Read buffers: the library takes one of its pooled buffers per read and only its workers return them. A buffer
+ * decoded here is returned through a worker, several at a time: at most {@code pool - 2} are held back, so the
+ * selector always finds one, and the worker is woken once per batch instead of once per read.
+ *
+ * <p>Threads: everything here runs on the selector thread, except {@link #toWorker} (any thread: a held upgrade
+ * resumes from where its probe ends) and {@link #deferFlush}, which any sender calls and which only defers on
+ * the selector thread.
+ */
+final class SelectorDecoding {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
+
+    /** How a connection (or the buffer-returning socket) goes to its worker: the library's own queueing. */
+    interface Workers {
+        void queue(WebSocketImpl ws) throws InterruptedException;
+    }
+
+    private final Workers workers;
+    /** The library's pool holds at most this many read buffers (two per worker plus one). */
+    private final int maxPool;
+    /** Buffers the library has pooled so far: one per accepted socket, up to {@link #maxPool}. */
+    private int pool;
+    private final ArrayDeque<ByteBuffer> spent = new ArrayDeque<>();
+    /** A socket that is never connected: its worker only returns the buffers given to it. */
+    private final BufferReturn bufferReturn;
+    /** Sockets with frames queued while the current read was decoded, written when it is done. */
+    private final List<Tracked> toFlush = new ArrayList<>();
+    private volatile Thread selector;
+    private boolean decoding;
+
+    SelectorDecoding(Workers workers, int workerThreads, WebSocketListener listener, List<Draft> drafts) {
+        this.workers = workers;
+        this.maxPool = 2 * workerThreads + 1;
+        this.bufferReturn = new BufferReturn(listener, drafts, workers);
+    }
+
+    /** Selector thread, once at start. */
+    void selectorStarted() {
+        selector = Thread.currentThread();
+    }
+
+    /** Selector thread: the library pooled one more read buffer (it does for each accept, up to its maximum). */
+    void bufferAllocated() {
+        pool = Math.min(maxPool, pool + 1);
+    }
+
+    /**
+     * The library has put a read of {@code ws} in its input queue: decodes it here when that is safe, else hands
+     * it to the connection's worker, counted.
+     */
+    void queue(WebSocketImpl ws) throws InterruptedException {
+        if (ws instanceof Tracked t && t.openForSelector && t.atWorker.get() == 0
+                && Thread.currentThread() == selector) {
+            ByteBuffer read = t.inQueue.poll(); // the only one: nothing of it is left with the worker
+            if (read != null) {
+                decodeHere(t, read);
+                return;
+            }
+        }
+        if (ws instanceof Tracked t) {
+            t.atWorker.incrementAndGet();
+        }
+        workers.queue(ws);
+    }
+
+    private void decodeHere(Tracked t, ByteBuffer read) throws InterruptedException {
+        decoding = true;
+        try {
+            t.decodeOpen(read);
+        } catch (RuntimeException e) {
+            // A bug of ours, not the client's doing: the decoder's state is unknown, so the connection ends.
+            log.warn("Frame decoding failed for {}: {}", t.getRemoteSocketAddress(), e.toString());
+            log.debug("Frame decoding failure", e);
+            t.close(1011, "Internal error");
+        } finally {
+            decoding = false;
+            flush();
+            giveBack(read);
+        }
+    }
+
+    /**
+     * Any sender, after queueing a frame to {@code t}: true when the frame will be written at the end of the
+     * read being decoded on this (the selector) thread; false when the caller must ask the selector to write.
+     */
+    boolean deferFlush(Tracked t) {
+        if (!decoding || Thread.currentThread() != selector) {
+            return false;
+        }
+        if (!t.flushQueued) {
+            t.flushQueued = true;
+            toFlush.add(t);
+        }
+        return true;
+    }
+
+    private void flush() {
+        for (int i = 0; i < toFlush.size(); i++) {
+            Tracked t = toFlush.get(i);
+            t.flushQueued = false;
+            boolean done;
+            try {
+                done = t.getChannel() != null && SocketChannelIOHelper.batch(t, t.getChannel());
+            } catch (IOException | RuntimeException e) {
+                done = false; // the selector's own write meets the failure again and closes as usual
+            }
+            if (!done) {
+                WsConnection.demandWrite(t);
+            }
+        }
+        toFlush.clear();
+    }
+
+    /** Returns {@code read} to the library's pool through a worker, a batch at a time. */
+    private void giveBack(ByteBuffer read) throws InterruptedException {
+        spent.add(read);
+        if (spent.size() < Math.max(1, pool - 2)) {
+            return;
+        }
+        bufferReturn.inQueue.addAll(spent);
+        spent.clear();
+        bufferReturn.pass();
+    }
+
+    /**
+     * Never connected; its worker "decodes" each buffer given to it by dropping its bytes, and the library then
+     * pools it. The library's worker takes one buffer per turn of this socket in its queue; one turn at a time
+     * is in that queue ({@code turn}), and the worker passes it on to itself while buffers are left: one wake-up
+     * per batch, and never a turn without a buffer (that would end the worker).
+     */
+    private static final class BufferReturn extends WebSocketImpl {
+        private final Workers workers;
+        private final java.util.concurrent.atomic.AtomicBoolean turn = new java.util.concurrent.atomic.AtomicBoolean();
+
+        BufferReturn(WebSocketListener listener, List<Draft> drafts, Workers workers) {
+            super(listener, drafts);
+            this.workers = workers;
+        }
+
+        /** After buffers were added (selector), or after one was taken (worker): queues the turn if needed. */
+        void pass() throws InterruptedException {
+            if (!inQueue.isEmpty() && turn.compareAndSet(false, true)) {
+                workers.queue(this);
+            }
+        }
+
+        /** Worker thread, holding the turn. */
+        @Override
+        public void decode(ByteBuffer socketBuffer) {
+            socketBuffer.position(socketBuffer.limit());
+            try {
+                if (!inQueue.isEmpty()) {
+                    workers.queue(this); // keeps the turn
+                } else {
+                    turn.set(false);
+                    pass(); // the selector may have added buffers just before the turn was given up
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // stopping
+            }
+        }
+    }
+}
