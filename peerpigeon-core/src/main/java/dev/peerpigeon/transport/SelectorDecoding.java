@@ -36,8 +36,7 @@ import java.util.List;
  * selector always finds one, and the worker is woken once per batch instead of once per read.
  *
  * <p>Threads: everything here runs on the selector thread, except {@link #toWorker} (any thread: a held upgrade
- * resumes from where its probe ends) and {@link #deferFlush}, which any sender calls and which only defers on
- * the selector thread.
+ * resumes from where its probe ends) and {@link #decodingHere}, which any sender asks.
  */
 final class SelectorDecoding {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -111,19 +110,17 @@ final class SelectorDecoding {
         }
     }
 
-    /**
-     * Any sender, after queueing a frame to {@code t}: true when the frame will be written at the end of the
-     * read being decoded on this (the selector) thread; false when the caller must ask the selector to write.
-     */
-    boolean deferFlush(Tracked t) {
-        if (!decoding || Thread.currentThread() != selector) {
-            return false;
-        }
+    /** Any thread: true on the selector thread while it decodes a read (then sends may wait for its end). */
+    boolean decodingHere() {
+        return Thread.currentThread() == selector && decoding; // the flag is the selector's own
+    }
+
+    /** Selector thread, while {@link #decodingHere}: {@code t}'s queue is written when the read is done. */
+    void flushAtEndOfRead(Tracked t) {
         if (!t.flushQueued) {
             t.flushQueued = true;
             toFlush.add(t);
         }
-        return true;
     }
 
     private void flush() {

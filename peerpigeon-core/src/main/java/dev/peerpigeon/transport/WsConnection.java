@@ -33,7 +33,7 @@ import static dev.peerpigeon.transport.FrameHeaders.frame;
  *
  * <p>Threads: any sender; enqueueing holds this object's monitor (the check against the bounds and the
  * add are one step). A frame queued on the selector thread while it decodes a read is written at the end of that
- * read ({@link SelectorDecoding#deferFlush}), others ask the selector to write.
+ * read ({@link SelectorDecoding#flushAtEndOfRead}); other senders write themselves when nothing is queued.
  */
 final class WsConnection implements Connection {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -95,10 +95,12 @@ final class WsConnection implements Connection {
     }
 
     /**
-     * Queues the frame (or writes it at once, {@code direct}) and returns -1, or returns the bytes it would have
-     * queued (refused). Direct writes are for fan-out frames (one frame to each of many sockets: a selector hop per
-     * socket cost more than the write, measured in W1/W5); frames to one socket come in bursts (relays, the
-     * newcomer's list of peers) and go through the selector, which sends a burst in one gathering write (W2).
+     * Writes the frame at once or queues it, and returns -1; or returns the bytes it would have queued (refused).
+     * On the selector thread, while it decodes a read, a frame to one socket is queued and written with the others
+     * that read produced, in one gathering write (a read of 8 relays to one peer, W2); fan-out frames
+     * ({@code direct}: one frame to each of many sockets) are written at once. On any other thread (a hub link's
+     * reader, a cluster delivery, a worker, the pinger) the sender writes itself when nothing is queued: one write
+     * instead of waking the selector, an epoll change and a write (W4: relays arriving over a hub link).
      */
     private synchronized long write(ByteBuffer frame, boolean direct) {
         if (dropping) {
@@ -111,7 +113,8 @@ final class WsConnection implements Connection {
             dropping = true;
             return queuedBytes;
         }
-        if (direct && counter != null && counter.writeNow(frame)) {
+        Tracked deferred = !direct && decoding != null && impl instanceof Tracked t && decoding.decodingHere() ? t : null;
+        if (deferred == null && counter != null && counter.writeNow(frame)) {
             if (counter.hasPending()) {
                 demandWrite(impl); // the kernel took part of it: the selector sends the rest
             }
@@ -121,7 +124,9 @@ final class WsConnection implements Connection {
             counter.track(frame); // before the library's queue: the selector may write it at once
         }
         impl.outQueue.add(frame);
-        if (decoding == null || !(impl instanceof Tracked t) || !decoding.deferFlush(t)) {
+        if (deferred != null) {
+            decoding.flushAtEndOfRead(deferred);
+        } else {
             demandWrite(impl);
         }
         return -1;
