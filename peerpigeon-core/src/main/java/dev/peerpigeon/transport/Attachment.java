@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * volatile flags and {@code closeDelivered} make sure the handler hears of the close exactly once.
  */
 final class Attachment<S> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WebSocketTransport.class);
     volatile RequestHead head;
     final boolean httpOnly;
     volatile Connection connection;
@@ -22,10 +23,27 @@ final class Attachment<S> {
     volatile boolean closedRemotely = true;
     final AtomicBoolean closeDelivered = new AtomicBoolean();
     /** Handler failures of this connection are logged at most once a second (created on the first). */
-    volatile LogThrottle failures;
+    private volatile LogThrottle failures;
 
     Attachment(RequestHead head, boolean httpOnly) {
         this.head = head;
         this.httpOnly = httpOnly;
+    }
+
+    /**
+     * A handler failed on a frame of this connection, caused by what the client sent: at most one line per
+     * connection per second, no stack trace (that is at DEBUG), the rest counted.
+     */
+    void handlerFailed(java.net.InetSocketAddress remote, RuntimeException e) {
+        LogThrottle throttle = failures;
+        if (throttle == null) {
+            throttle = LogThrottle.perSecond();
+            failures = throttle;
+        }
+        int suppressed = throttle.tryAcquire();
+        if (suppressed >= 0) {
+            LOG.info("Frame from {} could not be handled: {}{}", remote, e.toString(), LogThrottle.suffix(suppressed));
+        }
+        LOG.debug("Frame handler failure", e);
     }
 }

@@ -1,7 +1,6 @@
 package dev.peerpigeon.transport;
 
 import dev.peerpigeon.signaling.Connection;
-import dev.peerpigeon.support.LogThrottle;
 import dev.peerpigeon.support.Meters;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.http.HttpResponse;
@@ -359,19 +358,7 @@ public final class WebSocketTransport<S> {
             try {
                 handler.onMessage(att.state, message);
             } catch (RuntimeException e) {
-                // Caused by what this client sent: at most one line per connection per second, no stack trace
-                // (that is at DEBUG), the rest counted.
-                LogThrottle throttle = att.failures;
-                if (throttle == null) {
-                    throttle = LogThrottle.perSecond();
-                    att.failures = throttle;
-                }
-                int suppressed = throttle.tryAcquire();
-                if (suppressed >= 0) {
-                    log.info("Frame from {} could not be handled: {}{}", conn.getRemoteSocketAddress(), e.toString(),
-                            LogThrottle.suffix(suppressed));
-                }
-                log.debug("Frame handler failure", e);
+                att.handlerFailed(conn.getRemoteSocketAddress(), e);
             }
         }
 
