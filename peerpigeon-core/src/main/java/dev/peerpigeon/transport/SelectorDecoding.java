@@ -3,6 +3,7 @@ package dev.peerpigeon.transport;
 import org.java_websocket.SocketChannelIOHelper;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.WebSocketListener;
+import org.java_websocket.WrappedByteChannel;
 import org.java_websocket.drafts.Draft;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +33,12 @@ import java.util.List;
  * does not take is left to the selector's usual OP_WRITE path.
  *
  * <p>Read buffers: the library takes one of its pooled buffers per read and only its workers return them. A buffer
- * decoded here is returned through a worker, several at a time: at most {@code pool - 2} are held back, so the
- * selector always finds one, and the worker is woken once per batch instead of once per read.
+ * decoded here is returned through a worker, several at a time, so a worker is woken once per batch instead of once
+ * per read. At most half the pool is held back, and a batch goes to a worker that has returned its last one: a
+ * worker that is busy for a while (a slow status document, an admission hook) holds one batch at most, and the
+ * other half of the pool carries the selector on to the next batch, which another worker returns. Whenever a read goes to a worker anyway (request
+ * heads), the held buffers go back at once, so none stays held while connections are only being opened. A pool of
+ * one to three buffers (a server that ever accepted that few sockets) returns every buffer at once.
  *
  * <p>Threads: everything here runs on the selector thread, except {@link #toWorker} (any thread: a held upgrade
  * resumes from where its probe ends) and {@link #decodingHere}, which any sender asks.
@@ -52,8 +57,11 @@ final class SelectorDecoding {
     /** Buffers the library has pooled so far: one per accepted socket, up to {@link #maxPool}. */
     private int pool;
     private final ArrayDeque<ByteBuffer> spent = new ArrayDeque<>();
-    /** A socket that is never connected: its worker only returns the buffers given to it. */
-    private final BufferReturn bufferReturn;
+    /** Sockets that are never connected, one per worker: their workers only return the buffers given to them. */
+    private final BufferReturn[] bufferReturns;
+    private int nextReturn;
+    /** The library's workers seen so far (it keeps the list private), in the order seen. */
+    private final List<org.java_websocket.server.WebSocketServer.WebSocketWorker> knownWorkers = new ArrayList<>();
     /** Sockets with frames queued while the current read was decoded, written when it is done. */
     private final List<Tracked> toFlush = new ArrayList<>();
     private volatile Thread selector;
@@ -62,7 +70,10 @@ final class SelectorDecoding {
     SelectorDecoding(Workers workers, int workerThreads, WebSocketListener listener, List<Draft> drafts) {
         this.workers = workers;
         this.maxPool = 2 * workerThreads + 1;
-        this.bufferReturn = new BufferReturn(listener, drafts, workers);
+        this.bufferReturns = new BufferReturn[workerThreads];
+        for (int i = 0; i < workerThreads; i++) {
+            bufferReturns[i] = new BufferReturn(listener, drafts, workers);
+        }
     }
 
     /** Selector thread, once at start. */
@@ -92,6 +103,16 @@ final class SelectorDecoding {
             t.atWorker.incrementAndGet();
         }
         workers.queue(ws);
+        if (Thread.currentThread() != selector) {
+            return;
+        }
+        org.java_websocket.server.WebSocketServer.WebSocketWorker w = ws.getWorkerThread();
+        if (w != null && knownWorkers.size() < bufferReturns.length && !knownWorkers.contains(w)) {
+            knownWorkers.add(w); // the library deals connections to its workers in turn: all are seen soon
+        }
+        if (!spent.isEmpty()) {
+            returnSpent(); // reads go to workers now (connections opening): don't keep the pool short meanwhile
+        }
     }
 
     private void decodeHere(Tracked t, ByteBuffer read) throws InterruptedException {
@@ -129,7 +150,11 @@ final class SelectorDecoding {
             t.flushQueued = false;
             boolean done;
             try {
-                done = t.getChannel() != null && SocketChannelIOHelper.batch(t, t.getChannel());
+                // A socket to be closed once flushed: the library's own write closes it (behind its key check).
+                // TLS may keep encrypted bytes after a partial write: those need OP_WRITE too.
+                done = t.getChannel() != null && !t.isFlushAndClose()
+                        && SocketChannelIOHelper.batch(t, t.getChannel())
+                        && !(t.getChannel() instanceof WrappedByteChannel w && w.isNeedWrite());
             } catch (IOException | RuntimeException e) {
                 done = false; // the selector's own write meets the failure again and closes as usual
             }
@@ -143,12 +168,33 @@ final class SelectorDecoding {
     /** Returns {@code read} to the library's pool through a worker, a batch at a time. */
     private void giveBack(ByteBuffer read) throws InterruptedException {
         spent.add(read);
-        if (spent.size() < Math.max(1, pool - 2)) {
-            return;
+        if (spent.size() >= Math.max(1, pool / 2)) {
+            returnSpent();
         }
-        bufferReturn.inQueue.addAll(spent);
+    }
+
+    /**
+     * Gives the held buffers to the next buffer-returning socket whose worker has returned its last batch (a busy
+     * worker is skipped, so it holds one batch at most), each such socket on a worker of its own once known.
+     */
+    private void returnSpent() throws InterruptedException {
+        int n = bufferReturns.length;
+        int pick = nextReturn;
+        for (int k = 0; k < n; k++) {
+            int i = (nextReturn + k) % n;
+            if (bufferReturns[i].idle()) {
+                pick = i;
+                break;
+            }
+        }
+        nextReturn = (pick + 1) % n;
+        BufferReturn to = bufferReturns[pick];
+        if (to.getWorkerThread() == null && pick < knownWorkers.size()) {
+            to.setWorkerThread(knownWorkers.get(pick)); // else the library assigns the next one in turn
+        }
+        to.inQueue.addAll(spent);
         spent.clear();
-        bufferReturn.pass();
+        to.pass();
     }
 
     /**
@@ -166,10 +212,20 @@ final class SelectorDecoding {
             this.workers = workers;
         }
 
+        /** True when its worker has returned every buffer given to it (no turn is pending). */
+        boolean idle() {
+            return !turn.get();
+        }
+
         /** After buffers were added (selector), or after one was taken (worker): queues the turn if needed. */
         void pass() throws InterruptedException {
             if (!inQueue.isEmpty() && turn.compareAndSet(false, true)) {
-                workers.queue(this);
+                try {
+                    workers.queue(this);
+                } catch (InterruptedException e) {
+                    turn.set(false); // stopping; the turn was not queued
+                    throw e;
+                }
             }
         }
 

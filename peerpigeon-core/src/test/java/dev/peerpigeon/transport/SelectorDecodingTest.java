@@ -36,9 +36,20 @@ class SelectorDecodingTest {
         final List<String> threads = new ArrayList<>();
         final CountDownLatch firstEntered = new CountDownLatch(1);
         final CountDownLatch releaseFirst = new CountDownLatch(1);
+        final CountDownLatch slowEntered = new CountDownLatch(1);
+        final CountDownLatch releaseSlow = new CountDownLatch(1);
 
         @Override
         public HttpResponse onRequest(RequestHead head) {
+            if (head.path().equals("/slow")) { // keeps its worker busy until the test lets it go
+                slowEntered.countDown();
+                try {
+                    releaseSlow.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return HttpResponse.of(200, "OK", "text/plain", "slow", java.util.Map.of());
+            }
             return null; // upgrade
         }
 
@@ -87,6 +98,7 @@ class SelectorDecodingTest {
     @AfterEach
     void stop() {
         handler.releaseFirst.countDown();
+        handler.releaseSlow.countDown();
         if (transport != null) {
             transport.stop(2000);
         }
@@ -151,6 +163,50 @@ class SelectorDecodingTest {
                 s.close();
             }
         }
+    }
+
+    @Test
+    void aWorkerBusyForLongDoesNotStallTheSelector() throws Exception {
+        // Two workers: the library's pool is at most 5 read buffers, and the selector returns the ones it decoded
+        // through a worker. One worker is kept busy by a slow HTTP request; relaying must go on meanwhile.
+        transport = new WebSocketTransport<>(new WebSocketTransport.Settings("127.0.0.1", 0, 1 << 20, 2, 10_000,
+                8 << 20, 5000), handler);
+        transport.start(5000);
+        List<Socket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) {
+                sockets.add(new Socket("127.0.0.1", transport.port())); // grow the pool to its maximum
+            }
+            Socket a = upgraded();
+            sockets.add(a);
+            sockets.add(upgraded()); // the two upgrades ran on the two workers
+            Socket slow = new Socket("127.0.0.1", transport.port());
+            sockets.add(slow);
+            slow.getOutputStream().write("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(handler.slowEntered.await(10, TimeUnit.SECONDS)).isTrue();
+            InputStream in = a.getInputStream();
+            for (int i = 0; i < 200; i++) {
+                a.getOutputStream().write(frame("r" + i));
+                assertThat(readText(in)).as("round trip %d while a worker is busy", i).isEqualTo("echo:r" + i);
+            }
+            handler.releaseSlow.countDown();
+            assertThat(readHead(slow.getInputStream())).startsWith("HTTP/1.1 200");
+        } finally {
+            for (Socket s : sockets) {
+                s.close();
+            }
+        }
+    }
+
+    private Socket upgraded() throws IOException {
+        Socket s = new Socket("127.0.0.1", transport.port());
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(5_000);
+        s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 101");
+        return s;
     }
 
     private static byte[] frame(String text) {
