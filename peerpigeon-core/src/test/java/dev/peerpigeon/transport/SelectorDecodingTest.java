@@ -29,6 +29,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * block for good after a few reads) and what a handler sends from the selector is written (echoes arrive).
  */
 class SelectorDecodingTest {
+    private static final byte[] UPGRADE = ("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII);
 
     /** Echoes every text and records who handled it; the first frame is held until the test lets it go. */
     private static final class EchoHandler implements TransportHandler<Connection> {
@@ -106,24 +109,16 @@ class SelectorDecodingTest {
 
     @Test
     void framesReadWhileTheWorkerHoldsTheConnectionWaitForItThenTheSelectorTakesOverInOrder() throws Exception {
-        transport = new WebSocketTransport<>(new WebSocketTransport.Settings("127.0.0.1", 0, 1 << 20, 2, 10_000,
-                8 << 20, 5000), handler);
-        transport.start(5000);
-        // The library pools one read buffer per accepted socket (up to 2 per worker + 1): idle sockets first, so
-        // the selector is not simply left without a buffer while the worker holds the one it read into.
-        List<Socket> idle = new ArrayList<>();
-        for (int i = 0; i < 4; i++) {
-            idle.add(new Socket("127.0.0.1", transport.port()));
-        }
+        // Idle sockets first, so the selector is not simply left without a buffer while the worker holds the one it
+        // read into.
+        List<Socket> idle = startWithFullPool();
         try (Socket socket = new Socket("127.0.0.1", transport.port())) {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(10_000);
             // The request head and ten frames in one write: the worker decodes the frames after the upgrade, in the
             // same read, and holds the first one (the handler blocks).
             ByteArrayOutputStream first = new ByteArrayOutputStream();
-            first.write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
+            first.write(UPGRADE);
             for (int i = 0; i < 10; i++) {
                 first.write(frame("m" + i));
             }
@@ -169,14 +164,8 @@ class SelectorDecodingTest {
     void aWorkerBusyForLongDoesNotStallTheSelector() throws Exception {
         // Two workers: the library's pool is at most 5 read buffers, and the selector returns the ones it decoded
         // through a worker. One worker is kept busy by a slow HTTP request; relaying must go on meanwhile.
-        transport = new WebSocketTransport<>(new WebSocketTransport.Settings("127.0.0.1", 0, 1 << 20, 2, 10_000,
-                8 << 20, 5000), handler);
-        transport.start(5000);
-        List<Socket> sockets = new ArrayList<>();
+        List<Socket> sockets = startWithFullPool();
         try {
-            for (int i = 0; i < 4; i++) {
-                sockets.add(new Socket("127.0.0.1", transport.port())); // grow the pool to its maximum
-            }
             Socket a = upgraded();
             sockets.add(a);
             sockets.add(upgraded()); // the two upgrades ran on the two workers
@@ -198,13 +187,26 @@ class SelectorDecodingTest {
         }
     }
 
+    /**
+     * Starts the transport with two workers and opens four idle sockets: the library pools one read buffer per
+     * accepted socket, up to 2 per worker + 1, so its pool is then at its maximum (5). Returns them, to close.
+     */
+    private List<Socket> startWithFullPool() throws IOException {
+        transport = new WebSocketTransport<>(new WebSocketTransport.Settings("127.0.0.1", 0, 1 << 20, 2, 10_000,
+                8 << 20, 5000), handler);
+        transport.start(5000);
+        List<Socket> idle = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            idle.add(new Socket("127.0.0.1", transport.port()));
+        }
+        return idle;
+    }
+
     private Socket upgraded() throws IOException {
         Socket s = new Socket("127.0.0.1", transport.port());
         s.setTcpNoDelay(true);
         s.setSoTimeout(5_000);
-        s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().write(UPGRADE);
         assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 101");
         return s;
     }
