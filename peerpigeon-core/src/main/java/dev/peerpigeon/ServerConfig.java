@@ -32,7 +32,7 @@ public final class ServerConfig {
      * @param port          first port to try (0: ephemeral)
      * @param portRetries   following ports tried when it is taken
      * @param corsOrigin    Access-Control-Allow-Origin of the HTTP endpoints
-     * @param workerThreads frame decoding threads
+     * @param workerThreads threads that answer HTTP requests and run upgrades
      */
     public record Listen(String host, int port, int portRetries, String corsOrigin, int workerThreads) {
     }

@@ -25,7 +25,7 @@ import java.util.List;
  *
  * <p>Hand-over: a connection is decoded here once it is open and no buffer of it is left with its worker
  * ({@link Tracked#atWorker}, counted by every hand-off to the worker and by the worker's decode when it has
- * returned); so its frames are decoded in order by one thread at a time, and the atomic count carries the
+ * returned, after the open callback it ran); so its frames are decoded in order by one thread at a time, and the atomic count carries the
  * decoder's state from the worker to the selector.
  *
  * <p>Writes: what the handlers send while a read is decoded here is queued and written when its frames are done
@@ -40,8 +40,8 @@ import java.util.List;
  * heads), the held buffers go back at once, so none stays held while connections are only being opened. A pool of
  * one to three buffers (a server that ever accepted that few sockets) returns every buffer at once.
  *
- * <p>Threads: everything here runs on the selector thread, except {@link #toWorker} (any thread: a held upgrade
- * resumes from where its probe ends) and {@link #decodingHere}, which any sender asks.
+ * <p>Threads: everything here runs on the selector thread, except {@link #queue} (any thread: a held upgrade
+ * resumes from where its probe ends; only the selector decodes or returns buffers) and {@link #decodingHere}, which any sender asks.
  */
 final class SelectorDecoding {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
@@ -91,15 +91,14 @@ final class SelectorDecoding {
      * it to the connection's worker, counted.
      */
     void queue(WebSocketImpl ws) throws InterruptedException {
-        if (ws instanceof Tracked t && t.openForSelector && t.atWorker.get() == 0
-                && Thread.currentThread() == selector) {
-            ByteBuffer read = t.inQueue.poll(); // the only one: nothing of it is left with the worker
-            if (read != null) {
-                decodeHere(t, read);
-                return;
-            }
-        }
         if (ws instanceof Tracked t) {
+            if (t.atWorker.get() == 0 && t.isOpen() && Thread.currentThread() == selector) {
+                ByteBuffer read = t.inQueue.poll(); // the only one: nothing of it is left with the worker
+                if (read != null) {
+                    decodeHere(t, read);
+                    return;
+                }
+            }
             t.atWorker.incrementAndGet();
         }
         workers.queue(ws);

@@ -13,9 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code counted} are written by the selector thread before the socket enters {@code pending} (and before any
  * byte of it is read); {@code released} is claimed by whichever close path comes first (any thread). The hold
  * fields ({@code headSeen}, {@code heldBytes}, {@code resumeMarker}) belong to the connection's worker thread
- * ({@link HeldUpgrades}). Who decodes it ({@link SelectorDecoding}): its worker until it is open
- * ({@code openForSelector}, set by the worker at the end of the open callback) and {@code atWorker} says the
- * worker has nothing of it left; then the selector thread, which alone owns {@code flushQueued}.
+ * ({@link HeldUpgrades}). Who decodes it ({@link SelectorDecoding}): its worker until it is open and
+ * {@code atWorker} says the worker has nothing of it left (the open callback runs inside the worker's decode, so
+ * it has registered the connection by then); then the selector thread, which alone owns {@code flushQueued}.
  */
 final class Tracked extends WebSocketImpl {
     final long acceptedAt = System.nanoTime();
@@ -28,8 +28,6 @@ final class Tracked extends WebSocketImpl {
     boolean headSeen;
     java.nio.ByteBuffer heldBytes;
     java.nio.ByteBuffer resumeMarker;
-    /** Set once the open callback has registered the connection: its frames may be decoded on the selector. */
-    volatile boolean openForSelector;
     /** Reads handed to the worker whose decode has not returned yet. */
     final java.util.concurrent.atomic.AtomicInteger atWorker = new java.util.concurrent.atomic.AtomicInteger();
     /** Selector thread: already listed to be written at the end of the read being decoded. */

@@ -334,8 +334,6 @@ public final class WebSocketTransport<S> {
             if (att.socketClosed) {
                 deliverClose(att); // the socket closed while the handler was registering it
                 removeConnection(conn); // it may have closed before Java-WebSocket listed it
-            } else if (conn instanceof Tracked t) {
-                t.openForSelector = true; // registered: the next reads may be decoded on the selector
             }
         }
 

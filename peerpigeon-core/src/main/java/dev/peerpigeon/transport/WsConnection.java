@@ -45,7 +45,6 @@ final class WsConnection implements Connection {
 
     private final Meters meters;
 
-    /** Null for sockets that are never decoded on the selector thread. */
     private final SelectorDecoding decoding;
 
     WsConnection(WebSocket socket, int maxQueuedFrames, long maxQueuedBytes, Meters meters,
@@ -113,7 +112,7 @@ final class WsConnection implements Connection {
             dropping = true;
             return queuedBytes;
         }
-        Tracked deferred = !direct && decoding != null && impl instanceof Tracked t && decoding.decodingHere() ? t : null;
+        Tracked deferred = !direct && impl instanceof Tracked t && decoding.decodingHere() ? t : null;
         if (deferred == null && counter != null && counter.writeNow(frame)) {
             if (counter.hasPending()) {
                 demandWrite(impl); // the kernel took part of it: the selector sends the rest
