@@ -211,7 +211,7 @@ final class FrameDecoder {
         boolean fin = (b1 & 0x80) != 0;
         int opcode = b1 & 0x0f;
         if ((header[1] & 0x80) != 0) {
-            FrameHeaders.mask(payload, header, headerFill - 4);
+            FrameHeaders.mask(payload, 0, payload.length, header, headerFill - 4);
         }
         if (opcode == 0 || ((opcode == 1 || opcode == 2) && !fin)) {
             return fragment(opcode, fin, payload);

@@ -25,19 +25,19 @@ final class FrameHeaders {
     }
 
     /**
-     * XORs {@code payload} with the 4-byte masking key at {@code key[at]} (masks or unmasks: the same operation),
-     * eight bytes at a time: byte by byte, unmasking was most of a hub's decoding time under relay load (every
-     * client and hub-link frame is masked).
+     * XORs the {@code len} payload bytes at {@code buf[off]} with the 4-byte masking key at {@code key[at]} (masks
+     * or unmasks: the same operation), eight bytes at a time: byte by byte, unmasking was most of a hub's decoding
+     * time under relay load (every client and hub-link frame is masked).
      */
-    static void mask(byte[] payload, byte[] key, int at) {
+    static void mask(byte[] buf, int off, int len, byte[] key, int at) {
         long k = (key[at] & 0xffL) | (key[at + 1] & 0xffL) << 8 | (key[at + 2] & 0xffL) << 16 | (key[at + 3] & 0xffL) << 24;
-        long mask = k | k << 32; // little-endian words: byte j of a word at an offset divisible by 8 gets key[j & 3]
+        long mask = k | k << 32; // little-endian words: payload byte j of a word at j % 8 == 0 gets key[j & 3]
         int i = 0;
-        for (int end = payload.length - 7; i < end; i += 8) {
-            LONGS.set(payload, i, (long) LONGS.get(payload, i) ^ mask);
+        for (int end = len - 7; i < end; i += 8) {
+            LONGS.set(buf, off + i, (long) LONGS.get(buf, off + i) ^ mask); // unaligned access is allowed here
         }
-        for (; i < payload.length; i++) {
-            payload[i] ^= key[at + (i & 3)];
+        for (; i < len; i++) {
+            buf[off + i] ^= key[at + (i & 3)];
         }
     }
 

@@ -143,8 +143,8 @@ final class HttpUpgradeDraft extends Draft_6455 {
     }
 
     /**
-     * Masked text frames (this draft on the client side of a hub link) are masked over an array, a word at a time,
-     * instead of byte by byte through ByteBuffer accessors; everything else is encoded by the base draft.
+     * Masked text frames (this draft on the client side of a hub link) are masked in the frame's array, a word at a
+     * time, instead of byte by byte through ByteBuffer accessors; everything else is encoded by the base draft.
      */
     @Override
     public ByteBuffer createBinaryFrame(Framedata f) {
@@ -155,13 +155,11 @@ final class HttpUpgradeDraft extends Draft_6455 {
         int len = data.remaining();
         ByteBuffer out = ByteBuffer.allocate(FrameHeaders.headerLength(len, true) + len);
         FrameHeaders.putHeader(out, (f.isFin() ? 0x80 : 0) | 0x1, len, true);
-        int key = java.util.concurrent.ThreadLocalRandom.current().nextInt();
-        out.putInt(key);
-        byte[] mask = {(byte) (key >>> 24), (byte) (key >>> 16), (byte) (key >>> 8), (byte) key};
-        byte[] payload = new byte[len];
-        data.duplicate().get(payload);
-        FrameHeaders.mask(payload, mask, 0);
-        out.put(payload).flip();
+        out.putInt(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        int at = out.position(); // masked in place, in the frame: no copy of the payload of its own
+        data.duplicate().get(out.array(), at, len);
+        FrameHeaders.mask(out.array(), at, len, out.array(), at - 4);
+        out.position(at + len).flip();
         return out;
     }
 
