@@ -33,6 +33,7 @@ final class SignalRouter {
     private final LocalDelivery local;
     private final LinkGuard guard;
     private final DedupWindow seen = new DedupWindow(200_000);
+    private final ReplyPaths replies = new ReplyPaths(100_000);
 
     SignalRouter(String self, LinkTable links, RemoteDirectory directory, LocalDelivery local, LinkGuard guard) {
         this.self = self;
@@ -44,10 +45,17 @@ final class SignalRouter {
 
     /** A client signal whose target is not here: false when the target is not known elsewhere either. */
     boolean route(String type, String data, String from, String target, String net) throws ProtocolException {
-        if (directory.get(net, target) == null) {
-            return false;
+        Forward f;
+        if (directory.get(net, target) != null) {
+            f = forward(type, data, from, target, net, null, RouteTable.MAX_TTL, self, null);
+        } else {
+            ReplyPaths.Path back = replies.get(net, target); // it signalled us before its announce arrived
+            if (back == null) {
+                return false;
+            }
+            f = sendVia(back.link(), back.originHub(), type, data, from, target, net, RouteTable.MAX_TTL, self,
+                    REENCODE_MARGIN);
         }
-        Forward f = forward(type, data, from, target, net, null, RouteTable.MAX_TTL, self, null);
         if (f == Forward.TOO_LARGE) {
             guard.count(LinkGuard.Refusal.TOO_LARGE);
             throw new ProtocolException("Message too large to relay to peer " + target
@@ -73,6 +81,7 @@ final class SignalRouter {
         if (msgId != null && !seen.firstTime(msgId)) {
             return;
         }
+        replies.learn(net, from, link, r != null ? r.originHub() : null);
         if (local.deliverSignal(msg.type(), msg.data(), from, target, net)) {
             return;
         }
@@ -91,6 +100,7 @@ final class SignalRouter {
     /** Sweep tick: ages the de-dup window. */
     void rotate() {
         seen.rotate();
+        replies.rotate();
     }
 
     /**
@@ -107,14 +117,7 @@ final class SignalRouter {
             RouteTable.Route route = links.route(r.originHub());
             HubLink next = route != null ? route.link() : r.learnedFrom();
             if (next != null && next != incoming && next.usable()) {
-                String frame = next.smart
-                        ? MessageCodec.relay(type, data, from, target, net, now, new RouteInfo(origin, null, ttl, -1, r.originHub()))
-                        : MessageCodec.relay(type, data, from, target, net, now, null);
-                if (!MessageCodec.fitsUtf8(frame, next.sendLimit - margin)) {
-                    return Forward.TOO_LARGE; // never close a hub link because of one client's frame
-                }
-                next.send(frame);
-                return Forward.SENT;
+                return sendVia(next, r.originHub(), type, data, from, target, net, ttl, origin, margin);
             }
         }
         boolean sent = false;
@@ -135,6 +138,20 @@ final class SignalRouter {
             }
         }
         return sent ? Forward.SENT : tooLarge ? Forward.TOO_LARGE : Forward.NOWHERE;
+    }
+
+    /** Sends a signal over {@code next} toward {@code targetHub} (the hub hosting the target; null: unknown). */
+    private static Forward sendVia(HubLink next, String targetHub, String type, String data, String from, String target,
+                                   String net, int ttl, String origin, int margin) {
+        String frame = next.smart
+                ? MessageCodec.relay(type, data, from, target, net, System.currentTimeMillis(),
+                        new RouteInfo(origin, null, ttl, -1, targetHub))
+                : MessageCodec.relay(type, data, from, target, net, System.currentTimeMillis(), null);
+        if (!MessageCodec.fitsUtf8(frame, next.sendLimit - margin)) {
+            return Forward.TOO_LARGE; // never close a hub link because of one client's frame
+        }
+        next.send(frame);
+        return Forward.SENT;
     }
 
     private static String newMsgId() {

@@ -175,6 +175,25 @@ class HubLinkTrustRoutesTest {
     }
 
     @Test
+    void aReplyToAPeerWhoseSignalOvertookItsAnnounceGoesBackOverTheLinkItCameBy() {
+        // A remote peer's offer can arrive before its announce (the offer is relayed as soon as it is read, the
+        // announce is applied on the mesh thread): the answer must still reach it, not fail with "not connected".
+        try (Setup s = new Setup(); FakeHub m = new FakeHub(s.hub(0))) {
+            String stranger = PeerId.generate(); // never announced
+            m.ws.send("{\"type\":\"offer\",\"data\":{\"sdp\":\"v=0 early\"},\"fromPeerId\":\"" + stranger
+                    + "\",\"targetPeerId\":\"" + s.a.peerId() + "\",\"networkName\":\"n1\",\"timestamp\":1}");
+            s.a.await("the early offer", o -> isType(o, "offer") && o.get("fromPeerId").getAsString().equals(stranger), WAIT);
+            s.a.send("{\"type\":\"answer\",\"data\":{\"sdp\":\"v=0 reply\"},\"targetPeerId\":\"" + stranger
+                    + "\",\"networkName\":\"n1\"}");
+            JsonObject answer = m.ws.await("the answer, over the link the offer came by",
+                    o -> isType(o, "answer") && o.get("targetPeerId").getAsString().equals(stranger), WAIT);
+            assertThat(answer.get("fromPeerId").getAsString()).isEqualTo(s.a.peerId());
+            assertThat(s.a.ofType("error")).isEmpty();
+            s.bystandersRelay();
+        }
+    }
+
+    @Test
     void aSignalTooLargeForTheNextHubLinkIsRefusedToItsSender() {
         try (Setup s = new Setup(); FakeHub m = new FakeHub(s.hub(0), PeerId.generate(), ",\"maxFrameSize\":4096")) {
             String peer = PeerId.generate();
