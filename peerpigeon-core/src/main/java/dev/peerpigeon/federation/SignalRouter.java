@@ -82,7 +82,7 @@ final class SignalRouter {
             return;
         }
         replies.learn(net, from, link, r != null ? r.originHub() : null);
-        if (local.deliverSignal(msg.type(), msg.data(), from, target, net)) {
+        if (local.deliverSignal(msg, from, target, net)) {
             return;
         }
         int ttl = (r != null && r.ttl() >= 0 ? r.ttl() : RouteTable.MAX_TTL) - 1;

@@ -10,6 +10,8 @@ final class JsonScanner {
     private final String s;
     private final int n;
     private int i;
+    /** Set when a string skipped since the last reset had a char outside ASCII. */
+    private boolean nonAscii;
 
     JsonScanner(String s) {
         this.s = s;
@@ -34,7 +36,9 @@ final class JsonScanner {
         String networkName = null;
         String target = null;
         String from = null;
-        String data = null;
+        int dataStart = -1;
+        int dataEnd = -1;
+        boolean dataAscii = true;
         String originHub = null;
         String msgId = null;
         String targetHub = null;
@@ -62,9 +66,11 @@ final class JsonScanner {
                     case "msgId" -> msgId = stringField("msgId");
                     case "targetHub" -> targetHub = stringField("targetHub");
                     case "data" -> {
-                        int start = i;
+                        dataStart = i;
+                        nonAscii = false;
                         skipValue(1);
-                        data = s.substring(start, i);
+                        dataEnd = i;
+                        dataAscii = !nonAscii;
                     }
                     case "ttl" -> ttl = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, longField("ttl")));
                     case "seq" -> seq = longField("seq");
@@ -86,7 +92,7 @@ final class JsonScanner {
             throw invalid("trailing data after the message");
         }
         RouteInfo route = (originHub != null || msgId != null) ? new RouteInfo(originHub, msgId, ttl, seq, targetHub) : null;
-        return new Inbound(type, networkName, target, from, data, route);
+        return new Inbound(type, networkName, target, from, route, s, dataStart, dataEnd, dataAscii);
     }
 
     private String stringField(String name) throws ProtocolException {
@@ -268,6 +274,8 @@ final class JsonScanner {
                 escape(null);
             } else if (c < 0x20) {
                 throw invalid("control character in string");
+            } else if (c >= 0x80) {
+                nonAscii = true;
             }
         }
     }

@@ -102,6 +102,96 @@ public final class MessageCodec {
     }
 
     /**
+     * Bytes reserved at the start of {@link #relayUtf8}'s array: room for the largest unmasked WebSocket frame header,
+     * so the transport writes the header in place and sends the array as it is.
+     */
+    public static final int FRAME_HEADROOM = 10;
+
+    /**
+     * The same message as {@link #relay} with no route, as UTF-8 bytes after {@link #FRAME_HEADROOM} free bytes, built
+     * in one exactly sized array with {@code data} copied straight from the frame it came in: the relay path's
+     * StringBuilder, String, encoded and framed copies were four of a relayed signal's seven copies of its data.
+     * Null when a field is not plain ASCII (escapes or other characters: then use {@link #relay}).
+     */
+    public static byte[] relayUtf8(Inbound msg, String fromPeerId, String targetPeerId, String networkName, long now) {
+        String type = msg.type();
+        if (!isAsciiPlain(type) || !isAsciiPlain(fromPeerId) || !isAsciiPlain(networkName)
+                || (targetPeerId != null && !isAsciiPlain(targetPeerId)) || (msg.hasData() && !msg.dataIsAscii()) || now < 0) {
+            return null;
+        }
+        int digits = digits(now);
+        int len = FRAME_HEADROOM + TYPE.length + type.length() + 1 + (msg.hasData() ? DATA.length + msg.dataLength() : 0)
+                + FROM.length + fromPeerId.length() + 1
+                + (targetPeerId == null ? 0 : TARGET.length + targetPeerId.length() + 1)
+                + NETWORK.length + networkName.length() + 1 + TIMESTAMP.length + digits + 1;
+        byte[] b = new byte[len];
+        int at = put(b, FRAME_HEADROOM, TYPE);
+        at = putQuoted(b, at, type);
+        if (msg.hasData()) {
+            at = put(b, at, DATA);
+            msg.copyAsciiData(b, at);
+            at += msg.dataLength();
+        }
+        at = put(b, at, FROM);
+        at = putQuoted(b, at, fromPeerId);
+        if (targetPeerId != null) {
+            at = put(b, at, TARGET);
+            at = putQuoted(b, at, targetPeerId);
+        }
+        at = put(b, at, NETWORK);
+        at = putQuoted(b, at, networkName);
+        at = put(b, at, TIMESTAMP);
+        for (int i = at + digits - 1; i >= at; i--, now /= 10) {
+            b[i] = (byte) ('0' + now % 10);
+        }
+        b[at + digits] = '}';
+        return b;
+    }
+
+    private static final byte[] TYPE = ascii("{\"type\":\"");
+    private static final byte[] DATA = ascii(",\"data\":");
+    private static final byte[] FROM = ascii(",\"fromPeerId\":\"");
+    private static final byte[] TARGET = ascii(",\"targetPeerId\":\"");
+    private static final byte[] NETWORK = ascii(",\"networkName\":\"");
+    private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /** Printable ASCII with nothing to escape in a JSON string: its chars are its UTF-8 bytes, as they are. */
+    private static boolean isAsciiPlain(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int digits(long v) {
+        int d = 1;
+        for (long p = 10; d < 19 && v >= p; p *= 10) {
+            d++;
+        }
+        return d;
+    }
+
+    private static int put(byte[] b, int at, byte[] bytes) {
+        System.arraycopy(bytes, 0, b, at, bytes.length);
+        return at + bytes.length;
+    }
+
+    @SuppressWarnings("deprecation") // the low byte of each char in one arraycopy: exact for the plain ASCII checked above
+    private static int putQuoted(byte[] b, int at, String plain) {
+        plain.getBytes(0, plain.length(), b, at);
+        at += plain.length();
+        b[at] = '"';
+        return at + 1;
+    }
+
+    /**
      * A server notice ({@code peer-discovered}, {@code peer-disconnected}) in the reference's key order
      * {@code type,data,networkName,fromPeerId,targetPeerId,timestamp}. {@code data} is JSON text.
      */

@@ -10,6 +10,16 @@ public interface Connection {
     /** Queues a text frame. Silently ignored when the connection is no longer open. */
     void send(String text);
 
+    /**
+     * Queues a text frame whose UTF-8 payload fills {@code headroomAndPayload} after its first
+     * {@link dev.peerpigeon.protocol.MessageCodec#FRAME_HEADROOM} bytes (as {@code relayUtf8} builds it). The transport
+     * may write the frame header into that headroom: the array is handed over and must not be used again.
+     */
+    default void sendUtf8(byte[] headroomAndPayload) {
+        int at = dev.peerpigeon.protocol.MessageCodec.FRAME_HEADROOM;
+        send(new String(headroomAndPayload, at, headroomAndPayload.length - at, java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Queues a frame prepared once for many receivers. */
     default void send(SharedFrame frame) {
         send(frame.text());

@@ -14,6 +14,14 @@ public interface LocalDelivery {
     boolean deliverSignal(String type, String data, String fromPeerId, String target, String net);
 
     /**
+     * {@link #deliverSignal(String, String, String, String, String)} for a signal parsed from a hub link: its
+     * {@code data} may then be copied straight from the frame it came in.
+     */
+    default boolean deliverSignal(dev.peerpigeon.protocol.Inbound msg, String fromPeerId, String target, String net) {
+        return deliverSignal(msg.type(), msg.data(), fromPeerId, target, net);
+    }
+
+    /**
      * Runs {@code change} under the lock of network {@code net}; when it returns true, {@code notice} (a
      * {@code peer-discovered}/{@code peer-disconnected} frame) is sent to the network's local peers.
      * Returns what {@code change} returned.

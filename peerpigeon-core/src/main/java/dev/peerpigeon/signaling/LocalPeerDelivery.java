@@ -1,5 +1,6 @@
 package dev.peerpigeon.signaling;
 
+import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.MessageCodec;
 
 /**
@@ -30,12 +31,28 @@ final class LocalPeerDelivery implements LocalDelivery {
 
     @Override
     public boolean deliverSignal(String type, String data, String fromPeerId, String target, String net) {
-        PeerSession t = registry.get(target);
-        if (t == null || !t.connection().isOpen() || !net.equals(t.effectiveNetwork()) || t.hubLink() != null) {
+        PeerSession t = receiver(target, net);
+        if (t == null) {
             return false;
         }
         t.connection().send(MessageCodec.relay(type, data, fromPeerId, target, net, System.currentTimeMillis(), null));
         return true;
+    }
+
+    @Override
+    public boolean deliverSignal(Inbound msg, String fromPeerId, String target, String net) {
+        PeerSession t = receiver(target, net);
+        if (t == null) {
+            return false;
+        }
+        SignalRelay.send(t.connection(), msg, fromPeerId, target, net, System.currentTimeMillis());
+        return true;
+    }
+
+    /** The local peer that a signal for {@code target} in {@code net} goes to, or null when it is not here. */
+    private PeerSession receiver(String target, String net) {
+        PeerSession t = registry.get(target);
+        return t == null || !t.connection().isOpen() || !net.equals(t.effectiveNetwork()) || t.hubLink() != null ? null : t;
     }
 
     @Override

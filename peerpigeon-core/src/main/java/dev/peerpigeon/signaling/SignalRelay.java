@@ -53,13 +53,23 @@ final class SignalRelay {
         String net = s.effectiveNetwork();
         PeerSession t = registry.get(target);
         if (t != null && t.connection().isOpen() && net.equals(t.effectiveNetwork()) && t.hubLink() == null) {
-            t.connection().send(MessageCodec.relay(msg.type(), msg.data(), s.peerId(), target, net, now, null));
+            send(t.connection(), msg, s.peerId(), target, net, now);
             return true;
         }
         if (t == null && ports.federation.routeSignal(msg.type(), msg.data(), s.peerId(), target, net)) {
             return true;
         }
         throw new ProtocolException("Peer " + target + " is not connected in network '" + net + "'");
+    }
+
+    /** Sends the relayed form of {@code msg} to {@code c}: built as bytes when it can be, else as a string. */
+    static void send(Connection c, Inbound msg, String from, String target, String net, long now) {
+        byte[] utf8 = MessageCodec.relayUtf8(msg, from, target, net, now);
+        if (utf8 != null) {
+            c.sendUtf8(utf8);
+        } else {
+            c.send(MessageCodec.relay(msg.type(), msg.data(), from, target, net, now, null));
+        }
     }
 
     /** A client's claimed network, when present, must be its real one (PROTOCOL.md 9.5). */

@@ -262,6 +262,11 @@ public final class SignalingService implements LocalDelivery {
     }
 
     @Override
+    public boolean deliverSignal(Inbound msg, String fromPeerId, String target, String net) {
+        return localDelivery.deliverSignal(msg, fromPeerId, target, net);
+    }
+
+    @Override
     public boolean changeRemote(String net, java.util.function.BooleanSupplier change,
                                 java.util.function.Supplier<String> notice) {
         return localDelivery.changeRemote(net, change, notice);

@@ -12,7 +12,8 @@ import java.util.function.BooleanSupplier;
  * Our bounded WebSocket frame decoder (RFC 6455 section 5): partial frames, masks, fragmented messages, all
  * bounded by the frame size limit. Fed bytes as they arrive; returns the complete frames.
  *
- * <p>Threads: one instance per connection, used by that connection's worker thread only.
+ * <p>Threads: one instance per connection, used by the one thread decoding that connection at a time (its worker,
+ * or the selector once it is open: {@link SelectorDecoding}).
  */
 final class FrameDecoder {
     private final int maxFrameSize;
@@ -24,8 +25,8 @@ final class FrameDecoder {
         this.clientFrames = clientFrames;
     }
 
-    // Bytes of a frame are copied once, into the payload array of that frame, however they are split
-    // across reads. A fragmented message is assembled here too (into one array that grows with what has
+    // A whole text or binary frame that arrived in one read is not copied at all (inPlace); the bytes of any other
+    // frame are copied once, into the payload array of that frame, however they are split across reads. A fragmented message is assembled here too (into one array that grows with what has
     // arrived, never past maxFrameSize), so the base draft only ever sees complete, unfragmented frames.
 
     /** Header bytes of the frame being read (2 to 14 of them). */
@@ -111,6 +112,9 @@ final class FrameDecoder {
             if (!readHeader(in)) {
                 return null;
             }
+            if (frameLength > 0 && in.remaining() >= frameLength && in.hasArray() && isWholeDataFrame()) {
+                return inPlace(in);
+            }
             if (frameLength > 0) {
                 // Sized from the header, but memory follows the bytes that arrived (a header alone costs little).
                 framePayload = new byte[Math.min(frameLength, Math.max(in.remaining(), INITIAL_PARTIAL))];
@@ -132,6 +136,31 @@ final class FrameDecoder {
         Framedata f = completeFrame(payload); // reads the header: reset after
         framePayload = null;
         frameFill = 0;
+        frameLength = -1;
+        headerFill = 0;
+        return f;
+    }
+
+    /** True when the frame whose header was just read is a whole text or binary message (no fragment, no control). */
+    private boolean isWholeDataFrame() {
+        int b1 = header[0] & 0xff;
+        int opcode = b1 & 0x0f;
+        return (b1 & 0x80) != 0 && (opcode == 1 || opcode == 2);
+    }
+
+    /**
+     * A whole data frame that arrived in one read is unmasked where it lies and delivered as a view of the read
+     * buffer: the library hands every frame of a read to the listener before it reuses the buffer, and a message is
+     * turned into a String (copied) on delivery, so nothing keeps the view. One copy of each signal less.
+     */
+    private Framedata inPlace(ByteBuffer in) throws InvalidDataException {
+        byte[] a = in.array();
+        int off = in.arrayOffset() + in.position();
+        if ((header[1] & 0x80) != 0) {
+            FrameHeaders.mask(a, off, frameLength, header, headerFill - 4);
+        }
+        in.position(in.position() + frameLength);
+        Framedata f = frame(header[0] & 0x0f, a, off, frameLength);
         frameLength = -1;
         headerFill = 0;
         return f;
@@ -216,7 +245,7 @@ final class FrameDecoder {
         if (opcode == 0 || ((opcode == 1 || opcode == 2) && !fin)) {
             return fragment(opcode, fin, payload);
         }
-        return frame(opcode, payload, payload.length);
+        return frame(opcode, payload, 0, payload.length);
     }
 
     /** Appends a fragment to the message in progress; returns the whole message after the last one. */
@@ -236,14 +265,14 @@ final class FrameDecoder {
         if (!fin) {
             return null;
         }
-        Framedata whole = frame(messageOpcode, message, messageLength);
+        Framedata whole = frame(messageOpcode, message, 0, messageLength);
         messageOpcode = -1;
         message = null;
         messageLength = 0;
         return whole;
     }
 
-    private static Framedata frame(int opcode, byte[] payload, int length) throws InvalidDataException {
+    private static Framedata frame(int opcode, byte[] payload, int offset, int length) throws InvalidDataException {
         org.java_websocket.enums.Opcode op = switch (opcode) {
             case 1 -> org.java_websocket.enums.Opcode.TEXT;
             case 2 -> org.java_websocket.enums.Opcode.BINARY;
@@ -253,7 +282,7 @@ final class FrameDecoder {
         };
         org.java_websocket.framing.FramedataImpl1 frame = org.java_websocket.framing.FramedataImpl1.get(op);
         frame.setFin(true);
-        frame.setPayload(ByteBuffer.wrap(payload, 0, length));
+        frame.setPayload(ByteBuffer.wrap(payload, offset, length));
         if (op != org.java_websocket.enums.Opcode.TEXT) {
             frame.isValid(); // control frame rules, close codes; text is validated when decoded
         }

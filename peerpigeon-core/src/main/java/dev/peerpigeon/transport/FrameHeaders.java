@@ -25,6 +25,19 @@ final class FrameHeaders {
     }
 
     /**
+     * An unmasked server frame over {@code buf}'s own bytes: the payload follows {@code headroom} free bytes, and the
+     * header is written right before it (headroom of at least 10 bytes: any length's header fits).
+     */
+    static ByteBuffer frameInPlace(int opcode, byte[] buf, int headroom) {
+        int len = buf.length - headroom;
+        int start = headroom - headerLength(len, false);
+        ByteBuffer b = ByteBuffer.wrap(buf, start, buf.length - start);
+        putHeader(b, 0x80 | opcode, len, false);
+        b.position(start);
+        return b;
+    }
+
+    /**
      * XORs the {@code len} payload bytes at {@code buf[off]} with the 4-byte masking key at {@code key[at]} (masks
      * or unmasks: the same operation), eight bytes at a time: byte by byte, unmasking was most of a hub's decoding
      * time under relay load (every client and hub-link frame is masked).

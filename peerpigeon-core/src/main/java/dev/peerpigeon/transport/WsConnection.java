@@ -1,5 +1,6 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.signaling.SharedFrame;
 import dev.peerpigeon.support.Meters;
@@ -60,6 +61,13 @@ final class WsConnection implements Connection {
     public void send(String text) {
         if (socket.isOpen()) {
             enqueue(frame(0x1, text.getBytes(StandardCharsets.UTF_8)), false);
+        }
+    }
+
+    @Override
+    public void sendUtf8(byte[] headroomAndPayload) {
+        if (socket.isOpen()) {
+            enqueue(FrameHeaders.frameInPlace(0x1, headroomAndPayload, MessageCodec.FRAME_HEADROOM), false);
         }
     }
 

@@ -30,6 +30,38 @@ class MessageCodecTest {
     }
 
     @Test
+    void theRelayBuiltAsBytesIsTheRelayStringsUtf8AfterTheHeadroom() throws Exception {
+        String id = "ab".repeat(20);
+        String[] frames = {
+                "{\"type\":\"offer\",\"data\":{\"sdp\":\"v=0\\r\\n \\u00e9\",\"n\":[1,{}]},\"targetPeerId\":\"" + id + "\"}",
+                "{\"type\":\"ice-candidate\",\"targetPeerId\":\"" + id + "\"}", // no data
+                "{\"type\":\"answer\",\"data\":null}",
+                "{\"type\":\"answer\",\"data\":\"x\"}"};
+        for (String frame : frames) {
+            Inbound in = MessageCodec.parse(frame);
+            for (long now : new long[]{0, 7, 10, 1_733_000_000_123L, Long.MAX_VALUE}) {
+                byte[] b = MessageCodec.relayUtf8(in, "cd".repeat(20), in.targetPeerId(), "global", now);
+                String expected = MessageCodec.relay(in.type(), in.data(), "cd".repeat(20), in.targetPeerId(), "global", now, null);
+                assertThat(new String(b, MessageCodec.FRAME_HEADROOM, b.length - MessageCodec.FRAME_HEADROOM,
+                        java.nio.charset.StandardCharsets.UTF_8)).as(frame + " at " + now).isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void fieldsThatAreNotPlainAsciiAreLeftToTheStringRelay() throws Exception {
+        Inbound raw = MessageCodec.parse("{\"type\":\"offer\",\"data\":{\"sdp\":\"caf\u00e9\"}}"); // é as itself
+        assertThat(MessageCodec.relayUtf8(raw, "f", "t", "global", 1)).isNull();
+        // data with the escape \\u00e9 (ASCII text) and a raw é in a field that is not relayed: the bytes path applies
+        Inbound escaped = MessageCodec.parse("{\"x\":\"\u00e9\",\"type\":\"offer\",\"data\":{\"k\":\"caf\\u00e9\"}}");
+        assertThat(MessageCodec.relayUtf8(escaped, "f", "t", "global", 1)).isNotNull();
+        Inbound plain = MessageCodec.parse("{\"type\":\"offer\",\"data\":{}}");
+        assertThat(MessageCodec.relayUtf8(plain, "f", "t", "net \"q\"", 1)).isNull();
+        assertThat(MessageCodec.relayUtf8(plain, "f", "t", "n\u00e9t", 1)).isNull();
+        assertThat(MessageCodec.relayUtf8(plain, "f", "t", "net", 1)).isNotNull();
+    }
+
+    @Test
     void encodedFramesAreValidJsonWithEscapes() {
         String frame = MessageCodec.relay("offer", "{\"a\":1}", "f", "t", "net \"q\"\n\u0001\u2028", 5, null);
         assertThat(JsonParser.parseString(frame).getAsJsonObject().get("networkName").getAsString())

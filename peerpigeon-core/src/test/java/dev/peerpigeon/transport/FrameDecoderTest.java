@@ -60,6 +60,21 @@ class FrameDecoderTest {
     }
 
     @Test
+    void aWholeDataFrameInOneReadIsDeliveredWithoutACopy() throws Exception {
+        byte[] wire = concat(clientFrame(true, 0x1, text("first")), clientFrame(true, 0x1, text("second")),
+                clientFrame(true, 0x9, text("ping")));
+        ByteBuffer read = ByteBuffer.wrap(wire);
+        List<Framedata> frames = serverSide().decode(read);
+        assertThat(describe(frames)).containsExactly("TEXT:true:" + Arrays.toString(text("first")),
+                "TEXT:true:" + Arrays.toString(text("second")), "PING:true:" + Arrays.toString(text("ping")));
+        // Both text frames are views of the read buffer, unmasked where they lie; the ping is copied (not a data frame).
+        assertThat(frames.get(0).getPayloadData().array()).isSameAs(wire);
+        assertThat(frames.get(1).getPayloadData().array()).isSameAs(wire);
+        assertThat(frames.get(2).getPayloadData().array()).isNotSameAs(wire);
+        assertThat(FrameDecoder.utf8(frames.get(1).getPayloadData())).isEqualTo("second");
+    }
+
+    @Test
     void aFrameSplitAtEveryByteBoundaryDecodesTheSame() throws Exception {
         byte[] wire = concat(
                 clientFrame(true, 0x1, text("hello")),
@@ -69,15 +84,17 @@ class FrameDecoderTest {
                 clientFrame(true, 0x1, text("x".repeat(300))), // 16-bit length
                 clientFrame(true, 0x2, new byte[]{1, 2, 3}),
                 clientFrame(true, 0x1, new byte[0]));
-        List<String> whole = describe(serverSide().decode(ByteBuffer.wrap(wire)));
+        // Each decode gets its own copy: frames are unmasked where they lie in the buffer they are read from.
+        List<String> whole = describe(serverSide().decode(ByteBuffer.wrap(wire.clone())));
         assertThat(whole).hasSize(6);
         assertThat(whole.get(0)).isEqualTo("TEXT:true:" + Arrays.toString(text("hello")));
         assertThat(whole.get(1)).startsWith("PING:");
         assertThat(whole.get(2)).isEqualTo("TEXT:true:" + Arrays.toString(text("fragmented")));
         for (int split = 0; split <= wire.length; split++) {
             FrameDecoder d = serverSide();
-            List<Framedata> frames = new ArrayList<>(d.decode(ByteBuffer.wrap(wire, 0, split)));
-            frames.addAll(d.decode(ByteBuffer.wrap(wire, split, wire.length - split)));
+            byte[] copy = wire.clone();
+            List<Framedata> frames = new ArrayList<>(d.decode(ByteBuffer.wrap(copy, 0, split)));
+            frames.addAll(d.decode(ByteBuffer.wrap(copy, split, copy.length - split)));
             assertThat(describe(frames)).as("split at %d", split).isEqualTo(whole);
         }
         FrameDecoder oneByOne = serverSide();
