@@ -25,7 +25,7 @@ import java.util.concurrent.locks.LockSupport;
  * Workloads: W1 (peers, networks), W2 (pairs, seconds, window; {@code url2=} puts each pair's second peer on
  * that server, e.g. another cluster node), W3 (peers), W4 (url2, pairs, seconds),
  * W5 (peers, hold), W6 = W2 plus one flooding client. W2 and W4 are closed loop ({@code window} messages
- * in flight per pair) unless {@code rate=R} is given: then open loop at R msgs/s in all, latency from the
+ * in flight per pair; {@code warmup=S} runs the loop S seconds unmeasured first) unless {@code rate=R} is given: then open loop at R msgs/s in all, latency from the
  * intended send time ({@link OpenLoop}; also {@code warmup}, {@code drain}, {@code maxQueuedBytes},
  * {@code lateMs}).
  */
@@ -246,14 +246,18 @@ public final class LoadGenerator implements AutoCloseable {
             return openLoop(name, urlA, urlB, pairs, seconds, Long.parseLong(args.get("rate")));
         }
         int window = intArg("window", 8);
+        int warmup = intArg("warmup", 0);
         AtomicLong received = new AtomicLong();
         LatencyRecorder latency = new LatencyRecorder(4_000_000);
         volatileRunning = true;
+        java.util.concurrent.atomic.AtomicBoolean measuring = new java.util.concurrent.atomic.AtomicBoolean(warmup <= 0);
         RelayPairs set = connectPairs(urlA, urlB, pairs, (peer, type, frame) -> {
-            received.incrementAndGet();
-            long ts = LoadPeer.longAfter(frame, "ts=");
-            if (ts > 0) {
-                latency.record((System.nanoTime() - ts) / 1000);
+            if (measuring.get()) {
+                received.incrementAndGet();
+                long ts = LoadPeer.longAfter(frame, "ts=");
+                if (ts > 0) {
+                    latency.record((System.nanoTime() - ts) / 1000);
+                }
             }
             if (volatileRunning) {
                 String next = type.equals("offer") ? "answer" : type.equals("answer") ? "ice-candidate" : "offer";
@@ -282,13 +286,23 @@ public final class LoadGenerator implements AutoCloseable {
             }, "flooder");
             floodThread.start();
         }
-        System.out.println("{\"phase\":\"start\"}"); // the benchmark samples server CPU here and at "end"
-        System.out.flush();
+        if (warmup <= 0) {
+            System.out.println("{\"phase\":\"start\"}"); // the benchmark samples server CPU here and at "end"
+            System.out.flush();
+        }
         long t0 = System.nanoTime();
         for (int i = 0; i < peers.size(); i += 2) {
             for (int w = 0; w < window; w++) {
                 SignalFrames.send(peers.get(i), "offer", peers.get(i + 1).peerId);
             }
+        }
+        if (warmup > 0) {
+            // The same loop, unmeasured, until both JITs have compiled the relay path; then the measured window.
+            LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(warmup));
+            measuring.set(true);
+            System.out.println("{\"phase\":\"start\"}");
+            System.out.flush();
+            t0 = System.nanoTime();
         }
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(seconds));
         long count = received.get();
@@ -304,6 +318,7 @@ public final class LoadGenerator implements AutoCloseable {
         r.addProperty("workload", name);
         r.addProperty("pairs", pairs);
         r.addProperty("window", window);
+        r.addProperty("warmupSeconds", warmup);
         r.addProperty("discovered", discovered);
         r.addProperty("relayedMessages", count);
         r.addProperty("msgsPerSecond", Math.round(count / secs));
