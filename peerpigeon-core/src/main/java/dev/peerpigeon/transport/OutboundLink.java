@@ -41,6 +41,8 @@ public final class OutboundLink implements HubConnector.Attempt {
         headers.forEach(client::addHeader);
         if (trust != null && "wss".equalsIgnoreCase(uri.getScheme())) {
             client.setSocketFactory(trust.getSocketFactory()); // else the library uses the JVM's default context
+        } else if ("ws".equalsIgnoreCase(uri.getScheme())) {
+            client.setSocketFactory(new CoalescingSockets(client)); // only plain TCP: for wss the library layers TLS
         }
         client.setConnectionLostTimeout(pingSeconds);
         client.setTcpNoDelay(true);
@@ -145,6 +147,43 @@ public final class OutboundLink implements HubConnector.Attempt {
     static int refusedStatus(String reason) {
         java.util.regex.Matcher m = reason == null ? null : REFUSED.matcher(reason);
         return m != null && m.find() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    /** Unconnected {@link CoalescingSocket}s, the only kind the client asks for; they flush when its queue is empty. */
+    private static final class CoalescingSockets extends javax.net.SocketFactory {
+        private final WebSocketClient client;
+
+        CoalescingSockets(WebSocketClient client) {
+            this.client = client;
+        }
+
+        @Override
+        public java.net.Socket createSocket() {
+            return new CoalescingSocket(() -> client.getConnection() instanceof org.java_websocket.WebSocketImpl impl
+                    && impl.outQueue.isEmpty());
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port) throws java.io.IOException {
+            throw new java.net.SocketException("only unconnected sockets");
+        }
+
+        @Override
+        public java.net.Socket createSocket(String host, int port, java.net.InetAddress local, int localPort)
+                throws java.io.IOException {
+            throw new java.net.SocketException("only unconnected sockets");
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.InetAddress host, int port) throws java.io.IOException {
+            throw new java.net.SocketException("only unconnected sockets");
+        }
+
+        @Override
+        public java.net.Socket createSocket(java.net.InetAddress address, int port, java.net.InetAddress local,
+                                            int localPort) throws java.io.IOException {
+            throw new java.net.SocketException("only unconnected sockets");
+        }
     }
 
     private final class Client extends WebSocketClient {
