@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
  * carries tens of thousands of small frames a second. Here a flush only writes when the client's queue is empty
  * (nothing else is about to follow) or {@link #MAX_COALESCED} bytes are waiting, so a burst leaves in one write,
  * and the other hub reads it in one read. Nothing waits for a timer: the last frame of a burst is written at once.
+ * Reads coalesce the other way round: see {@link #getInputStream}.
  *
  * <p>Threads: the stream is written by the client's single write thread, under {@code lock}; {@code close} may come
  * from any thread and writes what is still held only if the lock is free (a writer blocked on a remote hub that
@@ -22,6 +23,7 @@ final class CoalescingSocket extends Socket {
 
     private final BooleanSupplier nothingQueued;
     private Coalescing out;
+    private java.io.InputStream in;
 
     /** {@code nothingQueued}: true when the client's send queue is empty. */
     CoalescingSocket(BooleanSupplier nothingQueued) {
@@ -34,6 +36,28 @@ final class CoalescingSocket extends Socket {
             out = new Coalescing(super.getOutputStream(), nothingQueued);
         }
         return out;
+    }
+
+    /**
+     * The client's reader thread reads here: what it sends to local sockets while it decodes a read is held and
+     * written when it reads again ({@link ReadBatch}).
+     */
+    @Override
+    public synchronized java.io.InputStream getInputStream() throws IOException {
+        if (in == null) {
+            in = new java.io.FilterInputStream(super.getInputStream()) {
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    ReadBatch.readDone();
+                    int n = super.read(b, off, len);
+                    if (n > 0) {
+                        ReadBatch.readBegins();
+                    }
+                    return n;
+                }
+            };
+        }
+        return in;
     }
 
     @Override

@@ -117,6 +117,40 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
         }
     }
 
+    /**
+     * {@link #writeNow} for several frames in one gathering write: returns how many it took, the frames the kernel
+     * took whole and the first it did not (its rest stays {@link #pending}, counted); the caller queues the others.
+     * 0 when it could not write (queue not empty, rest pending, another writer).
+     */
+    int writeNow(ByteBuffer[] frames, int n) {
+        if (outQueue == null || !writeLock.tryLock()) {
+            return 0;
+        }
+        try {
+            if (pending != null || !outQueue.isEmpty()) {
+                return 0;
+            }
+            channel.write(frames, 0, n);
+            for (int i = 0; i < n; i++) {
+                if (frames[i].hasRemaining()) {
+                    queued.addAndGet(frames[i].remaining());
+                    pending = frames[i];
+                    return i + 1;
+                }
+            }
+            return n;
+        } catch (IOException | RuntimeException e) {
+            return 0; // the socket is failing: queue them, the selector's write reports the failure as usual
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Plain socket written by gathering writes (not TLS, which wraps one buffer at a time on the selector). */
+    boolean plain() {
+        return outQueue != null;
+    }
+
     /** True while the rest of a directly written frame waits for the selector. */
     boolean hasPending() {
         return pending != null;

@@ -210,6 +210,7 @@ public final class OutboundLink implements HubConnector.Attempt {
 
         @Override
         public void onClose(int code, String reason, boolean remote) {
+            ReadBatch.readDone(); // a read whose decode ended the link: its sends first (a no-op on other threads)
             listener.onClose(code, reason, refusedStatus(reason));
         }
 

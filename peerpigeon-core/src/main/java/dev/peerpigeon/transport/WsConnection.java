@@ -85,7 +85,12 @@ final class WsConnection implements Connection {
      * not read is dropped as soon as either is exceeded, data frames, pings and pongs alike.
      */
     private void enqueue(ByteBuffer frame, boolean direct) {
-        long refused = write(frame, direct);
+        ReadBatch batch = ReadBatch.current();
+        if (batch != null && (direct ? batch.holds(this)
+                : !batch.takes(this, maxQueuedFrames, maxQueuedBytes, frame.remaining()))) {
+            batch.flush(); // outside the monitor: it takes the held frames' socket's
+        }
+        long refused = write(frame, direct, batch);
         if (refused >= 0) {
             log.warn("Dropping {}: {} bytes to queue, it does not read fast enough", remoteAddress(), refused);
             // A close frame would queue behind data it never reads: drop the socket and its queue now.
@@ -109,16 +114,22 @@ final class WsConnection implements Connection {
      * reader, a cluster delivery, a worker, the pinger) the sender writes itself when nothing is queued: one write
      * instead of waking the selector, an epoll change and a write (W4: relays arriving over a hub link).
      */
-    private synchronized long write(ByteBuffer frame, boolean direct) {
+    private synchronized long write(ByteBuffer frame, boolean direct, ReadBatch batch) {
         if (dropping) {
             return -1; // being aborted: nothing may follow a frame that was cut short
         }
         WebSocketImpl impl = (WebSocketImpl) socket;
         CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
-        long queuedBytes = counter == null ? 0 : counter.queued.get() + frame.remaining();
-        if (impl.outQueue.size() >= maxQueuedFrames || queuedBytes > maxQueuedBytes) {
+        int heldFrames = batch == null ? 0 : batch.framesFor(this);
+        long queuedBytes = counter == null ? 0
+                : counter.queued.get() + (batch == null ? 0 : batch.bytesFor(this)) + frame.remaining();
+        if (impl.outQueue.size() + heldFrames >= maxQueuedFrames || queuedBytes > maxQueuedBytes) {
             dropping = true;
             return queuedBytes;
+        }
+        if (batch != null && !direct && counter != null && counter.plain()) {
+            batch.add(this, frame); // a hub link's reader: written with the others of its read to this socket
+            return -1;
         }
         Tracked deferred = !direct && impl instanceof Tracked t && decoding.decodingHere() ? t : null;
         if (deferred == null && counter != null && counter.writeNow(frame)) {
@@ -137,6 +148,26 @@ final class WsConnection implements Connection {
             demandWrite(impl);
         }
         return -1;
+    }
+
+    /**
+     * A hub link's reader thread, after its read ({@link ReadBatch}): writes the frames it held for this socket in
+     * one gathering write when nothing is queued, else queues them; dropped if the connection is being dropped.
+     */
+    synchronized void writeHeld(ByteBuffer[] frames, int n) {
+        if (dropping || !socket.isOpen()) {
+            return;
+        }
+        WebSocketImpl impl = (WebSocketImpl) socket;
+        CountingChannel counter = (CountingChannel) impl.getChannel();
+        int taken = counter.writeNow(frames, n);
+        for (int i = taken; i < n; i++) {
+            counter.track(frames[i]);
+            impl.outQueue.add(frames[i]);
+        }
+        if (taken < n || counter.hasPending()) {
+            demandWrite(impl);
+        }
     }
 
     /** Asks the selector to write this socket (OP_WRITE and a wake-up). */
@@ -158,7 +189,15 @@ final class WsConnection implements Connection {
     }
 
     @Override
-    public synchronized void close(int code, String reason) {
+    public void close(int code, String reason) {
+        ReadBatch batch = ReadBatch.current();
+        if (batch != null && batch.holds(this)) {
+            batch.flush(); // what this thread sent before the close goes first
+        }
+        closeAfterSent(code, reason);
+    }
+
+    private synchronized void closeAfterSent(int code, String reason) {
         socket.close(code, reason); // under the monitor: the close frame cannot split a partly written frame
     }
 

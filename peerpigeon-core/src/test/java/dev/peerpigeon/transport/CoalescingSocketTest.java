@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The outbound link's socket: flushes write only when the client's queue is empty, bounded, and close writes the rest. */
+/**
+ * The outbound link's socket: flushes write only when the client's queue is empty, bounded, and close writes the
+ * rest; its reader holds what it sends while it decodes a read (ReadBatch).
+ */
 class CoalescingSocketTest {
 
     @Test
@@ -67,6 +70,26 @@ class CoalescingSocketTest {
                 byte[] rest = in.readAllBytes(); // up to the end of the stream: close wrote what was held
                 assertThat(rest).hasSize(frame.length + 10);
             }
+        }
+    }
+
+    @Test
+    void theReaderHoldsItsSendsWhileItDecodesARead() throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             CoalescingSocket socket = new CoalescingSocket(() -> true)) {
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
+            try (Socket peer = server.accept()) {
+                peer.getOutputStream().write(new byte[]{1, 2});
+                InputStream in = socket.getInputStream();
+                assertThat(ReadBatch.current()).as("not reading yet").isNull();
+                assertThat(in.read(new byte[16])).isPositive();
+                assertThat(ReadBatch.current()).as("decoding what was read: sends are held").isNotNull();
+                peer.close();
+                assertThat(in.read(new byte[16])).isNegative();
+                assertThat(ReadBatch.current()).as("the next read wrote them and the stream ended").isNull();
+            }
+        } finally {
+            ReadBatch.readDone();
         }
     }
 
