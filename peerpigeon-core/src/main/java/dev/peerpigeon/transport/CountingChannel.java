@@ -97,24 +97,7 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
      * Returns false when the frame was not taken (queue it). Plain sockets only: TLS wraps on the selector.
      */
     boolean writeNow(ByteBuffer frame) {
-        if (outQueue == null || !writeLock.tryLock()) {
-            return false;
-        }
-        try {
-            if (pending != null || !outQueue.isEmpty()) {
-                return false;
-            }
-            channel.write(frame);
-            if (frame.hasRemaining()) {
-                queued.addAndGet(frame.remaining());
-                pending = frame;
-            }
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false; // the socket is failing: queue it, the selector's write reports the failure as usual
-        } finally {
-            writeLock.unlock();
-        }
+        return writeIdle(frame, null, 1) == 1;
     }
 
     /**
@@ -123,6 +106,11 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
      * 0 when it could not write (queue not empty, rest pending, another writer).
      */
     int writeNow(ByteBuffer[] frames, int n) {
+        return writeIdle(null, frames, n);
+    }
+
+    /** Both {@code writeNow}s: {@code one} frame, or the first {@code n} of {@code many} in one gathering write. */
+    private int writeIdle(ByteBuffer one, ByteBuffer[] many, int n) {
         if (outQueue == null || !writeLock.tryLock()) {
             return 0;
         }
@@ -130,20 +118,33 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
             if (pending != null || !outQueue.isEmpty()) {
                 return 0;
             }
-            channel.write(frames, 0, n);
+            if (many == null) {
+                channel.write(one);
+                keepRest(one);
+                return 1;
+            }
+            channel.write(many, 0, n);
             for (int i = 0; i < n; i++) {
-                if (frames[i].hasRemaining()) {
-                    queued.addAndGet(frames[i].remaining());
-                    pending = frames[i];
+                if (keepRest(many[i])) {
                     return i + 1;
                 }
             }
             return n;
         } catch (IOException | RuntimeException e) {
-            return 0; // the socket is failing: queue them, the selector's write reports the failure as usual
+            return 0; // the socket is failing: queue it, the selector's write reports the failure as usual
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** Under the write lock: what the kernel did not take of {@code frame} stays pending (counted); true if any. */
+    private boolean keepRest(ByteBuffer frame) {
+        if (!frame.hasRemaining()) {
+            return false;
+        }
+        queued.addAndGet(frame.remaining());
+        pending = frame;
+        return true;
     }
 
     /** Plain socket written by gathering writes (not TLS, which wraps one buffer at a time on the selector). */

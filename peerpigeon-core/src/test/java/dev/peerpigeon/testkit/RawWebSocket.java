@@ -137,6 +137,11 @@ public final class RawWebSocket implements AutoCloseable {
     }
 
     /** Reads the next (unmasked) server frame; null when the server closed the TCP connection first. */
+    /** Bytes readable now without blocking (on loopback a frame is readable as soon as the server's write returns). */
+    public int available() throws IOException {
+        return in.available();
+    }
+
     public Frame readFrame() throws IOException {
         java.io.DataInputStream d = new java.io.DataInputStream(in);
         try {

@@ -34,7 +34,7 @@ class SelectorDecodingTest {
             .getBytes(StandardCharsets.US_ASCII);
 
     /** Echoes every text and records who handled it; the first frame is held until the test lets it go. */
-    private static final class EchoHandler implements TransportHandler<Connection> {
+    private static final class EchoHandler extends QuietHandler {
         final List<String> handled = new ArrayList<>();
         final List<String> threads = new ArrayList<>();
         final CountDownLatch firstEntered = new CountDownLatch(1);
@@ -57,11 +57,6 @@ class SelectorDecodingTest {
         }
 
         @Override
-        public Connection onOpen(Connection connection, RequestHead head) {
-            return connection;
-        }
-
-        @Override
         public void onMessage(Connection state, String text) {
             synchronized (this) {
                 handled.add(text);
@@ -80,18 +75,6 @@ class SelectorDecodingTest {
 
         synchronized int count() {
             return handled.size();
-        }
-
-        @Override
-        public void onUndecodable(Connection state, String reason) {
-        }
-
-        @Override
-        public void onPong(Connection state) {
-        }
-
-        @Override
-        public void onClose(Connection state, int code, String reason, boolean remote) {
         }
     }
 
