@@ -170,6 +170,15 @@ final class WsConnection implements Connection {
         }
     }
 
+    /**
+     * Nothing waits to be written: the library's queue is empty (it holds the 101 response until the selector
+     * has written it) and no rest of a direct write is pending. For tests that need the socket idle first.
+     */
+    boolean nothingQueued() {
+        WebSocketImpl impl = (WebSocketImpl) socket;
+        return impl.outQueue.isEmpty() && !(impl.getChannel() instanceof CountingChannel c && c.hasPending());
+    }
+
     /** Asks the selector to write this socket (OP_WRITE and a wake-up). */
     static void demandWrite(WebSocketImpl impl) {
         try {

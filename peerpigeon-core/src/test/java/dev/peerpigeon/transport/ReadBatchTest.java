@@ -77,7 +77,6 @@ class ReadBatchTest {
             for (int i = 0; i < 10; i++) {
                 c.send("m" + i); // held two at a time: a third would reach the bound of 3 queued frames
             }
-            // Written, or queued for the selector when it held the socket's write lock just then: await either.
             Await.until("the first ones written early", Duration.ofSeconds(5), () -> available(client) > 0);
             ReadBatch.readDone();
             for (int i = 0; i < 10; i++) {
@@ -107,9 +106,14 @@ class ReadBatchTest {
         return client;
     }
 
-    /** The server side of the test's connection, with the test thread now decoding a read. */
+    /**
+     * The server side of the test's connection, with the test thread now decoding a read. First the socket is idle:
+     * the 101 response can still sit in the library's queue after the client read it (the selector removes it after
+     * its write), and while anything is queued, held frames are queued behind it (a queue bound of 3 counts it).
+     */
     private Connection readBegins() throws Exception {
         Connection c = opened.get(5, TimeUnit.SECONDS);
+        Await.until("the upgrade response written", Duration.ofSeconds(5), ((WsConnection) c)::nothingQueued);
         ReadBatch.readBegins();
         return c;
     }
