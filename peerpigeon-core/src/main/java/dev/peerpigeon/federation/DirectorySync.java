@@ -256,9 +256,12 @@ final class DirectorySync {
             guard.refuse(from, LinkGuard.Refusal.LIVE_HERE, "peer " + PeerSession.shortId(peerId) + " is connected to this hub");
             return;
         }
+        if (!directory.alreadyKnown(net, peerId, origin, s) && !net.equals(local.settings().hubMeshNamespace())) {
+            // Before our peers learn of the newcomer: they may offer to it at once, and it must know them first.
+            reference.peerJoinedThere(from);
+        }
         RemoteDirectory.Applied applied = directory.announce(net, peerId, origin, s, discovery, from);
         if (applied == RemoteDirectory.Applied.NEW || applied == RemoteDirectory.Applied.UPDATED) {
-            reference.peerJoinedThere(from);
             flood("peer-discovered", discovery, net, origin, s, from);
         }
     }

@@ -39,8 +39,10 @@ final class HubLink implements Federation.Link {
     volatile Map<String, List<String>> advertised = Map.of(); // replaced whole; read by HubMesh.snapshot
     /** Route adverts applied so far. Mesh thread only. */
     int advertsApplied;
-    /** A refresh of a reference hub's view is scheduled. Mesh thread only. */
+    /** A reference hub's view was refreshed less than a debounce interval ago. Mesh thread only. */
     boolean refreshPending;
+    /** A peer joined there since that refresh: refresh again when the interval ends. Mesh thread only. */
+    boolean refreshAgain;
     /**
      * A reference hub we dialed tells no id: routing uses a synthetic {@code remoteHubId}, and this is its real
      * {@code hubPeerId} once its own mesh client was listed to us (see {@link ReferenceHubCompat#learnHubId}); null

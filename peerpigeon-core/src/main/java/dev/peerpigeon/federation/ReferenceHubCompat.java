@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * What differs for reference JS hubs (PROTOCOL.md 6.2-6.6): they do not tell their id, accept their ws maxPayload,
  * get plain frames (no origin/seq), answer {@code error} to {@code peer-disconnected} on their inbound side, and do
  * not cache what arrives on their inbound side, so the directory is resent to them (debounced, and every sweep).
- * Its one piece of state, a link's {@code refreshPending}, belongs to the mesh thread.
+ * Its state, a link's {@code refreshPending} and {@code refreshAgain}, belongs to the mesh thread.
  */
 final class ReferenceHubCompat {
     /** What a reference hub accepts (its ws maxPayload); what we send to reference hubs must fit. */
@@ -68,18 +68,33 @@ final class ReferenceHubCompat {
     }
 
     /**
-     * A peer joined a reference hub we dialed. That hub does not cache what we sent it earlier, so its
-     * newcomer would wait for the periodic refresh: resend our peers to it now (debounced per link). Mesh thread.
+     * A peer joined a reference hub we dialed. That hub does not cache what we sent it earlier, so its newcomer
+     * would only learn our peers at the periodic refresh, while our peers learn of it at once and may send it an
+     * offer before it knows them (a 1.1.3 client then answers with its own offer, and the glare can leave the pair
+     * unconnected). So our peers are resent to that hub now, before the newcomer's discovery is applied here, and
+     * joins within the next {@link #REFRESH_MILLIS} share one more resend at its end (a join storm costs one
+     * resend per interval, not one per join). Mesh thread.
      */
     void peerJoinedThere(HubLink link) {
-        if (link.smart || !link.outbound || link.refreshPending) {
+        if (link.smart || !link.outbound) {
             return;
         }
+        if (link.refreshPending) {
+            link.refreshAgain = true;
+            return;
+        }
+        sendDirectory.accept(link);
+        armRefresh(link);
+    }
+
+    private void armRefresh(HubLink link) {
         link.refreshPending = true;
         thread.schedule(() -> {
             link.refreshPending = false;
-            if (links.contains(link)) {
+            if (link.refreshAgain && links.contains(link)) {
+                link.refreshAgain = false;
                 sendDirectory.accept(link);
+                armRefresh(link);
             }
         }, REFRESH_MILLIS);
     }

@@ -102,4 +102,38 @@ class ReferenceHubInteropTest {
             }
         }
     }
+    @Test
+    void aNewcomerOnAReferenceHubWeDialedKnowsOurPeersBeforeTheirOffersReachIt() {
+        int refPort = Ports.free();
+        String refId = PeerId.generate();
+        try (NodeProcess ref = referenceHub(refPort, refId, List.of())) {
+            try (PeerPigeonServer ours = javaHub(List.of(URI.create("ws://127.0.0.1:" + refPort)))) {
+                Await.until("listed under its real hubPeerId", WAIT, () -> ours.getHubStats().hubs().stream()
+                        .anyMatch(h -> h.peerId().equals(refId) && h.direction().equals("out")), ref::output);
+                TestClient y = TestClient.connect(ours.getPort()).announce("n1");
+                y.sync();
+                TestClient newcomer = TestClient.connect(refPort).announce("n1");
+                TestClient bystander = TestClient.connect(ours.getPort()).announce("n2");
+                bystander.sync();
+                // Our peer offers the moment it learns of the newcomer, as a browser does.
+                y.await("discovery of the newcomer", o -> TestClient.isType(o, "peer-discovered")
+                        && o.getAsJsonObject("data").get("peerId").getAsString().equals(newcomer.peerId()), WAIT);
+                y.offer(newcomer.peerId(), "v=0 offer at once");
+                newcomer.await("the offer", o -> TestClient.isType(o, "offer"), WAIT);
+                List<String> order = newcomer.received().stream()
+                        .filter(o -> TestClient.isType(o, "offer") || (TestClient.isType(o, "peer-discovered")
+                                && o.getAsJsonObject("data").get("peerId").getAsString().equals(y.peerId())))
+                        .map(o -> o.get("type").getAsString()).toList();
+                assertThat(order).as("what the newcomer received from or about our peer, in order")
+                        .startsWith("peer-discovered").contains("offer");
+                // The link keeps relaying: an answer comes back, and another network here is untouched.
+                newcomer.signal("answer", "{\"type\":\"answer\",\"sdp\":\"v=0 answer\"}", y.peerId());
+                y.await("the answer", o -> TestClient.isType(o, "answer"), WAIT);
+                assertThat(bystander.ofType("peer-discovered")).as("nothing from network n1 reaches n2").isEmpty();
+                y.close();
+                newcomer.close();
+                bystander.close();
+            }
+        }
+    }
 }
