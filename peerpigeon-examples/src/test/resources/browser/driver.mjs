@@ -99,14 +99,44 @@ async function until(what, fn, ms = 40000) {
 
 const snap = (p) => p.page.evaluate(() => window.snapshot());
 
+/**
+ * The 1.1.3 client's glare bug: both peers offered to each other (an isolated peer offers whatever the id order), the
+ * lower id backed down and answered the other's offer on a new connection, and that connection never gathered a
+ * single ICE candidate (its trace has the remote offer and no candidate), so the pair cannot connect and the client
+ * ignores the offers that follow. Nothing a hub relays can cause it: the pages' own records show it.
+ */
+async function clientGlare(a, b) {
+  const offeredTo = (p, id) => p.page.evaluate((t) => window.__sent.some((f) => {
+    try { const m = JSON.parse(f); return m.type === 'offer' && m.targetPeerId === t; } catch (e) { return false; }
+  }), id);
+  const answeredWithoutCandidates = (p) => p.page.evaluate(() => {
+    const trace = (window.__rtc.trace || []);
+    return trace.filter((t) => t.endsWith(':have-remote-offer')).map((t) => t.split(':')[0])
+      .some((n) => !trace.includes(n + ':cand') && !trace.includes(n + ':cand-end'));
+  });
+  return (await offeredTo(a, b.id)) && (await offeredTo(b, a.id))
+    && ((await answeredWithoutCandidates(a)) || (await answeredWithoutCandidates(b)));
+}
+
 async function connectedPair(a, b) {
+  try {
+    await pairUp(a, b);
+  } catch (e) {
+    if (await clientGlare(a, b).catch(() => false)) e.clientGlare = true;
+    throw e;
+  }
+}
+
+async function pairUp(a, b) {
   await until(`${a.id.slice(0, 8)} <-> ${b.id.slice(0, 8)} connected`, async () => {
     const [sa, sb] = [await snap(a), await snap(b)];
     return (sa.connectedPeers.includes(b.id) && sb.connectedPeers.includes(a.id)
       && sa.rtc.pcConnected > 0 && sb.rtc.pcConnected > 0 && sa.rtc.channelsOpen > 0 && sb.rtc.channelsOpen > 0)
       || { a: sa.connectedPeers, b: sb.connectedPeers, rtcA: sa.rtc, rtcB: sb.rtc, errA: sa.errors, errB: sb.errors,
         framesA: await a.page.evaluate(() => window.__frames.map((f) => f.slice(0, 160))),
-        framesB: await b.page.evaluate(() => window.__frames.map((f) => f.slice(0, 160))) };
+        framesB: await b.page.evaluate(() => window.__frames.map((f) => f.slice(0, 160))),
+        sentA: await a.page.evaluate(() => window.__sent.map((f) => f.slice(0, 100))),
+        sentB: await b.page.evaluate(() => window.__sent.map((f) => f.slice(0, 100))) };
   });
 }
 
@@ -267,14 +297,21 @@ try {
   });
   for (const name of scenarioList.split(',')) {
     const t0 = Date.now();
-    try {
-      const detail = await scenarios[name]();
-      say({ scenario: name, ok: true, ms: Date.now() - t0, detail });
-    } catch (e) {
-      say({ scenario: name, ok: false, ms: Date.now() - t0, detail: String(e && e.stack || e) });
-    } finally {
-      for (const ctx of browser.contexts()) await ctx.close().catch(() => {});
-      stopAll();
+    // A scenario hit by the client's glare bug (clientGlare) runs once more, and says so; any other failure fails.
+    for (let attempt = 1; ; attempt++) {
+      let again = false;
+      try {
+        const detail = await scenarios[name]();
+        say({ scenario: name, ok: true, ms: Date.now() - t0,
+          detail: detail + (attempt > 1 ? ' (second attempt: the first met the 1.1.3 client\'s glare bug)' : '') });
+      } catch (e) {
+        again = e && e.clientGlare && attempt === 1;
+        if (!again) say({ scenario: name, ok: false, ms: Date.now() - t0, detail: String(e && e.stack || e) });
+      } finally {
+        for (const ctx of browser.contexts()) await ctx.close().catch(() => {});
+        stopAll();
+      }
+      if (!again) break;
     }
   }
 } finally {
