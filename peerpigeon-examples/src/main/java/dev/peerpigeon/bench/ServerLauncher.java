@@ -17,7 +17,7 @@ import java.util.Map;
 final class ServerLauncher {
     /** Our server's JVM flags: the defaults of {@code bin/peerpigeon-server}, the README's run command. */
     static final String LEAN_JVM_ARGS = "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15"
-            + " -Xss256k -XX:+ExitOnOutOfMemoryError -XX:+IgnoreUnrecognizedVMOptions -XX:TrimNativeHeapInterval=1000";
+            + " -Xss256k -XX:+ExitOnOutOfMemoryError -XX:+IgnoreUnrecognizedVMOptions -XX:TrimNativeHeapInterval=5000";
     /** Our server as users run it (the launcher jar). */
     private final Path jar;
     private final Path reference;
