@@ -103,19 +103,31 @@ const snap = (p) => p.page.evaluate(() => window.snapshot());
  * The 1.1.3 client's glare bug: both peers offered to each other (an isolated peer offers whatever the id order), the
  * lower id backed down and answered the other's offer on a new connection, and that connection never gathered a
  * single ICE candidate (its trace has the remote offer and no candidate), so the pair cannot connect and the client
- * ignores the offers that follow. Nothing a hub relays can cause it: the pages' own records show it.
+ * ignores the offers that follow. It counts only when the hub did its part, from the pages' own records: each page
+ * learned of the other before that peer's first offer reached it, and every offer, answer and candidate either page
+ * sent to the other arrived.
  */
 async function clientGlare(a, b) {
-  const offeredTo = (p, id) => p.page.evaluate((t) => window.__sent.some((f) => {
-    try { const m = JSON.parse(f); return m.type === 'offer' && m.targetPeerId === t; } catch (e) { return false; }
-  }), id);
-  const answeredWithoutCandidates = (p) => p.page.evaluate(() => {
-    const trace = (window.__rtc.trace || []);
-    return trace.filter((t) => t.endsWith(':have-remote-offer')).map((t) => t.split(':')[0])
-      .some((n) => !trace.includes(n + ':cand') && !trace.includes(n + ':cand-end'));
-  });
-  return (await offeredTo(a, b.id)) && (await offeredTo(b, a.id))
-    && ((await answeredWithoutCandidates(a)) || (await answeredWithoutCandidates(b)));
+  const record = (p, other) => p.page.evaluate((o) => {
+    const parse = (f) => { try { return JSON.parse(f); } catch (e) { return {}; } };
+    const signal = (m) => ['offer', 'answer', 'ice-candidate'].includes(m.type);
+    const got = window.__frames.map(parse);
+    const firstDiscovered = got.findIndex((m) => m.type === 'peer-discovered' && m.data && m.data.peerId === o);
+    const firstOffer = got.findIndex((m) => m.type === 'offer' && m.fromPeerId === o);
+    const trace = window.__rtc.trace || [];
+    return {
+      sent: window.__sent.map(parse).filter((m) => signal(m) && m.targetPeerId === o).map((m) => JSON.stringify(m.data)),
+      received: got.filter((m) => signal(m) && m.fromPeerId === o).map((m) => JSON.stringify(m.data)),
+      offered: window.__sent.map(parse).some((m) => m.type === 'offer' && m.targetPeerId === o),
+      discoveredFirst: firstDiscovered >= 0 && (firstOffer < 0 || firstDiscovered < firstOffer),
+      answeredWithoutCandidates: trace.filter((t) => t.endsWith(':have-remote-offer')).map((t) => t.split(':')[0])
+        .some((n) => !trace.includes(n + ':cand') && !trace.includes(n + ':cand-end')),
+    };
+  }, other.id);
+  const [ra, rb] = [await record(a, b), await record(b, a)];
+  const delivered = ra.sent.every((d) => rb.received.includes(d)) && rb.sent.every((d) => ra.received.includes(d));
+  return ra.offered && rb.offered && ra.discoveredFirst && rb.discoveredFirst && delivered
+    && (ra.answeredWithoutCandidates || rb.answeredWithoutCandidates);
 }
 
 async function connectedPair(a, b) {
@@ -298,15 +310,17 @@ try {
   for (const name of scenarioList.split(',')) {
     const t0 = Date.now();
     // A scenario hit by the client's glare bug (clientGlare) runs once more, and says so; any other failure fails.
+    let firstError;
     for (let attempt = 1; ; attempt++) {
       let again = false;
+      const retried = attempt > 1 ? { attempts: attempt, firstError } : {};
       try {
         const detail = await scenarios[name]();
-        say({ scenario: name, ok: true, ms: Date.now() - t0,
-          detail: detail + (attempt > 1 ? ' (second attempt: the first met the 1.1.3 client\'s glare bug)' : '') });
+        say({ scenario: name, ok: true, ms: Date.now() - t0, ...retried, detail });
       } catch (e) {
         again = e && e.clientGlare && attempt === 1;
-        if (!again) say({ scenario: name, ok: false, ms: Date.now() - t0, detail: String(e && e.stack || e) });
+        if (again) firstError = String(e && e.stack || e).slice(0, 3000);
+        else say({ scenario: name, ok: false, ms: Date.now() - t0, ...retried, detail: String(e && e.stack || e) });
       } finally {
         for (const ctx of browser.contexts()) await ctx.close().catch(() => {});
         stopAll();

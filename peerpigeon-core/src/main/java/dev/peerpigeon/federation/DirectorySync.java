@@ -95,6 +95,15 @@ final class DirectorySync {
 
     // ------------------------------------------------------------------ link frames (reader threads)
 
+    /** Runs a directory update from {@code link} on the mesh thread, or after a reference hub's pending resend. */
+    private void postUpdate(HubLink link, Runnable update) {
+        thread.post(() -> {
+            if (!reference.holdWhileRefreshing(link, update)) {
+                update.run();
+            }
+        });
+    }
+
     void onDiscovered(HubLink link, Inbound msg) {
         SignalingSettings limits = local.settings();
         if (!link.directoryBudget.take(System.nanoTime())) {
@@ -144,7 +153,7 @@ final class DirectorySync {
             s = seq.incrementAndGet();
         }
         String discovery = entry.discovery();
-        thread.post(() -> applyAnnounce(link, net, peerId, origin, s, discovery));
+        postUpdate(link, () -> applyAnnounce(link, net, peerId, origin, s, discovery));
     }
 
     void onDisconnected(HubLink link, Inbound msg) {
@@ -176,7 +185,7 @@ final class DirectorySync {
             thread.post(() -> applyWithdraw(link, net, peerId, r.originHub(), r.seq(), goodbye));
         } else {
             // Reference hubs send scoped and unscoped notices; without a network look in every network.
-            thread.post(() -> {
+            postUpdate(link, () -> {
                 for (String n : net != null ? List.of(net) : directory.networks()) {
                     RemoteDirectory.Remote e = directory.get(n, peerId);
                     if (e != null && e.learnedFrom() == link) {

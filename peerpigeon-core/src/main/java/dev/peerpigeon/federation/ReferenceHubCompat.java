@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * What differs for reference JS hubs (PROTOCOL.md 6.2-6.6): they do not tell their id, accept their ws maxPayload,
  * get plain frames (no origin/seq), answer {@code error} to {@code peer-disconnected} on their inbound side, and do
  * not cache what arrives on their inbound side, so the directory is resent to them (debounced, and every sweep).
- * Its state, a link's {@code refreshPending} and {@code refreshAgain}, belongs to the mesh thread.
+ * Its state, a link's {@code refreshPending}, {@code heldUpdates} and {@code replaying}, belongs to the mesh thread.
  */
 final class ReferenceHubCompat {
     /** What a reference hub accepts (its ws maxPayload); what we send to reference hubs must fit. */
@@ -71,31 +71,50 @@ final class ReferenceHubCompat {
      * A peer joined a reference hub we dialed. That hub does not cache what we sent it earlier, so its newcomer
      * would only learn our peers at the periodic refresh, while our peers learn of it at once and may send it an
      * offer before it knows them (a 1.1.3 client then answers with its own offer, and the glare can leave the pair
-     * unconnected). So our peers are resent to that hub now, before the newcomer's discovery is applied here, and
-     * joins within the next {@link #REFRESH_MILLIS} share one more resend at its end (a join storm costs one
-     * resend per interval, not one per join). Mesh thread.
+     * unconnected). So our peers are resent to that hub now, before the newcomer's discovery is applied here. For
+     * the next {@link #REFRESH_MILLIS} that link's directory updates wait ({@link #holdWhileRefreshing}); when any
+     * came, one more resend goes first and they follow in order. A join storm costs one resend per interval, and
+     * each newcomer knows our peers before they know it. Mesh thread.
      */
     void peerJoinedThere(HubLink link) {
-        if (link.smart || !link.outbound) {
-            return;
-        }
-        if (link.refreshPending) {
-            link.refreshAgain = true;
+        if (link.smart || !link.outbound || link.refreshPending) {
             return;
         }
         sendDirectory.accept(link);
         armRefresh(link);
     }
 
+    /**
+     * Holds {@code update} (a directory update from {@code link}, in arrival order) while that reference link's
+     * refresh interval is open; false when it should run now. Held updates are bounded by the link's directory
+     * budget over one interval. Mesh thread.
+     */
+    boolean holdWhileRefreshing(HubLink link, Runnable update) {
+        if (link.smart || !link.outbound || !link.refreshPending || link.replaying) {
+            return false;
+        }
+        link.heldUpdates.add(update);
+        return true;
+    }
+
     private void armRefresh(HubLink link) {
         link.refreshPending = true;
         thread.schedule(() -> {
-            link.refreshPending = false;
-            if (link.refreshAgain && links.contains(link)) {
-                link.refreshAgain = false;
-                sendDirectory.accept(link);
-                armRefresh(link);
+            java.util.List<Runnable> held = link.heldUpdates;
+            if (held.isEmpty() || !links.contains(link)) {
+                link.refreshPending = false;
+                held.clear(); // a link that went away: its entries leave with it
+                return;
             }
+            link.heldUpdates = new java.util.ArrayList<>();
+            sendDirectory.accept(link); // before the held newcomers reach our peers
+            link.replaying = true;
+            try {
+                held.forEach(Runnable::run);
+            } finally {
+                link.replaying = false;
+            }
+            armRefresh(link);
         }, REFRESH_MILLIS);
     }
 
