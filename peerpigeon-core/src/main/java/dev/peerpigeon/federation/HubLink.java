@@ -43,8 +43,6 @@ final class HubLink implements Federation.Link {
     boolean refreshPending;
     /** Directory updates from a reference hub that wait for the end of that interval, in order. Mesh thread only. */
     java.util.List<Runnable> heldUpdates = new java.util.ArrayList<>();
-    /** True while those run (they are not held again). Mesh thread only. */
-    boolean replaying;
     /**
      * A reference hub we dialed tells no id: routing uses a synthetic {@code remoteHubId}, and this is its real
      * {@code hubPeerId} once its own mesh client was listed to us (see {@link ReferenceHubCompat#learnHubId}); null

@@ -8,7 +8,7 @@ import java.util.function.Consumer;
  * What differs for reference JS hubs (PROTOCOL.md 6.2-6.6): they do not tell their id, accept their ws maxPayload,
  * get plain frames (no origin/seq), answer {@code error} to {@code peer-disconnected} on their inbound side, and do
  * not cache what arrives on their inbound side, so the directory is resent to them (debounced, and every sweep).
- * Its state, a link's {@code refreshPending}, {@code heldUpdates} and {@code replaying}, belongs to the mesh thread.
+ * Its state, a link's {@code refreshPending} and {@code heldUpdates}, belongs to the mesh thread.
  */
 final class ReferenceHubCompat {
     /** What a reference hub accepts (its ws maxPayload); what we send to reference hubs must fit. */
@@ -90,7 +90,7 @@ final class ReferenceHubCompat {
      * budget over one interval. Mesh thread.
      */
     boolean holdWhileRefreshing(HubLink link, Runnable update) {
-        if (link.smart || !link.outbound || !link.refreshPending || link.replaying) {
+        if (link.smart || !link.outbound || !link.refreshPending) {
             return false;
         }
         link.heldUpdates.add(update);
@@ -108,12 +108,7 @@ final class ReferenceHubCompat {
             }
             link.heldUpdates = new java.util.ArrayList<>();
             sendDirectory.accept(link); // before the held newcomers reach our peers
-            link.replaying = true;
-            try {
-                held.forEach(Runnable::run);
-            } finally {
-                link.replaying = false;
-            }
+            held.forEach(Runnable::run); // run as they are: only postUpdate holds, so none is held again
             armRefresh(link);
         }, REFRESH_MILLIS);
     }
