@@ -112,6 +112,9 @@ class TlsTest {
                 a.awaitDiscovered(b.peerId());
                 Bystanders.relay(a, b);
                 Bystanders.relay(b, a);
+                // Another pair, once its sender knows the receiver: an announce is handled on the connection's
+                // own turn, so one that arrived before a and b's relays may still be pending after them.
+                clients.get(2).awaitDiscovered(clients.get(3).peerId());
                 Bystanders.relay(clients.get(2), clients.get(3));
                 // A large offer crosses TLS records intact.
                 a.offer(b.peerId(), "v=0 " + "y".repeat(200_000));
