@@ -19,4 +19,13 @@ class StartScriptTest {
         assertThat(m.group(1)).isEqualTo(ServerLauncher.LEAN_JVM_ARGS);
         assertThat(script).contains("exec java ${JAVA_OPTS:-$lean} -jar");
     }
+
+    @Test
+    void theReadmeQuotesTheStartScriptsFlagsWhereItDescribesThemAndInTheCommandWithoutTheScript() throws Exception {
+        // Line breaks, shell continuations ("\" then "#" in a commented command) and code quotes removed.
+        String readme = Files.readString(Path.of("..", "README.md"))
+                .replaceAll("\\\\\\s*\n#\\s*", " ").replace("`", "").replaceAll("\\s+", " ");
+        assertThat(readme).containsSubsequence("(" + ServerLauncher.LEAN_JVM_ARGS + ":",
+                "without the script (its flags): java " + ServerLauncher.LEAN_JVM_ARGS + " -jar");
+    }
 }
