@@ -92,6 +92,7 @@ class LimitsTest {
                 .maxConnectionsPerIp(0).maxConnectionsPerIpPerSecond(2).build().start()) {
             int accepted = 0;
             int refused = 0;
+            long t0 = System.nanoTime();
             for (int i = 0; i < 10; i++) {
                 TestClient c = TestClient.connect(server.getPort());
                 if (c.everOpened()) {
@@ -101,7 +102,9 @@ class LimitsTest {
                 }
                 c.close();
             }
-            assertThat(accepted).isBetween(4, 6); // burst of 2x the rate, plus what refilled during the loop
+            // A burst of 2x the rate, plus what refilled while the loop ran (2 a second; slower on a loaded box).
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            assertThat(accepted).isBetween(4, 5 + (int) (2 * seconds));
             assertThat(refused).isPositive();
         }
     }

@@ -150,7 +150,8 @@ class MemoryAttackTest {
                 // the test kit's 4 KB receive buffer stalled its own upload in TCP retransmission backoff (1 run in 5).
                 try (RawWebSocket sender = new RawWebSocket(server.port(), "/?peerId=" + senderId).drainInBackground()) {
                     sender.sendText(announce("fanout"));
-                    Await.until("receivers announced", Duration.ofSeconds(10), () -> watcher.framesReceived() >= 7);
+                    // Its welcome, then the six receivers and the sender discovered.
+                    Await.until("receivers announced", Duration.ofSeconds(10), () -> watcher.framesReceived() >= 8);
                     String sdp = "s".repeat(MIB - 400);
                     java.util.concurrent.ScheduledFuture<?> watchdog = deadline(sender, 240); // ~8 s on a quiet box; generous because a loaded 2-core CI box is much slower
                     try {

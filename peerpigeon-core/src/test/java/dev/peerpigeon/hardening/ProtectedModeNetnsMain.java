@@ -110,6 +110,7 @@ public final class ProtectedModeNetnsMain {
                         && MeshView.reachableHubCount(neighbour) == 1);
                 TestClient c = TestClient.connect(neighbour.getPort()).announce("n1");
                 a.awaitDiscovered(c.peerId());
+                c.awaitDiscovered(b.peerId()); // the neighbour knows b too, so it can route c's offer
                 Bystanders.relay(c, b, WAIT);
                 c.close();
             }
