@@ -6,6 +6,8 @@
  * reflect over our classes.
  */
 module dev.peerpigeon {
+    // Only dev.peerpigeon.transport uses its types (no other package imports them, and none is exported); one
+    // module for the whole library means the requirement is declared here.
     requires org.java_websocket;
     requires com.google.gson;
     requires org.slf4j;

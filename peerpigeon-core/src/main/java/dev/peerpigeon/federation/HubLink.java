@@ -42,7 +42,7 @@ final class HubLink implements Federation.Link {
     /** A reference hub's view was refreshed less than a debounce interval ago. Mesh thread only. */
     boolean refreshPending;
     /** Directory updates from a reference hub that wait for the end of that interval, in order. Mesh thread only. */
-    java.util.List<Runnable> heldUpdates = new java.util.ArrayList<>();
+    final java.util.List<Runnable> heldUpdates = new java.util.ArrayList<>();
     /**
      * A reference hub we dialed tells no id: routing uses a synthetic {@code remoteHubId}, and this is its real
      * {@code hubPeerId} once its own mesh client was listed to us (see {@link ReferenceHubCompat#learnHubId}); null

@@ -100,13 +100,13 @@ final class ReferenceHubCompat {
     private void armRefresh(HubLink link) {
         link.refreshPending = true;
         thread.schedule(() -> {
-            java.util.List<Runnable> held = link.heldUpdates;
-            if (held.isEmpty() || !links.contains(link)) {
+            if (link.heldUpdates.isEmpty() || !links.contains(link)) {
                 link.refreshPending = false;
-                held.clear(); // a link that went away: its entries leave with it
+                link.heldUpdates.clear(); // a link that went away: its entries leave with it
                 return;
             }
-            link.heldUpdates = new java.util.ArrayList<>();
+            java.util.List<Runnable> held = java.util.List.copyOf(link.heldUpdates);
+            link.heldUpdates.clear();
             sendDirectory.accept(link); // before the held newcomers reach our peers
             held.forEach(Runnable::run); // run as they are: only postUpdate holds, so none is held again
             armRefresh(link);
