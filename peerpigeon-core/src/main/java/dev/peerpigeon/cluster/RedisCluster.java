@@ -24,10 +24,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * announces and departures are written to the node's peer hash and published on the events channel; every node
  * keeps a replica of the directory ({@link ClusterDirectory}), so admission (409) and routing never wait for Redis.
  * Each node beats every {@value #BEAT_MILLIS} ms; a node silent for {@value #TTL_MILLIS} ms is purged by the first
- * node that notices, and its peers are reported peer-disconnected everywhere. A node that finds itself unregistered
- * (Redis restarted empty, or it was purged during an outage) or missed writes re-registers all its peers; a
- * (re)subscription resyncs the replica from the per-node hashes. While Redis is unreachable the node serves its own
- * peers and, after {@value #TTL_MILLIS} ms, forgets the other nodes'; it rejoins by itself.
+ * node that notices (its peers are reported peer-disconnected everywhere). A node found unregistered (Redis restarted
+ * empty, or purged during an outage) or that missed writes re-registers its peers; a (re)subscription resyncs the
+ * replica from the per-node hashes. Without Redis it serves its own peers, forgets the others' after the TTL, rejoins.
  *
  * <p>Threads: directory state and the write sequence are owned by the single cluster thread ({@link ClusterThread});
  * transport threads call the Federation methods, which read the replica or post to that thread; routed signals go
@@ -288,6 +287,9 @@ public final class RedisCluster implements Federation {
                 thread.schedule(this::connect, BEAT_MILLIS);
             } else {
                 connected = true;
+                if (subscribed) { // confirmed first, so its beat was skipped: join now, not a beat later
+                    tick();
+                }
             }
         }));
     }
