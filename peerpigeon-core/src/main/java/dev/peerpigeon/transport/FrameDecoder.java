@@ -1,9 +1,14 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.MessageCodec;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.Framedata;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -291,34 +296,55 @@ final class FrameDecoder {
 
     /**
      * A payload as a String, strictly UTF-8 (null for an invalid sequence: text frames are closed 1007, binary frames
-     * get an error). Does not consume {@code payload}. ASCII,
-     * nearly every signaling message, is copied once into a compact string; anything else goes through a
-     * reporting decoder.
+     * get an error). Does not consume {@code payload}. Printable ASCII, nearly every signaling message, is found 8
+     * bytes at a time, copied once into a compact string and vouched for to the codec on this thread (its parse then
+     * skips the per-character checks); other text goes through the JDK's UTF-8 constructor, which replaces a malformed
+     * sequence with U+FFFD, so a result holding one is decoded again by a reporting decoder.
      */
-    static String utf8(java.nio.ByteBuffer payload) {
-        java.nio.ByteBuffer p = payload.duplicate();
+    static String utf8(ByteBuffer payload) {
+        ByteBuffer p = payload.duplicate();
         if (p.hasArray()) {
             byte[] a = p.array();
             int from = p.arrayOffset() + p.position();
-            int to = from + p.remaining();
-            boolean ascii = true;
-            for (int i = from; i < to; i++) {
-                if (a[i] < 0) {
-                    ascii = false;
-                    break;
-                }
+            if (isPrintableAscii(a, from, from + p.remaining())) {
+                String s = new String(a, from, p.remaining(), StandardCharsets.ISO_8859_1);
+                MessageCodec.vouchPrintableAscii(s);
+                return s;
             }
-            if (ascii) {
-                return new String(a, from, to - from, java.nio.charset.StandardCharsets.ISO_8859_1);
+            String s = new String(a, from, p.remaining(), StandardCharsets.UTF_8);
+            if (s.indexOf('\uFFFD') < 0) {
+                return s;
             }
         }
         try {
-            return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
                     .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
                     .decode(p).toString();
         } catch (java.nio.charset.CharacterCodingException e) {
             return null;
         }
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+    /**
+     * True when every byte in {@code [from, to)} is 0x20-0x7f. Per 8-byte word: a byte at or above 0x80 has its top
+     * bit set in {@code x}; a byte below 0x20 leaves it clear in {@code x + 0x60} (a byte of 0x20-0x7f sets it, with
+     * no carry out). A carry from a byte at or above 0x80 can only disturb a word already found bad.
+     */
+    static boolean isPrintableAscii(byte[] a, int from, int to) {
+        long bad = 0;
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            long x = (long) LONGS.get(a, i);
+            bad |= x | ~(x + 0x6060606060606060L);
+        }
+        for (; i < to; i++) {
+            if (a[i] < 0x20) { // signed: also every byte at or above 0x80
+                return false;
+            }
+        }
+        return (bad & 0x8080808080808080L) == 0;
     }
 }

@@ -195,4 +195,35 @@ class FrameDecoderTest {
                     v -> assertThat(v.code).isEqualTo(1002));
         }
     }
+
+    @Test
+    void printableAsciiIsFoundExactlyForEveryByteAtEveryPlaceOfAWord() {
+        for (int length = 1; length <= 19; length++) {
+            for (int at = 0; at < length; at++) {
+                for (int b = 0; b < 256; b++) {
+                    byte[] a = new byte[length + 3];
+                    Arrays.fill(a, (byte) '~'); // 0x7e: printable, and next to 0x7f and 0x80
+                    a[1 + at] = (byte) b;
+                    assertThat(FrameDecoder.isPrintableAscii(a, 1, 1 + length)).as("byte %02x at %d of %d", b, at, length)
+                            .isEqualTo(b >= 0x20 && b <= 0x7f);
+                }
+            }
+        }
+        byte[] carry = "\u00ff\u00ff ~~~~~~".getBytes(StandardCharsets.ISO_8859_1); // a carry out of a bad byte
+        assertThat(FrameDecoder.isPrintableAscii(carry, 0, carry.length)).isFalse();
+    }
+
+    @Test
+    void onlyPrintableTextIsVouchedForSoAControlCharacterIsStillRejected() throws Exception {
+        String printable = FrameDecoder.utf8(ByteBuffer.wrap("{\"type\":\"x\",\"data\":\"a b\"}".getBytes(StandardCharsets.US_ASCII)));
+        assertThat(dev.peerpigeon.protocol.MessageCodec.parse(printable).data()).isEqualTo("\"a b\"");
+        for (String bad : new String[]{"{\"type\":\"x\",\"data\":\"a\tb\"}", "{\"type\":\"x\",\"data\":\"\u00e9\u0001\"}"}) {
+            String text = FrameDecoder.utf8(ByteBuffer.wrap(bad.getBytes(StandardCharsets.UTF_8)));
+            assertThat(text).isEqualTo(bad);
+            assertThatThrownBy(() -> dev.peerpigeon.protocol.MessageCodec.parse(text))
+                    .hasMessageContaining("control character in string");
+        }
+        assertThat(FrameDecoder.utf8(ByteBuffer.wrap(new byte[]{'"', (byte) 0xc3, '"'}))).isNull(); // truncated sequence
+        assertThat(FrameDecoder.utf8(ByteBuffer.wrap("\ufffd".getBytes(StandardCharsets.UTF_8)))).isEqualTo("\ufffd");
+    }
 }
