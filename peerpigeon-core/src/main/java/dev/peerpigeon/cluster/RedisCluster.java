@@ -170,8 +170,8 @@ public final class RedisCluster implements Federation {
     }
 
     @Override
-    public boolean routeSignal(String type, String data, String fromPeerId, String targetPeerId, String networkName)
-            throws ProtocolException {
+    public boolean routeSignal(dev.peerpigeon.protocol.Inbound msg, String fromPeerId, String targetPeerId,
+                               String networkName) throws ProtocolException {
         ClusterDirectory.Entry e = directory.get(targetPeerId);
         if (e == null || !e.network().equals(networkName)) {
             return false;
@@ -180,7 +180,7 @@ public final class RedisCluster implements Federation {
             dropped.incrementAndGet();
             throw new ProtocolException("Peer " + targetPeerId + " is on another cluster node, which cannot be reached now");
         }
-        store.publish(keys.nodeChannel(e.node()), ClusterCodec.signal(type, fromPeerId, targetPeerId, networkName, data))
+        store.publish(keys.nodeChannel(e.node()), ClusterCodec.signal(msg.type(), fromPeerId, targetPeerId, networkName, msg.data()))
                 .whenComplete((n, err) -> {
                     if (err != null || n == null || n == 0) {
                         dropped.incrementAndGet(); // failed, or nobody listens there any more (the node just died)

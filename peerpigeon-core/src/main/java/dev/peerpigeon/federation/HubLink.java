@@ -89,6 +89,12 @@ final class HubLink implements Federation.Link {
         conn.send(frame);
     }
 
+    /** A frame built by {@link dev.peerpigeon.protocol.MessageCodec#relayUtf8}; the array is handed over. */
+    void sendUtf8(byte[] headroomAndFrame) {
+        framesSent.incrementAndGet();
+        conn.sendUtf8(headroomAndFrame);
+    }
+
     /** The id stats and {@code /hubs} show: the real hub id of a reference hub once known, else {@link #remoteHubId}. */
     String shownHubId() {
         String r = reportedHubId;

@@ -218,9 +218,9 @@ public final class HubMesh implements Federation {
     }
 
     @Override
-    public boolean routeSignal(String type, String data, String fromPeerId, String targetPeerId, String networkName)
+    public boolean routeSignal(Inbound msg, String fromPeerId, String targetPeerId, String networkName)
             throws ProtocolException {
-        return router.route(type, data, fromPeerId, targetPeerId, networkName);
+        return router.route(msg, fromPeerId, targetPeerId, networkName);
     }
 
     @Override

@@ -44,17 +44,16 @@ final class SignalRouter {
     }
 
     /** A client signal whose target is not here: false when the target is not known elsewhere either. */
-    boolean route(String type, String data, String from, String target, String net) throws ProtocolException {
+    boolean route(Inbound msg, String from, String target, String net) throws ProtocolException {
         Forward f;
         if (directory.get(net, target) != null) {
-            f = forward(type, data, from, target, net, null, RouteTable.MAX_TTL, self, null);
+            f = forward(msg, from, target, net, null, RouteTable.MAX_TTL, self, null);
         } else {
             ReplyPaths.Path back = replies.get(net, target); // it signalled us before its announce arrived
             if (back == null) {
                 return false;
             }
-            f = sendVia(back.link(), back.originHub(), type, data, from, target, net, RouteTable.MAX_TTL, self,
-                    REENCODE_MARGIN);
+            f = sendVia(back.link(), back.originHub(), msg, from, target, net, RouteTable.MAX_TTL, self, REENCODE_MARGIN);
         }
         if (f == Forward.TOO_LARGE) {
             guard.count(LinkGuard.Refusal.TOO_LARGE);
@@ -91,7 +90,7 @@ final class SignalRouter {
             return;
         }
         String origin = r != null && r.originHub() != null ? r.originHub() : self;
-        if (forward(msg.type(), msg.data(), from, target, net, msgId, ttl, origin, link) == Forward.TOO_LARGE) {
+        if (forward(msg, from, target, net, msgId, ttl, origin, link) == Forward.TOO_LARGE) {
             guard.count(LinkGuard.Refusal.TOO_LARGE);
             log.debug("Dropping {} for {}: too large for the next hub link", msg.type(), PeerSession.shortId(target));
         }
@@ -107,8 +106,8 @@ final class SignalRouter {
      * Sends a signal toward the hub hosting {@code target}; floods when no route is known. {@code msgId} is the
      * id of a signal that is already being flooded, else null; {@code incoming} the link it came over, else null.
      */
-    private Forward forward(String type, String data, String from, String target, String net, String msgId,
-                            int ttl, String origin, HubLink incoming) {
+    private Forward forward(Inbound msg, String from, String target, String net, String msgId, int ttl, String origin,
+                            HubLink incoming) {
         RemoteDirectory.Remote r = directory.get(net, target);
         long now = System.currentTimeMillis();
         // A signal we originate keeps room for later hops to re-encode it; one we forward must fit as it is.
@@ -117,7 +116,7 @@ final class SignalRouter {
             RouteTable.Route route = links.route(r.originHub());
             HubLink next = route != null ? route.link() : r.learnedFrom();
             if (next != null && next != incoming && next.usable()) {
-                return sendVia(next, r.originHub(), type, data, from, target, net, ttl, origin, margin);
+                return sendVia(next, r.originHub(), msg, from, target, net, ttl, origin, margin);
             }
         }
         boolean sent = false;
@@ -126,7 +125,8 @@ final class SignalRouter {
             msgId = newMsgId();
             seen.firstTime(msgId);
         }
-        String frame = MessageCodec.relay(type, data, from, target, net, now, new RouteInfo(origin, msgId, ttl, -1, null));
+        String frame = MessageCodec.relay(msg.type(), msg.data(), from, target, net, now,
+                new RouteInfo(origin, msgId, ttl, -1, null));
         for (HubLink l : links.links()) {
             if (l.smart && l != incoming) {
                 if (!MessageCodec.fitsUtf8(frame, l.sendLimit - margin)) {
@@ -140,13 +140,23 @@ final class SignalRouter {
         return sent ? Forward.SENT : tooLarge ? Forward.TOO_LARGE : Forward.NOWHERE;
     }
 
-    /** Sends a signal over {@code next} toward {@code targetHub} (the hub hosting the target; null: unknown). */
-    private static Forward sendVia(HubLink next, String targetHub, String type, String data, String from, String target,
-                                   String net, int ttl, String origin, int margin) {
-        String frame = next.smart
-                ? MessageCodec.relay(type, data, from, target, net, System.currentTimeMillis(),
-                        new RouteInfo(origin, null, ttl, -1, targetHub))
-                : MessageCodec.relay(type, data, from, target, net, System.currentTimeMillis(), null);
+    /**
+     * Sends a signal over {@code next} toward {@code targetHub} (the hub hosting the target; null: unknown), built as
+     * UTF-8 bytes when its fields allow (as to a local peer: no String of the frame, no re-encoding).
+     */
+    private static Forward sendVia(HubLink next, String targetHub, Inbound msg, String from, String target, String net,
+                                   int ttl, String origin, int margin) {
+        long now = System.currentTimeMillis();
+        RouteInfo route = next.smart ? new RouteInfo(origin, null, ttl, -1, targetHub) : null;
+        byte[] utf8 = MessageCodec.relayUtf8(msg, from, target, net, now, route);
+        if (utf8 != null) {
+            if (utf8.length - MessageCodec.FRAME_HEADROOM > next.sendLimit - margin) {
+                return Forward.TOO_LARGE;
+            }
+            next.sendUtf8(utf8);
+            return Forward.SENT;
+        }
+        String frame = MessageCodec.relay(msg.type(), msg.data(), from, target, net, now, route);
         if (!MessageCodec.fitsUtf8(frame, next.sendLimit - margin)) {
             return Forward.TOO_LARGE; // never close a hub link because of one client's frame
         }

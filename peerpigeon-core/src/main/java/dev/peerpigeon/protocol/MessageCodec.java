@@ -125,23 +125,33 @@ public final class MessageCodec {
      */
     public static final int FRAME_HEADROOM = 10;
 
+    /** {@link #relayUtf8(Inbound, String, String, String, long, RouteInfo)} with no route: to a local peer. */
+    public static byte[] relayUtf8(Inbound msg, String fromPeerId, String targetPeerId, String networkName, long now) {
+        return relayUtf8(msg, fromPeerId, targetPeerId, networkName, now, null);
+    }
+
     /**
-     * The same message as {@link #relay} with no route, as UTF-8 bytes after {@link #FRAME_HEADROOM} free bytes, built
-     * in one exactly sized array with {@code data} copied straight from the frame it came in: the relay path's
+     * The same message as {@link #relay}, as UTF-8 bytes after {@link #FRAME_HEADROOM} free bytes, built in one
+     * exactly sized array with {@code data} copied straight from the frame it came in: the relay path's
      * StringBuilder, String, encoded and framed copies were four of a relayed signal's seven copies of its data.
      * Null when a field is not plain ASCII (escapes or other characters: then use {@link #relay}).
      */
-    public static byte[] relayUtf8(Inbound msg, String fromPeerId, String targetPeerId, String networkName, long now) {
+    public static byte[] relayUtf8(Inbound msg, String fromPeerId, String targetPeerId, String networkName, long now,
+                                   RouteInfo route) {
         String type = msg.type();
         if (!isAsciiPlain(type) || !isAsciiPlain(fromPeerId) || !isAsciiPlain(networkName)
                 || (targetPeerId != null && !isAsciiPlain(targetPeerId)) || (msg.hasData() && !msg.dataIsAscii()) || now < 0) {
+            return null;
+        }
+        int routeLength = routeLength(route);
+        if (routeLength < 0) {
             return null;
         }
         int digits = digits(now);
         int len = FRAME_HEADROOM + TYPE.length + type.length() + 1 + (msg.hasData() ? DATA.length + msg.dataLength() : 0)
                 + FROM.length + fromPeerId.length() + 1
                 + (targetPeerId == null ? 0 : TARGET.length + targetPeerId.length() + 1)
-                + NETWORK.length + networkName.length() + 1 + TIMESTAMP.length + digits + 1;
+                + NETWORK.length + networkName.length() + 1 + TIMESTAMP.length + digits + routeLength + 1;
         byte[] b = new byte[len];
         int at = put(b, FRAME_HEADROOM, TYPE);
         at = putQuoted(b, at, type);
@@ -159,11 +169,44 @@ public final class MessageCodec {
         at = put(b, at, NETWORK);
         at = putQuoted(b, at, networkName);
         at = put(b, at, TIMESTAMP);
-        for (int i = at + digits - 1; i >= at; i--, now /= 10) {
-            b[i] = (byte) ('0' + now % 10);
+        at = putNumber(b, at, now);
+        if (route != null) {
+            at = route.originHub() == null ? at : putQuoted(b, put(b, at, ORIGIN_HUB), route.originHub());
+            at = route.msgId() == null ? at : putQuoted(b, put(b, at, MSG_ID), route.msgId());
+            at = route.ttl() < 0 ? at : putNumber(b, put(b, at, TTL), route.ttl());
+            at = route.seq() < 0 ? at : putNumber(b, put(b, at, SEQ), route.seq());
+            at = route.targetHub() == null ? at : putQuoted(b, put(b, at, TARGET_HUB), route.targetHub());
         }
-        b[at + digits] = '}';
+        b[at] = '}';
         return b;
+    }
+
+    /** The bytes {@link #appendRoute} writes for {@code route}; -1 when a field is not plain ASCII. */
+    private static int routeLength(RouteInfo route) {
+        if (route == null) {
+            return 0;
+        }
+        int origin = quotedField(ORIGIN_HUB, route.originHub());
+        int msgId = quotedField(MSG_ID, route.msgId());
+        int targetHub = quotedField(TARGET_HUB, route.targetHub());
+        if (origin < 0 || msgId < 0 || targetHub < 0) {
+            return -1;
+        }
+        return origin + msgId + targetHub + (route.ttl() < 0 ? 0 : TTL.length + digits(route.ttl()))
+                + (route.seq() < 0 ? 0 : SEQ.length + digits(route.seq()));
+    }
+
+    /** The bytes of {@code ,"name":"value"} after {@code key}: 0 for a null value, -1 when it is not plain ASCII. */
+    private static int quotedField(byte[] key, String value) {
+        return value == null ? 0 : isAsciiPlain(value) ? key.length + value.length() + 1 : -1;
+    }
+
+    private static int putNumber(byte[] b, int at, long v) {
+        int digits = digits(v);
+        for (int i = at + digits - 1; i >= at; i--, v /= 10) {
+            b[i] = (byte) ('0' + v % 10);
+        }
+        return at + digits;
     }
 
     private static final byte[] TYPE = ascii("{\"type\":\"");
@@ -172,6 +215,11 @@ public final class MessageCodec {
     private static final byte[] TARGET = ascii(",\"targetPeerId\":\"");
     private static final byte[] NETWORK = ascii(",\"networkName\":\"");
     private static final byte[] TIMESTAMP = ascii(",\"timestamp\":");
+    private static final byte[] ORIGIN_HUB = ascii(",\"originHub\":\"");
+    private static final byte[] MSG_ID = ascii(",\"msgId\":\"");
+    private static final byte[] TTL = ascii(",\"ttl\":");
+    private static final byte[] SEQ = ascii(",\"seq\":");
+    private static final byte[] TARGET_HUB = ascii(",\"targetHub\":\"");
 
     private static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);

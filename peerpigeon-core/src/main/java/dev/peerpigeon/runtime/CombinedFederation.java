@@ -1,5 +1,6 @@
 package dev.peerpigeon.runtime;
 
+import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.ProtocolException;
 import dev.peerpigeon.signaling.Federation;
 import dev.peerpigeon.signaling.PeerSession;
@@ -55,10 +56,10 @@ final class CombinedFederation implements Federation {
     }
 
     @Override
-    public boolean routeSignal(String type, String data, String fromPeerId, String targetPeerId, String networkName)
+    public boolean routeSignal(Inbound msg, String fromPeerId, String targetPeerId, String networkName)
             throws ProtocolException {
-        return cluster.routeSignal(type, data, fromPeerId, targetPeerId, networkName)
-                || mesh.routeSignal(type, data, fromPeerId, targetPeerId, networkName);
+        return cluster.routeSignal(msg, fromPeerId, targetPeerId, networkName)
+                || mesh.routeSignal(msg, fromPeerId, targetPeerId, networkName);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.peerpigeon.signaling;
 
+import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.ProtocolException;
 
 /**
@@ -46,8 +47,8 @@ public interface Federation {
      * @throws ProtocolException when the signal cannot be relayed (e.g. too large for the hub link); the
      *                           sender gets it as an {@code error}
      */
-    default boolean routeSignal(String type, String data, String fromPeerId, String targetPeerId,
-                                String networkName) throws ProtocolException {
+    default boolean routeSignal(Inbound msg, String fromPeerId, String targetPeerId, String networkName)
+            throws ProtocolException {
         return false;
     }
 

@@ -56,7 +56,7 @@ final class SignalRelay {
             send(t.connection(), msg, s.peerId(), target, net, now);
             return true;
         }
-        if (t == null && ports.federation.routeSignal(msg.type(), msg.data(), s.peerId(), target, net)) {
+        if (t == null && ports.federation.routeSignal(msg, s.peerId(), target, net)) {
             return true;
         }
         throw new ProtocolException("Peer " + target + " is not connected in network '" + net + "'");

@@ -68,20 +68,43 @@ public final class OutboundLink implements HubConnector.Attempt {
 
     @Override
     public void send(String text) {
+        if (admits()) {
+            try {
+                client.send(text);
+            } catch (WebsocketNotConnectedException ignored) {
+                // closed concurrently
+            }
+        }
+    }
+
+    /** The frame's bytes as they are, masked into the library's frame (no String, no re-encoding). */
+    @Override
+    public void sendUtf8(byte[] headroomAndPayload) {
+        if (admits()) {
+            org.java_websocket.framing.TextFrame frame = new org.java_websocket.framing.TextFrame();
+            int at = dev.peerpigeon.protocol.MessageCodec.FRAME_HEADROOM;
+            frame.setPayload(ByteBuffer.wrap(headroomAndPayload, at, headroomAndPayload.length - at));
+            frame.setTransferemasked(true); // through our draft's fast path for masked text frames
+            try {
+                client.sendFrame(frame);
+            } catch (WebsocketNotConnectedException ignored) {
+                // closed concurrently
+            }
+        }
+    }
+
+    /** Open, and the remote hub reads: a link whose queue overflows is closed instead. */
+    private boolean admits() {
         if (!client.isOpen()) {
-            return;
+            return false;
         }
         if (client.getConnection() instanceof org.java_websocket.WebSocketImpl impl && impl.outQueue.size() > maxQueuedFrames) {
             log.warn("Closing hub link {}: {} frames queued, the remote hub does not read", Redaction.toString(uri()),
                     impl.outQueue.size());
             close(1008, "Send queue overflow (slow consumer)");
-            return;
+            return false;
         }
-        try {
-            client.send(text);
-        } catch (WebsocketNotConnectedException ignored) {
-            // closed concurrently
-        }
+        return true;
     }
 
     @Override

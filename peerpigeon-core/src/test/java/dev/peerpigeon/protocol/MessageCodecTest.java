@@ -37,15 +37,22 @@ class MessageCodecTest {
                 "{\"type\":\"ice-candidate\",\"targetPeerId\":\"" + id + "\"}", // no data
                 "{\"type\":\"answer\",\"data\":null}",
                 "{\"type\":\"answer\",\"data\":\"x\"}"};
+        RouteInfo[] routes = {null, new RouteInfo("h", null, 3, -1, "t"), new RouteInfo(null, "m1", 0, 123456789012L, null),
+                new RouteInfo("ab".repeat(20), "ff", -1, 0, "cd".repeat(20)), new RouteInfo(null, null, -1, -1, null)};
         for (String frame : frames) {
             Inbound in = MessageCodec.parse(frame);
             for (long now : new long[]{0, 7, 10, 1_733_000_000_123L, Long.MAX_VALUE}) {
-                byte[] b = MessageCodec.relayUtf8(in, "cd".repeat(20), in.targetPeerId(), "global", now);
-                String expected = MessageCodec.relay(in.type(), in.data(), "cd".repeat(20), in.targetPeerId(), "global", now, null);
-                assertThat(new String(b, MessageCodec.FRAME_HEADROOM, b.length - MessageCodec.FRAME_HEADROOM,
-                        java.nio.charset.StandardCharsets.UTF_8)).as(frame + " at " + now).isEqualTo(expected);
+                for (RouteInfo route : routes) {
+                    byte[] b = MessageCodec.relayUtf8(in, "cd".repeat(20), in.targetPeerId(), "global", now, route);
+                    String expected = MessageCodec.relay(in.type(), in.data(), "cd".repeat(20), in.targetPeerId(), "global",
+                            now, route);
+                    assertThat(new String(b, MessageCodec.FRAME_HEADROOM, b.length - MessageCodec.FRAME_HEADROOM,
+                            java.nio.charset.StandardCharsets.UTF_8)).as(frame + " at " + now + " " + route).isEqualTo(expected);
+                }
             }
         }
+        Inbound plain = MessageCodec.parse(frames[0]);
+        assertThat(MessageCodec.relayUtf8(plain, "f", "t", "global", 1, new RouteInfo("h\"", null, 1, -1, null))).isNull();
     }
 
     @Test
