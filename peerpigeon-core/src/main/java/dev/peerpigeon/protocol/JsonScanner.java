@@ -409,7 +409,10 @@ final class JsonScanner {
                 }
                 int v = 0;
                 for (int k = 0; k < 4; k++) {
-                    int d = Character.digit(s.charAt(i++), 16);
+                    char h = s.charAt(i++);
+                    // ASCII only: Character.digit also takes other scripts' digits (U+0660, U+FF10...), which a
+                    // JSON parser refuses and which the bytes relay would have cut to their low byte.
+                    int d = h < 0x80 ? Character.digit(h, 16) : -1;
                     if (d < 0) {
                         throw invalid("bad unicode escape");
                     }

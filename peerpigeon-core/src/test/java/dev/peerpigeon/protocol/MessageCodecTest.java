@@ -78,7 +78,8 @@ class MessageCodecTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", " ", "{", "{\"type\"", "{\"type\":}", "{\"type\":\"a\",}", "{\"a\":01}", "{\"a\":-}",
-            "{\"a\":1.}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}", "{\"a\":\"tab\there\"}",
+            "{\"a\":1.}", "{\"a\":1e}", "{\"a\":tru}", "{\"a\":\"\\x\"}", "{\"a\":\"\\u12\"}",
+            "{\"data\":\"\\u\u0660\u0660\u0664\u0661\"}", "{\"data\":\"\\u\u1090\u1090\u1090\u1090\"}", "{\"a\":\"\\u\uff10\uff10\uff21\uff21\"}", "{\"a\":\"tab\there\"}",
             "{'a':1}", "{\"a\":1} x", "{\"a\":[1,]}", "{\"a\" 1}", "{\"data\":{\"a\":1,}}", "{\"a\":NaN}"})
     void malformedJsonIsRejected(String text) {
         assertThatThrownBy(() -> MessageCodec.parse(text)).isInstanceOf(ProtocolException.class)
