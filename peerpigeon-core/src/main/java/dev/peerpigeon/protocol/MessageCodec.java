@@ -3,7 +3,8 @@ package dev.peerpigeon.protocol;
 /**
  * Wire codec. Parsing ({@link JsonScanner}) decodes only the envelope fields and validates the rest
  * in place; {@code data} is relayed as the exact text the client sent. Encoding writes the envelopes straight into a
- * {@link StringBuilder} in the reference's key order. Stateless and thread-safe.
+ * {@link StringBuilder} in the reference's key order, or into bytes ({@link #relayUtf8}). Thread-safe: its only state
+ * is each thread's vouched text ({@link #vouchPrintableAscii}), confined to that thread.
  */
 public final class MessageCodec {
     /** Deepest JSON nesting accepted in a frame; real clients use 3 levels at most. */
