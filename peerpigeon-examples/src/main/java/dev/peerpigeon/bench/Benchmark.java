@@ -43,7 +43,7 @@ public final class Benchmark {
     private static final String W2_TITLE = "W2 relay 50 pairs, 1 KB SDP";
     private static final List<String> CLOSED_LOOP_METRICS = List.of("fullDiscoverySeconds", "handshakeP99Ms",
             "msgsPerSecond", "latencyP99Ms", "msgsPerServerCpuSecond", "deliveriesPerSecond", "duplicateDiscoveries",
-            "rssPerConnectionBytes", "errors", "clientCores", "flooderClosedByServer");
+            "rssPerConnectionBytes", "rssSettledPerConnectionBytes", "errors", "clientCores", "flooderClosedByServer");
     private static final List<String> OPEN_LOOP_METRICS = List.of("receivedPerSecond", "latencyP50Ms", "latencyP90Ms",
             "latencyP99Ms", "latencyP999Ms", "latencyMaxMs", "senderLagP99Ms", "senderLagMaxMs", "lateSends",
             "msgsPerServerCpuSecond", "errors", "clientCores");
@@ -102,7 +102,7 @@ public final class Benchmark {
         }
         runs.add(Map.entry("W4", () -> b.compareHubs("W4 cross-hub relay 50 pairs over 2 hubs", "pairs=50",
                 "seconds=" + (quick ? 3 : 10), "warmup=" + warmupSeconds)));
-        runs.add(Map.entry("W5", () -> b.compare("W5", "W5 idle connections", "peers=" + (quick ? 2000 : 19_500), "hold=2", "timeout=300")));
+        runs.add(Map.entry("W5", () -> b.compare("W5", "W5 idle connections", "peers=" + (quick ? 2000 : 19_500), "hold=8", "timeout=300")));
         runs.add(Map.entry("W6", () -> b.compare("W6", "W6 W2 with one flooding client", "pairs=50", "seconds=" + (quick ? 3 : 10))));
         for (Map.Entry<String, Runnable> r : runs) {
             List<String> selected = only == null ? null : List.of(only.split(","));
@@ -137,6 +137,7 @@ public final class Benchmark {
         long cpuAll0 = ServerProcess.totalTicks(servers);
         long rssBefore = ServerProcess.totalRss(servers);
         long[] rssReady = {-1};
+        long[] rssSettled = {-1};
         long[] cpuWindow = {-1};
         JsonObject result = null;
         try {
@@ -153,6 +154,7 @@ public final class Benchmark {
                         case "start" -> cpuStart[0] = ServerProcess.totalTicks(servers);
                         case "end" -> cpuWindow[0] = ServerProcess.totalTicks(servers) - cpuStart[0];
                         case "ready" -> rssReady[0] = ServerProcess.totalRss(servers);
+                        case "settled" -> rssSettled[0] = ServerProcess.totalRss(servers);
                         default -> result = o;
                     }
                 }
@@ -179,6 +181,10 @@ public final class Benchmark {
             result.addProperty("rssBeforeKb", rssBefore);
             result.addProperty("rssLoadedKb", rssReady[0]);
             result.addProperty("rssPerConnectionBytes", (rssReady[0] - rssBefore) * 1024 / open);
+            if (rssSettled[0] > 0) {
+                result.addProperty("rssSettledKb", rssSettled[0]);
+                result.addProperty("rssSettledPerConnectionBytes", (rssSettled[0] - rssBefore) * 1024 / open);
+            }
         }
         return result;
     }

@@ -430,6 +430,9 @@ public final class LoadGenerator implements AutoCloseable {
         System.out.println("{\"workload\":\"W5\",\"phase\":\"ready\",\"open\":" + open + "}");
         System.out.flush();
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(hold));
+        // Still open and idle for hold seconds: the memory they cost once start-up's transients are gone.
+        System.out.println("{\"workload\":\"W5\",\"phase\":\"settled\"}");
+        System.out.flush();
         JsonObject r = new JsonObject();
         r.addProperty("workload", "W5");
         r.addProperty("peers", n);
