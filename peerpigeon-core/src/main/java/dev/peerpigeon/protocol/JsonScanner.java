@@ -14,7 +14,10 @@ final class JsonScanner {
     private boolean nonAscii;
     /** Whether the string {@link #skipString} last skipped had an escape. */
     private boolean escaped;
-    /** The first backslash at or after {@link #backslashFrom} ({@code n}: none), so each is found once per frame. */
+    /**
+     * The first backslash at or after {@link #backslashFrom} ({@code n}: none; -1: not looked for yet), so each is
+     * found once per frame.
+     */
     private int nextBackslash = -1;
     private int backslashFrom;
 

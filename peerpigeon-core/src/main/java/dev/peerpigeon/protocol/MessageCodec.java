@@ -22,7 +22,7 @@ public final class MessageCodec {
 
     /**
      * Called by the transport, on the thread that will parse {@code text}, when every byte of the frame it decoded
-     * {@code text} from is printable ASCII (0x20-0x7f): no control character and nothing to decode, which it checks
+     * {@code text} from is printable ASCII (0x20-0x7f): no C0 control character and nothing to decode, which it checks
      * 8 bytes at a time while the scanner would check char by char (a tenth of a hub's CPU under W4).
      */
     public static void vouchPrintableAscii(String text) {

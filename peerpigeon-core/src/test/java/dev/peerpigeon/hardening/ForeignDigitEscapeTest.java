@@ -28,24 +28,25 @@ class ForeignDigitEscapeTest {
             PeerPigeonServer h0 = cluster.hub(0);
             PeerPigeonServer h1 = cluster.hub(1);
             Await.until("linked", WAIT, () -> MeshView.reachableHubCount(h0) == 1 && MeshView.reachableHubCount(h1) == 1);
-            TestClient attacker = TestClient.connect(h0.getPort()).announce("n1");
-            TestClient target = TestClient.connect(h1.getPort()).announce("n1");
-            TestClient bystander = TestClient.connect(h0.getPort()).announce("n1");
-            TestClient farBystander = TestClient.connect(h1.getPort()).announce("n1");
-            attacker.awaitDiscovered(target.peerId());
-            bystander.awaitDiscovered(farBystander.peerId());
-            for (String digits : new String[]{"\u1090\u1090\u1090\u1090", "\u0660\u0660\u0664\u0661", "\uff10\uff10\uff21\uff21"}) {
-                attacker.send("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0 \\u" + digits + "\"},"
-                        + "\"targetPeerId\":\"" + target.peerId() + "\",\"networkName\":\"n1\"}");
+            try (TestClient attacker = TestClient.connect(h0.getPort()).announce("n1");
+                 TestClient target = TestClient.connect(h1.getPort()).announce("n1");
+                 TestClient bystander = TestClient.connect(h0.getPort()).announce("n1");
+                 TestClient farBystander = TestClient.connect(h1.getPort()).announce("n1")) {
+                attacker.awaitDiscovered(target.peerId());
+                bystander.awaitDiscovered(farBystander.peerId());
+                for (String digits : new String[]{"\u1090\u1090\u1090\u1090", "\u0660\u0660\u0664\u0661", "\uff10\uff10\uff21\uff21"}) {
+                    attacker.send("{\"type\":\"offer\",\"data\":{\"type\":\"offer\",\"sdp\":\"v=0 \\u" + digits + "\"},"
+                            + "\"targetPeerId\":\"" + target.peerId() + "\",\"networkName\":\"n1\"}");
+                }
+                Await.until("three errors", WAIT, () -> attacker.ofType("error").size() == 3);
+                assertThat(attacker.ofType("error")).allSatisfy(e ->
+                        assertThat(e.get("error").getAsString()).startsWith("Invalid JSON: bad unicode escape"));
+                Bystanders.relay(bystander, farBystander);
+                Bystanders.relay(farBystander, bystander);
+                Bystanders.relay(attacker, target); // the attacker's own well-formed offers still cross
+                assertThat(target.ofType("offer")).hasSize(1);
+                assertThat(MeshView.reachableHubCount(h0)).isEqualTo(1);
             }
-            Await.until("three errors", WAIT, () -> attacker.ofType("error").size() == 3);
-            assertThat(attacker.ofType("error")).allSatisfy(e ->
-                    assertThat(e.get("error").getAsString()).startsWith("Invalid JSON: bad unicode escape"));
-            Bystanders.relay(bystander, farBystander);
-            Bystanders.relay(farBystander, bystander);
-            Bystanders.relay(attacker, target); // the attacker's own well-formed offers still cross
-            assertThat(target.ofType("offer")).hasSize(1);
-            assertThat(MeshView.reachableHubCount(h0)).isEqualTo(1);
         }
     }
 }

@@ -24,7 +24,11 @@ class StringScanTest {
             new Unit("\\n", "\n", false), new Unit("\\u00e9", "\u00e9", false), new Unit("\\u0022", "\"", false),
             new Unit("\u00e9", "\u00e9", true), new Unit("\u2028", "\u2028", true), new Unit("{\\\"x\\\":1}", "{\"x\":1}", false),
             new Unit("\t", null, false), new Unit("\u0001", null, false), new Unit("\\x", null, false),
-            new Unit("\\u12", null, false), new Unit("\\u00G0", null, false)};
+            new Unit("\\u12x", null, false), new Unit("\\u00G0", null, false),
+            new Unit("\\u\u0660\u0660\u0664\u0661", null, false), new Unit("\\u\uff10\uff10\uff21\uff21", null, false)};
+
+    /** The valid units come first. */
+    private static final int VALID_UNITS = (int) java.util.Arrays.stream(UNITS).filter(u -> u.decoded != null).count();
 
     @Test
     void randomStringsReadAsTheModelSaysInFullAndVouched() throws Exception {
@@ -38,13 +42,13 @@ class StringScanTest {
             boolean dataNonAscii = false;
             boolean invalidAllowed = rnd.nextInt(4) == 0;
             for (int k = rnd.nextInt(12); k > 0; k--) {
-                Unit u = UNITS[rnd.nextInt(invalidAllowed ? UNITS.length : UNITS.length - 5)];
+                Unit u = UNITS[rnd.nextInt(invalidAllowed ? UNITS.length : VALID_UNITS)];
                 dataRaw.append(u.raw);
                 valid &= u.decoded != null;
                 dataNonAscii |= u.nonAscii;
             }
             for (int k = rnd.nextInt(6); k > 0; k--) {
-                Unit u = UNITS[rnd.nextInt(invalidAllowed ? UNITS.length : UNITS.length - 5)];
+                Unit u = UNITS[rnd.nextInt(invalidAllowed ? UNITS.length : VALID_UNITS)];
                 netRaw.append(u.raw);
                 net.append(u.decoded);
                 valid &= u.decoded != null;

@@ -129,7 +129,7 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ runs
 
-    /** Runs the generator; samples server CPU between its "start"/"end" lines and RSS at "ready". */
+    /** Runs the generator; samples server CPU between its "start"/"end" lines and RSS at "ready" and "settled". */
     private JsonObject generate(List<ServerProcess> servers, String workload, String... params) {
         List<String> cmd = new ArrayList<>(List.of("java", "-cp", benchJar.toString(), LoadGenerator.class.getName(), workload));
         cmd.addAll(List.of(params));
