@@ -365,13 +365,14 @@ final class JsonScanner {
         return escaped ? decodeString(open, quote) : s.substring(open + 1, quote);
     }
 
-    /** The value of the string from {@code open} to {@code quote}, already checked, with its escapes decoded. */
+    /**
+     * The value of the string from {@code open} to {@code quote}, already skipped, with its escapes decoded; the
+     * scan ends where the skip did, after {@code quote}.
+     */
     private String decodeString(int open, int quote) throws ProtocolException {
-        int after = i;
         i = open;
         StringBuilder sb = new StringBuilder(quote - open);
         scanString(sb);
-        i = after;
         return sb.toString();
     }
 

@@ -170,12 +170,12 @@ public final class MessageCodec {
         at = put(b, at, NETWORK);
         at = putQuoted(b, at, networkName);
         at = put(b, at, TIMESTAMP);
-        at = putNumber(b, at, now);
+        at = putNumber(b, at, now, digits);
         if (route != null) {
             at = route.originHub() == null ? at : putQuoted(b, put(b, at, ORIGIN_HUB), route.originHub());
             at = route.msgId() == null ? at : putQuoted(b, put(b, at, MSG_ID), route.msgId());
-            at = route.ttl() < 0 ? at : putNumber(b, put(b, at, TTL), route.ttl());
-            at = route.seq() < 0 ? at : putNumber(b, put(b, at, SEQ), route.seq());
+            at = route.ttl() < 0 ? at : putNumber(b, put(b, at, TTL), route.ttl(), digits(route.ttl()));
+            at = route.seq() < 0 ? at : putNumber(b, put(b, at, SEQ), route.seq(), digits(route.seq()));
             at = route.targetHub() == null ? at : putQuoted(b, put(b, at, TARGET_HUB), route.targetHub());
         }
         b[at] = '}';
@@ -202,8 +202,8 @@ public final class MessageCodec {
         return value == null ? 0 : isAsciiPlain(value) ? key.length + value.length() + 1 : -1;
     }
 
-    private static int putNumber(byte[] b, int at, long v) {
-        int digits = digits(v);
+    /** Writes {@code v}, which has {@code digits} digits (counted already, for the array's length). */
+    private static int putNumber(byte[] b, int at, long v, int digits) {
         for (int i = at + digits - 1; i >= at; i--, v /= 10) {
             b[i] = (byte) ('0' + v % 10);
         }

@@ -429,10 +429,7 @@ public final class LoadGenerator implements AutoCloseable {
         long open = peers.stream().filter(p -> p.opened && !p.closed).count();
         System.out.println("{\"workload\":\"W5\",\"phase\":\"ready\",\"open\":" + open + "}");
         System.out.flush();
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(hold);
-        for (long left; (left = until - System.nanoTime()) > 0; ) {
-            LockSupport.parkNanos(left); // may return early
-        }
+        parkUntil(System.nanoTime() + TimeUnit.SECONDS.toNanos(hold));
         // Still open and idle for hold seconds: the memory they cost once start-up's transients are gone.
         System.out.println("{\"workload\":\"W5\",\"phase\":\"settled\"}");
         System.out.flush();
