@@ -50,10 +50,13 @@ final class Announcements {
 
 
     void announce(PeerSession s, Inbound msg, long now) throws ProtocolException {
-        if (s.announceLimiter == null) {
+        if (s.announceLimiter == null && s.announcedOnce) {
+            // As if made at the first announce, which took a token, less the refill since (at most one token).
             s.announceLimiter = new RateLimiter(ANNOUNCES_PER_SECOND, ANNOUNCE_BURST, System.nanoTime());
+            s.announceLimiter.acquire(System.nanoTime());
         }
-        if (s.announceLimiter.acquire(System.nanoTime()) != RateLimiter.Verdict.PASS) {
+        s.announcedOnce = true;
+        if (s.announceLimiter != null && s.announceLimiter.acquire(System.nanoTime()) != RateLimiter.Verdict.PASS) {
             throw new ProtocolException("Announce rate limit exceeded: at most " + ANNOUNCES_PER_SECOND
                     + " announces per second (burst " + ANNOUNCE_BURST + "); announce dropped");
         }
@@ -93,7 +96,7 @@ final class Announcements {
         // Membership and the snapshot of the others are atomic (each pair learns of each other exactly once);
         // the sends, which cost a syscall each, happen after the lock so join storms use every core.
         List<PeerSession> snapshot = new ArrayList<>();
-        boolean joined = registry.join(s, net, () -> s.announce(net, isHub, dataJson, discoveryJson, now), others -> {
+        boolean joined = registry.join(s, net, name -> s.announce(name, isHub, dataJson, discoveryJson, now), others -> {
             snapshot.addAll(others);
             ports.federation.sendRemotePeers(s, net); // under the same lock as remote inserts: exactly once
         });

@@ -157,7 +157,8 @@ public final class PeerRegistry {
      * of the other members. Returns false (and does nothing) when the network limit is reached or the
      * session closed meanwhile.
      */
-    public boolean join(PeerSession session, String networkName, Runnable markMember, MembershipAction action) {
+    public boolean join(PeerSession session, String networkName, java.util.function.Consumer<String> markMember,
+                        MembershipAction action) {
         // markMember (which publishes the session's network) runs before the closed check: together with
         // close() setting "closed" before reading the network, one of the two always sees the other.
         while (true) {
@@ -172,7 +173,7 @@ public final class PeerRegistry {
                 if (net.removed) {
                     continue; // lost a race with the removal of an empty network; retry on a fresh one
                 }
-                markMember.run();
+                markMember.accept(net.name); // the network's own name: one String for all its members
                 if (session.isClosed()) {
                     session.leaveNetwork();
                     removeIfEmpty(net);

@@ -50,8 +50,12 @@ public final class PeerSession {
 
     /** Inbound frame budget; confined to the connection's worker thread. Null when unlimited. */
     RateLimiter rateLimiter;
-    /** Announce budget (created on the first announce); confined to the connection's worker thread. */
+    /**
+     * Announce budget, created on the second announce (most peers announce once: 64 bytes less for each of them);
+     * confined to the connection's worker thread, as is {@code announcedOnce}.
+     */
     RateLimiter announceLimiter;
+    boolean announcedOnce;
     /**
      * May this connection act as a hub ({@link HubAccess}, decided from its upgrade request before its first
      * frame)? False until decided: a path that forgot to decide refuses hubs rather than admitting them.

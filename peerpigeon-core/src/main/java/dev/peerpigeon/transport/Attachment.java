@@ -4,7 +4,6 @@ import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.support.LogThrottle;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Per-socket attachment: the request head until the upgrade completes, then the handler's state.
@@ -21,7 +20,21 @@ final class Attachment<S> {
     volatile int closeCode = 1006;
     volatile String closeReason = "closed while opening";
     volatile boolean closedRemotely = true;
-    final AtomicBoolean closeDelivered = new AtomicBoolean();
+    private volatile boolean closeDelivered;
+    private static final java.lang.invoke.VarHandle CLOSE_DELIVERED;
+
+    static {
+        try {
+            CLOSE_DELIVERED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Attachment.class, "closeDelivered", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** True for the one caller that delivers the close to the handler (a field, not an AtomicBoolean: 16 bytes less). */
+    boolean claimCloseDelivery() {
+        return CLOSE_DELIVERED.compareAndSet(this, false, true);
+    }
     /** Handler failures of this connection are logged at most once a second (created on the first). */
     private volatile LogThrottle failures;
 

@@ -34,8 +34,26 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
     volatile long lingerUntil;
     private final java.util.concurrent.ConcurrentLinkedQueue<ByteBuffer> tracked =
             new java.util.concurrent.ConcurrentLinkedQueue<>();
-    /** Bytes of tracked buffers not yet written. */
-    final java.util.concurrent.atomic.AtomicLong queued = new java.util.concurrent.atomic.AtomicLong();
+    /** Bytes of tracked buffers not yet written (a field, not an AtomicLong: 24 bytes less per connection). */
+    private volatile long queued;
+    private static final java.lang.invoke.VarHandle QUEUED;
+
+    static {
+        try {
+            QUEUED = java.lang.invoke.MethodHandles.lookup().findVarHandle(CountingChannel.class, "queued", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Bytes of our frames accepted for this socket and not yet written (any thread). */
+    long queued() {
+        return queued;
+    }
+
+    private void addQueued(long delta) {
+        QUEUED.getAndAdd(this, delta);
+    }
 
     /**
      * The socket whose queue this channel writes, for gathering writes (null: one buffer per write). Set once by
@@ -142,7 +160,7 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
         if (!frame.hasRemaining()) {
             return false;
         }
-        queued.addAndGet(frame.remaining());
+        addQueued(frame.remaining());
         pending = frame;
         return true;
     }
@@ -165,7 +183,7 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
         }
         int before = p.remaining();
         channel.write(p);
-        queued.addAndGet(-(before - p.remaining()));
+        addQueued(-(before - p.remaining()));
         if (p.hasRemaining()) {
             return false;
         }
@@ -212,7 +230,7 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
     }
 
     void track(ByteBuffer frame) {
-        queued.addAndGet(frame.remaining());
+        addQueued(frame.remaining());
         tracked.add(frame);
     }
 
@@ -221,7 +239,7 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
         try {
             pending = null;
             tracked.clear();
-            queued.set(0);
+            queued = 0;
         } finally {
             writeLock.unlock();
         }
@@ -267,7 +285,7 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
     private void sent(ByteBuffer b, int before) {
         if (tracked.peek() == b) {
             // What left the buffer, not what the wrapper reports: over TLS that is encrypted bytes, not ours.
-            queued.addAndGet(-(before - b.remaining()));
+            addQueued(-(before - b.remaining()));
             if (!b.hasRemaining()) {
                 tracked.poll();
             }

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Function;
 
-/** WebSocket frame headers, masking, and our unmasked server frames (RFC 6455 section 5.2). Stateless. */
+/** WebSocket frame headers, masking, and frame encoding for both ends (RFC 6455 section 5.2). Stateless. */
 final class FrameHeaders {
     private static final java.lang.invoke.VarHandle LONGS =
             java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -52,6 +52,49 @@ final class FrameHeaders {
         for (; i < len; i++) {
             buf[off + i] ^= key[at + (i & 3)];
         }
+    }
+
+    /**
+     * Encodes any frame the library sends through a draft (closes, pings, pongs, text): masked with a fresh key on
+     * the client side of a hub link (RFC 6455 5.3: every client frame), unmasked from the server. The payload is
+     * copied once, into the frame, and masked there a word at a time.
+     */
+    static ByteBuffer encode(org.java_websocket.framing.Framedata f, boolean masked) {
+        ByteBuffer data = f.getPayloadData();
+        int len = data.remaining();
+        ByteBuffer out = ByteBuffer.allocate(headerLength(len, masked) + len);
+        int first = (f.isFin() ? 0x80 : 0) | (f.isRSV1() ? 0x40 : 0) | (f.isRSV2() ? 0x20 : 0) | (f.isRSV3() ? 0x10 : 0)
+                | opcode(f.getOpcode());
+        putHeader(out, first, len, masked);
+        if (masked) {
+            out.putInt(java.util.concurrent.ThreadLocalRandom.current().nextInt());
+        }
+        int at = out.position();
+        data.duplicate().get(out.array(), at, len);
+        if (masked) {
+            mask(out.array(), at, len, out.array(), at - 4);
+        }
+        out.position(at + len).flip();
+        return out;
+    }
+
+    /** A whole text message as one frame; our own text is valid by construction (no UTF-8 re-check as the base draft). */
+    static java.util.List<org.java_websocket.framing.Framedata> textFrame(String text, boolean masked) {
+        org.java_websocket.framing.TextFrame frame = new org.java_websocket.framing.TextFrame();
+        frame.setPayload(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+        frame.setTransferemasked(masked);
+        return java.util.Collections.singletonList(frame);
+    }
+
+    private static int opcode(org.java_websocket.enums.Opcode op) {
+        return switch (op) {
+            case CONTINUOUS -> 0x0;
+            case TEXT -> 0x1;
+            case BINARY -> 0x2;
+            case CLOSING -> 0x8;
+            case PING -> 0x9;
+            case PONG -> 0xA;
+        };
     }
 
     /** Bytes of a frame header for this payload length (with the 4-byte mask key when masked). */

@@ -211,7 +211,7 @@ public final class OutboundLink implements HubConnector.Attempt {
 
     private final class Client extends WebSocketClient {
         Client(URI uri, int maxFrameSize) {
-            super(uri, new HttpUpgradeDraft(maxFrameSize)); // its fast frame coding, client side
+            super(uri, new ClientDraft(maxFrameSize));
         }
 
         @Override

@@ -55,6 +55,6 @@ final class RequestAnswerer<S> {
             return builder;
         }
         conn.setAttachment(new Attachment<S>(head, true));
-        return HttpUpgradeDraft.plainAnswer(builder, response);
+        return ServerDraft.plainAnswer(builder, response);
     }
 }

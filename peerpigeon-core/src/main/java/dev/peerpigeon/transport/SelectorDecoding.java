@@ -24,7 +24,7 @@ import java.util.List;
  * stay on the workers (an admission hook may take its time there).
  *
  * <p>Hand-over: a connection is decoded here once it is open and no buffer of it is left with its worker
- * ({@link Tracked#atWorker}, counted by every hand-off to the worker and by the worker's decode when it has
+ * ({@link Tracked#idleAtWorker}, counted by every hand-off to the worker and by the worker's decode when it has
  * returned, after the open callback it ran); so its frames are decoded in order by one thread at a time, and the atomic count carries the
  * decoder's state from the worker to the selector.
  *
@@ -92,14 +92,14 @@ final class SelectorDecoding {
      */
     void queue(WebSocketImpl ws) throws InterruptedException {
         if (ws instanceof Tracked t) {
-            if (t.atWorker.get() == 0 && t.isOpen() && Thread.currentThread() == selector) {
+            if (t.idleAtWorker() && t.isOpen() && Thread.currentThread() == selector) {
                 ByteBuffer read = t.inQueue.poll(); // the only one: nothing of it is left with the worker
                 if (read != null) {
                     decodeHere(t, read);
                     return;
                 }
             }
-            t.atWorker.incrementAndGet();
+            t.handedToWorker();
         }
         workers.queue(ws);
         if (Thread.currentThread() != selector) {

@@ -6,7 +6,6 @@ import org.java_websocket.drafts.Draft;
 
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A socket as Java-WebSocket sees it, plus what we track from accept to close. {@code remote} and
@@ -21,7 +20,8 @@ final class Tracked extends WebSocketImpl {
     final long acceptedAt = System.nanoTime();
     volatile InetSocketAddress remote;
     volatile boolean counted;
-    final AtomicBoolean released = new AtomicBoolean();
+    /** Claimed once by the first close path ({@link #release()}); a plain field, not an AtomicBoolean (16 bytes less). */
+    private volatile boolean released;
 
     /** Null when upgrades are never held. */
     private final HeldUpgrades holds;
@@ -29,7 +29,19 @@ final class Tracked extends WebSocketImpl {
     java.nio.ByteBuffer heldBytes;
     java.nio.ByteBuffer resumeMarker;
     /** Reads handed to the worker whose decode has not returned yet. */
-    final java.util.concurrent.atomic.AtomicInteger atWorker = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int atWorker;
+    private static final java.lang.invoke.VarHandle RELEASED;
+    private static final java.lang.invoke.VarHandle AT_WORKER;
+
+    static {
+        try {
+            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
+            RELEASED = l.findVarHandle(Tracked.class, "released", boolean.class);
+            AT_WORKER = l.findVarHandle(Tracked.class, "atWorker", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
     /** Selector thread: already listed to be written at the end of the read being decoded. */
     boolean flushQueued;
 
@@ -49,8 +61,27 @@ final class Tracked extends WebSocketImpl {
                 super.decode(socketBuffer);
             }
         } finally {
-            atWorker.decrementAndGet();
+            AT_WORKER.getAndAdd(this, -1);
         }
+    }
+
+    /** True for the one caller that releases this socket first (any thread). */
+    boolean release() {
+        return RELEASED.compareAndSet(this, false, true);
+    }
+
+    boolean released() {
+        return released;
+    }
+
+    /** Selector thread: a read is handed to the worker ({@link #decode} counts it back down). */
+    void handedToWorker() {
+        AT_WORKER.getAndAdd(this, 1);
+    }
+
+    /** True when no read handed to the worker is still being decoded there. */
+    boolean idleAtWorker() {
+        return atWorker == 0;
     }
 
     /** Selector thread: a read of this open connection ({@link SelectorDecoding}). */

@@ -96,7 +96,7 @@ public final class WebSocketTransport<S> {
         this.handler = handler;
         this.answerer = new RequestAnswerer<>(handler);
         this.server = new Server(new InetSocketAddress(settings.host(), settings.port()), settings.workers(),
-                List.of(new HttpUpgradeDraft(settings.maxFrameSize())));
+                List.of(new ServerDraft(settings.maxFrameSize())));
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "peerpigeon-transport-" + settings.port());
             t.setDaemon(true);
@@ -196,7 +196,7 @@ public final class WebSocketTransport<S> {
 
     /** Counts the release of an accepted socket exactly once, whichever close path comes first. */
     private void release(Tracked t) {
-        if (t.counted && t.released.compareAndSet(false, true)) {
+        if (t.counted && t.release()) {
             acceptGuard.socketReleased();
             handshakes.remove(t);
             handler.onDisconnected(t.remote);
@@ -314,7 +314,7 @@ public final class WebSocketTransport<S> {
             if (att == null || att.httpOnly) {
                 // The response is queued; close once it is flushed, without a WebSocket close frame.
                 ((WebSocketImpl) conn).flushAndClose(1000, "HTTP response sent", false);
-                if (conn instanceof Tracked t && t.released.get()) {
+                if (conn instanceof Tracked t && t.released()) {
                     removeConnection(conn); // it closed before Java-WebSocket listed it: don't leave it listed
                 }
                 return;
@@ -338,7 +338,7 @@ public final class WebSocketTransport<S> {
         }
 
         private void deliverClose(Attachment<S> att) {
-            if (att.state != null && att.closeDelivered.compareAndSet(false, true)) {
+            if (att.state != null && att.claimCloseDelivery()) {
                 try {
                     handler.onClose(att.state, att.closeCode, att.closeReason, att.closedRemotely);
                 } catch (RuntimeException e) {

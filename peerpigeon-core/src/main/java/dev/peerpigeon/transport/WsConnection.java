@@ -103,7 +103,7 @@ final class WsConnection implements Connection {
     @Override
     public long queuedBytes() {
         return socket instanceof WebSocketImpl impl && impl.getChannel() instanceof CountingChannel c
-                ? c.queued.get() : 0;
+                ? c.queued() : 0;
     }
 
     /**
@@ -122,7 +122,7 @@ final class WsConnection implements Connection {
         CountingChannel counter = impl.getChannel() instanceof CountingChannel c ? c : null;
         int heldFrames = batch == null ? 0 : batch.framesFor(this);
         long queuedBytes = counter == null ? 0
-                : counter.queued.get() + (batch == null ? 0 : batch.bytesFor(this)) + frame.remaining();
+                : counter.queued() + (batch == null ? 0 : batch.bytesFor(this)) + frame.remaining();
         if (impl.outQueue.size() + heldFrames >= maxQueuedFrames || queuedBytes > maxQueuedBytes) {
             dropping = true;
             return queuedBytes;

@@ -19,7 +19,7 @@ class FrameDecoderTest {
     private static final int LIMIT = 1000;
 
     private static FrameDecoder serverSide() {
-        return new FrameDecoder(LIMIT, () -> true);
+        return new FrameDecoder(LIMIT, true);
     }
 
     /** A client frame: masked with a fixed key. */
@@ -126,7 +126,7 @@ class FrameDecoderTest {
 
     @Test
     void aMaskedTextFrameOfOurHubLinkClientDecodesToItsText() throws Exception {
-        HttpUpgradeDraft client = new HttpUpgradeDraft(LIMIT);
+        ClientDraft client = new ClientDraft(LIMIT);
         for (int len = 0; len <= 70; len++) {
             String text = "0123456789abcdefghijklmnopqrstuvwxyz".repeat(2).substring(0, Math.min(len, 72));
             org.java_websocket.framing.Framedata frame = client.createFrames(text, true).get(0);
@@ -175,7 +175,7 @@ class FrameDecoderTest {
 
     @Test
     void serverFramesNeedNoMaskOnTheClientSide() throws Exception {
-        FrameDecoder clientSide = new FrameDecoder(LIMIT, () -> false);
+        FrameDecoder clientSide = new FrameDecoder(LIMIT, false);
         assertThat(describe(clientSide.decode(FrameHeaders.frame(0x1, text("hi")))))
                 .containsExactly("TEXT:true:" + Arrays.toString(text("hi")));
     }
