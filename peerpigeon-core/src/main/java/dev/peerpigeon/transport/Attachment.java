@@ -21,15 +21,8 @@ final class Attachment<S> {
     volatile String closeReason = "closed while opening";
     volatile boolean closedRemotely = true;
     private volatile boolean closeDelivered;
-    private static final java.lang.invoke.VarHandle CLOSE_DELIVERED;
-
-    static {
-        try {
-            CLOSE_DELIVERED = java.lang.invoke.MethodHandles.lookup().findVarHandle(Attachment.class, "closeDelivered", boolean.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final java.lang.invoke.VarHandle CLOSE_DELIVERED =
+            dev.peerpigeon.support.FieldHandles.of(java.lang.invoke.MethodHandles.lookup(), "closeDelivered", boolean.class);
 
     /** True for the one caller that delivers the close to the handler (a field, not an AtomicBoolean: 16 bytes less). */
     boolean claimCloseDelivery() {

@@ -36,15 +36,8 @@ final class CountingChannel implements org.java_websocket.WrappedByteChannel {
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     /** Bytes of tracked buffers not yet written (a field, not an AtomicLong: 24 bytes less per connection). */
     private volatile long queued;
-    private static final java.lang.invoke.VarHandle QUEUED;
-
-    static {
-        try {
-            QUEUED = java.lang.invoke.MethodHandles.lookup().findVarHandle(CountingChannel.class, "queued", long.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final java.lang.invoke.VarHandle QUEUED =
+            dev.peerpigeon.support.FieldHandles.of(java.lang.invoke.MethodHandles.lookup(), "queued", long.class);
 
     /** Bytes of our frames accepted for this socket and not yet written (any thread). */
     long queued() {

@@ -154,12 +154,11 @@ final class ServerDraft extends Draft {
         }
         switch (frame.getOpcode()) {
             case CLOSING -> {
-                int code = frame instanceof CloseFrame c ? c.getCloseCode() : CloseFrame.NOCODE;
-                String reason = frame instanceof CloseFrame c ? c.getMessage() : "";
+                CloseFrame close = (CloseFrame) frame; // what FrameDecoder makes of every close frame
                 if (ws.getReadyState() == ReadyState.CLOSING) {
-                    ws.closeConnection(code, reason, true); // the answer to our close: done
+                    ws.closeConnection(close.getCloseCode(), close.getMessage(), true); // the answer to our close
                 } else {
-                    ws.close(code, reason, true); // echoed, then closed (RFC 6455 5.5.1)
+                    ws.close(close.getCloseCode(), close.getMessage(), true); // echoed, then closed (RFC 6455 5.5.1)
                 }
             }
             case PING -> ws.getWebSocketListener().onWebsocketPing(ws, frame);

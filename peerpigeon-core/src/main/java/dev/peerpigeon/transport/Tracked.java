@@ -30,18 +30,10 @@ final class Tracked extends WebSocketImpl {
     java.nio.ByteBuffer resumeMarker;
     /** Reads handed to the worker whose decode has not returned yet. */
     private volatile int atWorker;
-    private static final java.lang.invoke.VarHandle RELEASED;
-    private static final java.lang.invoke.VarHandle AT_WORKER;
-
-    static {
-        try {
-            java.lang.invoke.MethodHandles.Lookup l = java.lang.invoke.MethodHandles.lookup();
-            RELEASED = l.findVarHandle(Tracked.class, "released", boolean.class);
-            AT_WORKER = l.findVarHandle(Tracked.class, "atWorker", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
+    private static final java.lang.invoke.VarHandle RELEASED =
+            dev.peerpigeon.support.FieldHandles.of(java.lang.invoke.MethodHandles.lookup(), "released", boolean.class);
+    private static final java.lang.invoke.VarHandle AT_WORKER =
+            dev.peerpigeon.support.FieldHandles.of(java.lang.invoke.MethodHandles.lookup(), "atWorker", int.class);
     /** Selector thread: already listed to be written at the end of the read being decoded. */
     boolean flushQueued;
 
