@@ -185,6 +185,15 @@ class BadInputTest {
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nHost: a b\r\n\r\n"))).isEqualTo(200);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GARBAGE\r\n\r\n"))).isEqualTo(400);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nno colon here\r\n\r\n"))).isEqualTo(400);
+        // A request line needs exactly "METHOD /path HTTP/x"; a header needs a name before its colon.
+        for (String line : new String[]{"GET  /health HTTP/1.1", "GET /health HTTP/1.1 x", "GET health HTTP/1.1",
+                "GET /health FTP/1.1", " /health HTTP/1.1", "GET /health"}) {
+            assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), line + "\r\n\r\n"))).as(line).isEqualTo(400);
+        }
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nX:\r\n\r\n"))).isEqualTo(200);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health http/1.1\r\nX-A:b\r\nx-a: c \r\n\r\n")))
+                .isEqualTo(200);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\n: v\r\n\r\n"))).isEqualTo(400);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nX: " + "y".repeat(20_000) + "\r\n\r\n")))
                 .isIn(404, 400, 431);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nUpgrade: websocket\r\n"

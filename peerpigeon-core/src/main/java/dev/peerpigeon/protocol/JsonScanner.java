@@ -113,6 +113,19 @@ final class JsonScanner {
         return new Inbound(type, networkName, target, from, route, s, dataStart, dataEnd, dataAscii);
     }
 
+    /** The end of the value at {@code from}, validated ({@link AnnounceData} reads an object member by member). */
+    int valueEnd(int from) throws ProtocolException {
+        i = from;
+        skipValue(1);
+        return i;
+    }
+
+    /** The string at {@code from}, decoded; it ends where {@link #valueEnd} says. */
+    String stringAt(int from) throws ProtocolException {
+        i = from;
+        return readString();
+    }
+
     private String stringField(String name) throws ProtocolException {
         char c = peek();
         if (c == '"') {
@@ -156,11 +169,7 @@ final class JsonScanner {
     }
 
     private void skipWs() {
-        while (i < n) {
-            char c = s.charAt(i);
-            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                return;
-            }
+        while (i < n && (s.charAt(i) == ' ' || s.charAt(i) == '\n' || s.charAt(i) == '\r' || s.charAt(i) == '\t')) {
             i++;
         }
     }
@@ -383,9 +392,8 @@ final class JsonScanner {
         if (escaped) {
             return java.util.Arrays.asList(FIELDS).indexOf(decodeString(open, quote));
         }
-        int length = quote - open - 1;
         for (int f = 0; f < FIELDS.length; f++) {
-            if (FIELDS[f].length() == length && s.startsWith(FIELDS[f], open + 1)) {
+            if (FIELDS[f].length() == quote - open - 1 && s.startsWith(FIELDS[f], open + 1)) {
                 return f;
             }
         }
@@ -399,9 +407,7 @@ final class JsonScanner {
         char e = s.charAt(i++);
         char out;
         switch (e) {
-            case '"' -> out = '"';
-            case '\\' -> out = '\\';
-            case '/' -> out = '/';
+            case '"', '\\', '/' -> out = e;
             case 'b' -> out = '\b';
             case 'f' -> out = '\f';
             case 'n' -> out = '\n';

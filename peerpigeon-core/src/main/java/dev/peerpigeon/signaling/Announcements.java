@@ -1,9 +1,6 @@
 package dev.peerpigeon.signaling;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import com.google.gson.JsonPrimitive;
+import dev.peerpigeon.protocol.AnnounceData;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.PeerId;
@@ -14,7 +11,6 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Network membership: announce and discovery, departure notices, goodbye (PROTOCOL.md sections 2-4).
@@ -61,10 +57,9 @@ final class Announcements {
                     + " announces per second (burst " + ANNOUNCE_BURST + "); announce dropped");
         }
         String net = networkOf(msg);
-        JsonObject data = announceData(msg.data());
-        boolean dataIsHub = data.has("isHub") && data.get("isHub").isJsonPrimitive()
-                && data.get("isHub").getAsJsonPrimitive().isBoolean() && data.get("isHub").getAsBoolean();
-        String dataJson = data.toString();
+        AnnounceData data = announceData(msg.data());
+        boolean dataIsHub = data.isHub();
+        String dataJson = data.json();
         if (ports.federation.onHubAnnounce(s, net, dataIsHub, dataJson)) {
             return;
         }
@@ -73,16 +68,7 @@ final class Announcements {
             ports.hubAccess.refuse(s, net); // a plain server: data.isHub and the namespace follow the hub mesh rule
             return;
         }
-        // The server's values win: data cannot override the announcer's id or hub flag.
-        JsonObject discovery = new JsonObject();
-        discovery.addProperty("peerId", s.peerId());
-        discovery.addProperty("isHub", isHub);
-        for (Map.Entry<String, JsonElement> e : data.entrySet()) {
-            if (!e.getKey().equals("peerId") && !e.getKey().equals("isHub")) {
-                discovery.add(e.getKey(), e.getValue());
-            }
-        }
-        String discoveryJson = discovery.toString();
+        String discoveryJson = data.discovery(s.peerId(), isHub);
 
         String previous = s.networkName();
         boolean wasHub = s.isHub();
@@ -140,18 +126,11 @@ final class Announcements {
         return net;
     }
 
-    private JsonObject announceData(String data) throws ProtocolException {
-        if (data == null || data.equals("null")) {
-            return new JsonObject();
-        }
-        if (data.length() > settings.maxAnnounceDataBytes()) {
+    private AnnounceData announceData(String data) throws ProtocolException {
+        if (data != null && data.length() > settings.maxAnnounceDataBytes()) {
             throw new ProtocolException("Announce 'data' is larger than " + settings.maxAnnounceDataBytes() + " bytes");
         }
-        JsonElement parsed = JsonParser.parseString(data);
-        if (!parsed.isJsonObject()) {
-            throw new ProtocolException("Field 'data' of announce must be an object");
-        }
-        return parsed.getAsJsonObject();
+        return AnnounceData.parse(data);
     }
 
     /** Removes the session from its network (if any) and tells the remaining members. */
@@ -165,10 +144,9 @@ final class Announcements {
             return;
         }
         long now = System.currentTimeMillis();
-        JsonObject data = new JsonObject();
-        data.addProperty("peerId", s.peerId());
-        data.add("isHub", new JsonPrimitive(s.isHub()));
-        SharedFrame notice = SharedFrame.of(MessageCodec.notice("peer-disconnected", data.toString(), net, null, now, null));
+        String data = MessageCodec.quote(new StringBuilder("{\"peerId\":"), s.peerId()).append(",\"isHub\":")
+                .append(s.isHub()).append('}').toString();
+        SharedFrame notice = SharedFrame.of(MessageCodec.notice("peer-disconnected", data, net, null, now, null));
         boolean left = registry.leave(s, net, remaining -> {
             for (PeerSession other : remaining) {
                 if (other.connection().isOpen()) {

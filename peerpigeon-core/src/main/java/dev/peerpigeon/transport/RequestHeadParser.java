@@ -44,34 +44,48 @@ final class RequestHeadParser {
         buf.get(head);
         buf.position(end + 4); // after CRLFCRLF; any frames that follow stay in the buffer
         String text = new String(head, StandardCharsets.ISO_8859_1);
-        String[] lines = text.split("\r\n", -1);
         ParsedRequest request = new ParsedRequest();
         if (head.length > MAX_HEAD_BYTES) {
             request.malformed = true; // answered with 400 and closed
         }
-        String[] first = lines[0].split(" ", -1);
-        if (first.length == 3 && !first[0].isEmpty() && first[1].startsWith("/")
-                && first[2].toUpperCase(Locale.ROOT).startsWith("HTTP/")) {
-            request.method = first[0];
-            request.setResourceDescriptor(first[1]);
-        } else {
-            request.malformed = true;
-            request.setResourceDescriptor("/");
-        }
-        for (int i = 1; i < lines.length; i++) {
-            int colon = lines[i].indexOf(':');
-            if (colon <= 0) {
+        // Lines by indexOf, not String.split("\r\n"): that compiles a regex per request (and is a costly first C2 compile).
+        int lineEnd = lineEnd(text, 0);
+        parseRequestLine(request, text.substring(0, lineEnd));
+        for (int from = lineEnd + 2; from <= text.length(); from = lineEnd + 2) {
+            lineEnd = lineEnd(text, from);
+            int colon = text.indexOf(':', from);
+            if (colon <= from || colon >= lineEnd) {
                 request.malformed = true;
                 continue;
             }
-            String name = lines[i].substring(0, colon).trim();
-            String value = lines[i].substring(colon + 1).trim();
+            String name = text.substring(from, colon).trim();
+            String value = text.substring(colon + 1, lineEnd).trim();
             if (request.hasFieldValue(name)) {
                 value = request.getFieldValue(name) + ", " + value;
             }
             request.put(name, value);
         }
         return request;
+    }
+
+    /** Where the line starting at {@code from} ends: its CRLF, or the end of the head. */
+    private static int lineEnd(String text, int from) {
+        int crlf = text.indexOf("\r\n", from);
+        return crlf < 0 ? text.length() : crlf;
+    }
+
+    /** "METHOD /target HTTP/x": exactly two spaces, a non-empty method and an absolute path. */
+    private static void parseRequestLine(ParsedRequest request, String line) {
+        int sp1 = line.indexOf(' ');
+        int sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+        if (sp1 > 0 && sp2 > sp1 && line.indexOf(' ', sp2 + 1) < 0 && line.startsWith("/", sp1 + 1)
+                && line.regionMatches(true, sp2 + 1, "HTTP/", 0, 5)) {
+            request.method = line.substring(0, sp1);
+            request.setResourceDescriptor(line.substring(sp1 + 1, sp2));
+        } else {
+            request.malformed = true;
+            request.setResourceDescriptor("/");
+        }
     }
 
     private static int findHeadEnd(ByteBuffer buf) {
