@@ -5,7 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 port=${PORT:-3978}
 jfrfile=$(mktemp --suffix=.jfr); oas=$(mktemp)
 PORT=$port HOST=127.0.0.1 MAX_CONNECTIONS_PER_IP=0 MAX_CONNECTIONS_PER_IP_PER_SECOND=0 MAX_MESSAGES_PER_SECOND=0 \
-  JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15 -Xss256k -XX:StartFlightRecording=filename=$jfrfile,settings=profile,dumponexit=true" \
+  JAVA_OPTS="-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -Xss256k -XX:StartFlightRecording=filename=$jfrfile,settings=profile,dumponexit=true" \
   "$here"/bin/peerpigeon-server > /dev/null 2>&1 &
 spid=$!
 for i in $(seq 1 50); do curl -fsS http://127.0.0.1:$port/health >/dev/null 2>&1 && break; sleep 0.2; done

@@ -7,11 +7,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.CancelledKeyException;
+import java.nio.channels.Pipe;
 import java.nio.channels.Channel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -179,24 +178,26 @@ final class AcceptGuard {
     }
 
     /**
-     * A few open descriptors held back (unbound socket channels). Released just before each accept so the accept
-     * itself cannot fail with EMFILE, refilled right after; a failed refill means the process is at its limit.
-     * Selector and timer threads, hence synchronized.
+     * Two open descriptors held back: the two ends of a pipe, which one {@code pipe2} call opens, against a
+     * {@code socket} and two {@code setsockopt} calls for each of two unbound server sockets (they were a sixth of an
+     * accept's syscalls). Released just before each accept so the accept itself cannot fail with EMFILE, refilled
+     * right after; a failed refill means the process is at its limit. Selector and timer threads, hence synchronized.
      */
     private static final class Reserve {
-        private final List<Channel> held = new ArrayList<>(RESERVED_DESCRIPTORS);
+        private Pipe held;
 
         synchronized void release() {
-            for (Channel c : held) {
-                closeQuietly(c);
+            if (held != null) {
+                closeQuietly(held.source());
+                closeQuietly(held.sink());
+                held = null;
             }
-            held.clear();
         }
 
         synchronized boolean refill() {
             try {
-                while (held.size() < RESERVED_DESCRIPTORS) {
-                    held.add(ServerSocketChannel.open());
+                if (held == null) {
+                    held = Pipe.open();
                 }
                 return true;
             } catch (IOException e) {

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 final class ServerLauncher {
     /** Our server's JVM flags: the defaults of {@code bin/peerpigeon-server}, the README's run command. */
-    static final String LEAN_JVM_ARGS = "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=15"
+    static final String LEAN_JVM_ARGS = "-XX:+UseSerialGC -Xms16m -Xmn8m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40"
             + " -Xss256k -XX:+ExitOnOutOfMemoryError -XX:+IgnoreUnrecognizedVMOptions -XX:TrimNativeHeapInterval=5000";
     /** Our server as users run it (the launcher jar). */
     private final Path jar;
