@@ -1,5 +1,6 @@
 package dev.peerpigeon.federation;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.support.Redaction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,7 @@ final class Dialer {
 
         void down(HubLink link, Target target, int code, String reason);
 
-        void frame(HubLink link, String text);
+        void frame(HubLink link, TextFrame text);
 
         /** A learned target ended (its dial failed, or its link went down): it is not redialed. Mesh thread. */
         default void learnedEnded(Target target, boolean wasLinked) {
@@ -171,7 +172,7 @@ final class Dialer {
             }
 
             @Override
-            public void onMessage(String text) {
+            public void onMessage(TextFrame text) {
                 HubLink l = link;
                 if (l != null) {
                     links.frame(l, text);

@@ -1,5 +1,6 @@
 package dev.peerpigeon.federation;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.signaling.Connection;
 
 import java.net.URI;
@@ -32,7 +33,8 @@ public interface HubConnector {
         /** The upgrade succeeded; {@code headers} are the 101 response's fields (case-insensitive keys). */
         void onOpen(Attempt attempt, Map<String, String> headers);
 
-        void onMessage(String text);
+        /** A whole text message, valid only during the call ({@link TextFrame}). */
+        void onMessage(TextFrame text);
 
         /**
          * The attempt failed or the link closed; called exactly once per attempt. {@code refusedStatus} is

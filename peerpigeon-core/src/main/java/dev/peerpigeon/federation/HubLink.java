@@ -1,5 +1,6 @@
 package dev.peerpigeon.federation;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.signaling.Federation;
 import dev.peerpigeon.signaling.PeerSession;
@@ -62,7 +63,7 @@ final class HubLink implements Federation.Link {
 
     private final AtomicLong framesSent;
     /** Where this link's frames go (the mesh's dispatcher); set once before the link is published. */
-    private volatile Consumer<String> frames = f -> { };
+    private volatile Consumer<TextFrame> frames = f -> { };
     private volatile Runnable onClosed = () -> { };
 
     HubLink(Connection conn, boolean outbound, URI uri, String remoteHubId, boolean smart, String announceData,
@@ -79,7 +80,7 @@ final class HubLink implements Federation.Link {
         this.syncBudget = LinkGuard.syncBucket();
     }
 
-    void handlers(Consumer<String> frames, Runnable onClosed) {
+    void handlers(Consumer<TextFrame> frames, Runnable onClosed) {
         this.frames = frames;
         this.onClosed = onClosed;
     }
@@ -106,7 +107,7 @@ final class HubLink implements Federation.Link {
     }
 
     @Override
-    public void onFrame(String text) {
+    public void onFrame(TextFrame text) {
         frames.accept(text);
     }
 

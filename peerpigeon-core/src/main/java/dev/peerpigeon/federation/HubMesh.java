@@ -1,5 +1,6 @@
 package dev.peerpigeon.federation;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.ProtocolException;
@@ -103,7 +104,7 @@ public final class HubMesh implements Federation {
             }
 
             @Override
-            public void frame(HubLink link, String text) {
+            public void frame(HubLink link, TextFrame text) {
                 onFrame(link, text);
             }
         });
@@ -237,7 +238,7 @@ public final class HubMesh implements Federation {
     // ------------------------------------------------------------------ link frames (any thread)
 
     /** A frame of an inbound link (its session's transport thread): liveness, and an error for garbage. */
-    private void onInboundFrame(PeerSession session, HubLink link, String text) {
+    private void onInboundFrame(PeerSession session, HubLink link, TextFrame text) {
         long now = System.currentTimeMillis();
         session.touch(now);
         Inbound msg;
@@ -252,7 +253,7 @@ public final class HubMesh implements Federation {
     }
 
     /** A frame of an outbound link (its reader thread). */
-    private void onFrame(HubLink link, String text) {
+    private void onFrame(HubLink link, TextFrame text) {
         Inbound msg;
         try {
             msg = MessageCodec.parse(text);

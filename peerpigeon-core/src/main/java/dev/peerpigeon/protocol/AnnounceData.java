@@ -1,5 +1,7 @@
 package dev.peerpigeon.protocol;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * An announce's {@code data} object, read in place: whether it says {@code "isHub": true}, and its members other
  * than {@code peerId} and {@code isHub} as the client wrote them, for the discovery data others receive. No tree
@@ -28,37 +30,46 @@ public final class AnnounceData {
         if (data == null || data.equals("null")) {
             return EMPTY;
         }
-        JsonScanner scanner = new JsonScanner(data, false);
-        int i = nonBlank(data, 0);
-        if (i >= data.length() || data.charAt(i) != '{') {
+        byte[] b = data.getBytes(StandardCharsets.UTF_8);
+        JsonScanner scanner = new JsonScanner(b, 0, b.length, false);
+        int i = nonBlank(b, 0);
+        if (i >= b.length || b[i] != '{') {
             throw new ProtocolException("Field 'data' of announce must be an object");
         }
         int end = scanner.valueEnd(i);
-        if (nonBlank(data, end) != data.length()) {
+        if (nonBlank(b, end) != b.length) {
             throw new ProtocolException("Invalid JSON: trailing data after the announce data at position " + end);
         }
         boolean hubFlag = false;
-        StringBuilder kept = new StringBuilder(data.length());
-        i = nonBlank(data, i + 1);
-        while (data.charAt(i) == '"') { // the scan above validated the object: only its members' bounds are read here
+        byte[] kept = new byte[b.length];
+        int keptLength = 0;
+        i = nonBlank(b, i + 1);
+        while (b[i] == '"') { // the scan above validated the object: only its members' bounds are read here
             int keyEnd = scanner.valueEnd(i);
-            String key = data.substring(i + 1, keyEnd - 1);
-            if (key.indexOf('\\') >= 0) {
-                key = scanner.stringAt(i); // a key with escapes counts as its decoded text
-            }
-            int value = nonBlank(data, nonBlank(data, keyEnd) + 1); // after the colon
+            String key = scanner.stringAt(i); // a key with escapes counts as its decoded text
+            int value = nonBlank(b, nonBlank(b, keyEnd) + 1); // after the colon
             int valueEnd = scanner.valueEnd(value);
             if (key.equals("isHub")) {
-                hubFlag = data.startsWith("true", value);
+                hubFlag = b[value] == 't';
             } else if (!key.equals("peerId")) {
-                kept.append(kept.length() == 0 ? "" : ",").append(data, i, keyEnd).append(':').append(data, value, valueEnd);
+                if (keptLength > 0) {
+                    kept[keptLength++] = ',';
+                }
+                keptLength = append(kept, keptLength, b, i, keyEnd);
+                kept[keptLength++] = ':';
+                keptLength = append(kept, keptLength, b, value, valueEnd);
             }
-            i = nonBlank(data, nonBlank(data, valueEnd) + 1); // after the comma, or past the closing brace
-            if (i >= data.length()) {
+            i = nonBlank(b, nonBlank(b, valueEnd) + 1); // after the comma, or past the closing brace
+            if (i >= b.length) {
                 break;
             }
         }
-        return new AnnounceData(data, hubFlag, kept.toString());
+        return new AnnounceData(data, hubFlag, new String(kept, 0, keptLength, StandardCharsets.UTF_8));
+    }
+
+    private static int append(byte[] dst, int at, byte[] src, int from, int to) {
+        System.arraycopy(src, from, dst, at, to - from);
+        return at + to - from;
     }
 
     /** The object as the client sent it ({@code {}} when there was none). */
@@ -81,8 +92,8 @@ public final class AnnounceData {
         return sb.append('}').toString();
     }
 
-    private static int nonBlank(String s, int i) {
-        while (i < s.length() && s.charAt(i) <= ' ') {
+    private static int nonBlank(byte[] b, int i) {
+        while (i < b.length && b[i] >= 0 && b[i] <= ' ') {
             i++;
         }
         return i;

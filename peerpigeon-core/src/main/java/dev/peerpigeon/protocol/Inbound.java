@@ -2,11 +2,13 @@ package dev.peerpigeon.protocol;
 
 /**
  * One parsed inbound frame. Only the envelope fields the server needs are decoded; {@code data} is
- * kept as its place in the frame's text, so it can be relayed without building a tree, and without a copy of its
+ * kept as its place in the frame's bytes, so it can be relayed without building a tree, and without a copy of its
  * own when nobody asks for it as a string ({@link MessageCodec#relayUtf8} copies it straight into the outgoing
  * frame).
  *
- * <p>Threads: one frame, one thread (the one that parsed it); {@link #data()} caches its substring unsynchronised.
+ * <p>Like the {@link TextFrame} it was parsed from, valid only during the call that handed the frame over (its
+ * {@code data} is read from the frame's bytes): take Strings from it, never keep it. Threads: one frame, one thread
+ * (the one that parsed it); {@link #data()} caches its String unsynchronised.
  */
 public final class Inbound {
     private final String type;
@@ -14,14 +16,13 @@ public final class Inbound {
     private final String targetPeerId;
     private final String fromPeerId;
     private final RouteInfo route;
-    private final String source;
+    private final byte[] source;
     private final int dataStart;
     private final int dataEnd;
-    private final boolean dataAscii;
     private String data;
 
     Inbound(String type, String networkName, String targetPeerId, String fromPeerId, RouteInfo route,
-            String source, int dataStart, int dataEnd, boolean dataAscii) {
+            byte[] source, int dataStart, int dataEnd) {
         this.type = type;
         this.networkName = networkName;
         this.targetPeerId = targetPeerId;
@@ -30,7 +31,6 @@ public final class Inbound {
         this.source = source;
         this.dataStart = dataStart;
         this.dataEnd = dataEnd;
-        this.dataAscii = dataAscii;
     }
 
     /** The {@code type} field, or null when absent. */
@@ -58,10 +58,10 @@ public final class Inbound {
         return route;
     }
 
-    /** Compact JSON text of {@code data} exactly as the client sent it, or null when absent. */
+    /** JSON text of {@code data} exactly as the client sent it, or null when absent. */
     public String data() {
         if (data == null && dataStart >= 0) {
-            data = source.substring(dataStart, dataEnd);
+            data = new String(source, dataStart, dataEnd - dataStart, java.nio.charset.StandardCharsets.UTF_8);
         }
         return data;
     }
@@ -70,20 +70,13 @@ public final class Inbound {
         return dataStart >= 0;
     }
 
-    /** Length of {@code data}'s text in chars (equal to its UTF-8 bytes when {@link #dataIsAscii()}). */
+    /** Length of {@code data}'s UTF-8 bytes. */
     int dataLength() {
         return dataEnd - dataStart;
     }
 
-    /** True when {@code data} has no character outside ASCII, so its chars are its UTF-8 bytes. */
-    boolean dataIsAscii() {
-        return dataAscii;
-    }
-
-    /** Copies {@code data}'s ASCII chars into {@code dst} at {@code at}; only when {@link #dataIsAscii()}. */
-    @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): the low byte of each char, one arraycopy for
-    // a compact string; exactly UTF-8 for ASCII, which is the only case it is used for
-    void copyAsciiData(byte[] dst, int at) {
-        source.getBytes(dataStart, dataEnd, dst, at);
+    /** Copies {@code data}'s bytes, as they came, into {@code dst} at {@code at}. */
+    void copyData(byte[] dst, int at) {
+        System.arraycopy(source, dataStart, dst, at, dataEnd - dataStart);
     }
 }

@@ -1,38 +1,42 @@
 package dev.peerpigeon.protocol;
 
+import java.nio.charset.StandardCharsets;
+
 /**
- * A strict, allocation-light JSON reader for the envelope: it decodes the few top-level fields the
- * server needs and validates everything else in place, so {@code data} can be relayed as the exact
- * substring the client sent (no tree, no re-serialisation). Depth is bounded; errors carry a position.
- * One instance per frame; not thread-safe.
+ * A strict, allocation-light JSON reader for the envelope, over the frame's UTF-8 bytes: it decodes the few top-level
+ * fields the server needs and validates everything else in place, so {@code data} can be relayed as the exact bytes
+ * the client sent (no tree, no re-serialisation, no String of the message). Depth is bounded; errors carry a
+ * position (in bytes from the start of the text). The bytes must be valid UTF-8 ({@link TextFrame}'s contract), so
+ * only JSON's own rules are checked here. One instance per frame; not thread-safe.
  */
 final class JsonScanner {
-    private final String s;
+    private final byte[] b;
+    /** Where the text starts in {@link #b} (positions in errors count from here) and where it ends. */
+    private final int start;
     private final int n;
     private int i;
-    /** Set when a string skipped since the last reset had a char outside ASCII. */
-    private boolean nonAscii;
     /** Whether the string {@link #skipString} last skipped had an escape. */
     private boolean escaped;
-    /**
-     * The first backslash at or after {@link #backslashFrom} ({@code n}: none; -1: not looked for yet), so each is
-     * found once per frame.
-     */
-    private int nextBackslash = -1;
-    private int backslashFrom;
 
     /** The envelope fields read, by index: {@link #fieldName} matches them without making a String per key. */
-    private static final String[] FIELDS = {"type", "networkName", "targetPeerId", "fromPeerId", "originHub", "msgId",
+    private static final String[] FIELD_NAMES = {"type", "networkName", "targetPeerId", "fromPeerId", "originHub", "msgId",
             "targetHub", "data", "ttl", "seq"};
+    private static final byte[][] FIELDS = ascii(FIELD_NAMES);
     private static final int TYPE = 0, NETWORK_NAME = 1, TARGET_PEER_ID = 2, FROM_PEER_ID = 3, ORIGIN_HUB = 4, MSG_ID = 5,
             TARGET_HUB = 6, DATA = 7, TTL = 8, SEQ = 9;
+    /** The types of nearly every frame, returned as these constants instead of a new String each. */
+    private static final String[] COMMON_TYPES = {"offer", "answer", "ice-candidate", "ping", "announce", "goodbye",
+            "peer-discovered", "peer-disconnected", "signal"};
+    private static final byte[][] COMMON_TYPE_BYTES = ascii(COMMON_TYPES);
 
-    /** Vouched for by the transport: every char is printable ASCII, so only quotes and escapes need finding. */
+    /** Vouched for by the transport: every byte is printable ASCII, so only quotes and escapes need finding. */
     private final boolean printable;
 
-    JsonScanner(String s, boolean printable) {
-        this.s = s;
-        this.n = s.length();
+    JsonScanner(byte[] b, int offset, int length, boolean printable) {
+        this.b = b;
+        this.start = offset;
+        this.n = offset + length;
+        this.i = offset;
         this.printable = printable;
     }
 
@@ -41,7 +45,7 @@ final class JsonScanner {
         if (i >= n) {
             throw invalid("empty message");
         }
-        if (s.charAt(i) != '{') {
+        if (b[i] != '{') {
             skipValue(0);
             skipWs();
             if (i < n) {
@@ -56,7 +60,6 @@ final class JsonScanner {
         String from = null;
         int dataStart = -1;
         int dataEnd = -1;
-        boolean dataAscii = true;
         String originHub = null;
         String msgId = null;
         String targetHub = null;
@@ -76,7 +79,7 @@ final class JsonScanner {
                 expect(':');
                 skipWs();
                 switch (field) {
-                    case TYPE -> type = stringField("type");
+                    case TYPE -> type = typeField();
                     case NETWORK_NAME -> networkName = stringField("networkName");
                     case TARGET_PEER_ID -> target = stringField("targetPeerId");
                     case FROM_PEER_ID -> from = stringField("fromPeerId");
@@ -85,17 +88,15 @@ final class JsonScanner {
                     case TARGET_HUB -> targetHub = stringField("targetHub");
                     case DATA -> {
                         dataStart = i;
-                        nonAscii = false;
                         skipValue(1);
                         dataEnd = i;
-                        dataAscii = !nonAscii;
                     }
                     case TTL -> ttl = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, longField("ttl")));
                     case SEQ -> seq = longField("seq");
                     default -> skipValue(1);
                 }
                 skipWs();
-                char c = peek();
+                byte c = peek();
                 i++;
                 if (c == '}') {
                     break;
@@ -110,7 +111,7 @@ final class JsonScanner {
             throw invalid("trailing data after the message");
         }
         RouteInfo route = (originHub != null || msgId != null) ? new RouteInfo(originHub, msgId, ttl, seq, targetHub) : null;
-        return new Inbound(type, networkName, target, from, route, s, dataStart, dataEnd, dataAscii);
+        return new Inbound(type, networkName, target, from, route, b, dataStart, dataEnd);
     }
 
     /** The end of the value at {@code from}, validated ({@link AnnounceData} reads an object member by member). */
@@ -126,12 +127,23 @@ final class JsonScanner {
         return readString();
     }
 
+    /** The type, as one of {@link #COMMON_TYPES} when it is one. */
+    private String typeField() throws ProtocolException {
+        if (peek() != '"') {
+            return stringField("type");
+        }
+        int open = i;
+        int quote = skipString();
+        int t = escaped ? -1 : indexIn(COMMON_TYPE_BYTES, open, quote);
+        return t >= 0 ? COMMON_TYPES[t] : stringOf(open, quote);
+    }
+
     private String stringField(String name) throws ProtocolException {
-        char c = peek();
+        byte c = peek();
         if (c == '"') {
             return readString();
         }
-        if (c == 'n' && s.startsWith("null", i)) {
+        if (c == 'n' && matches(NULL)) {
             i += 4;
             return null;
         }
@@ -140,25 +152,35 @@ final class JsonScanner {
     }
 
     private long longField(String name) throws ProtocolException {
-        int start = i;
-        char c = peek();
+        int from = i;
+        byte c = peek();
         if (c != '-' && (c < '0' || c > '9')) {
             skipValue(1);
             throw new ProtocolException("Field '" + name + "' must be a number");
         }
         skipNumber();
+        int k = b[from] == '-' ? from + 1 : from;
+        if (i - k <= 18) { // no overflow possible: read here, without a String
+            long v = 0;
+            for (; k < i && b[k] >= '0' && b[k] <= '9'; k++) {
+                v = v * 10 + (b[k] - '0');
+            }
+            if (k == i) {
+                return b[from] == '-' ? -v : v;
+            }
+        }
         try {
-            return Long.parseLong(s.substring(start, i));
+            return Long.parseLong(new String(b, from, i - from, StandardCharsets.ISO_8859_1));
         } catch (NumberFormatException e) {
             throw new ProtocolException("Field '" + name + "' must be an integer");
         }
     }
 
-    private char peek() throws ProtocolException {
+    private byte peek() throws ProtocolException {
         if (i >= n) {
             throw invalid("unexpected end of data");
         }
-        return s.charAt(i);
+        return b[i];
     }
 
     private void expect(char c) throws ProtocolException {
@@ -169,7 +191,7 @@ final class JsonScanner {
     }
 
     private void skipWs() {
-        while (i < n && (s.charAt(i) == ' ' || s.charAt(i) == '\n' || s.charAt(i) == '\r' || s.charAt(i) == '\t')) {
+        while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t')) {
             i++;
         }
     }
@@ -178,61 +200,14 @@ final class JsonScanner {
         if (depth > MessageCodec.MAX_NESTING) {
             throw invalid("nesting deeper than " + MessageCodec.MAX_NESTING + " levels");
         }
-        char c = peek();
+        byte c = peek();
         switch (c) {
-            case '{' -> {
-                i++;
-                skipWs();
-                if (peek() == '}') {
-                    i++;
-                    return;
-                }
-                while (true) {
-                    skipWs();
-                    if (peek() != '"') {
-                        throw invalid("expected a field name");
-                    }
-                    skipString();
-                    skipWs();
-                    expect(':');
-                    skipWs();
-                    skipValue(depth + 1);
-                    skipWs();
-                    char d = peek();
-                    i++;
-                    if (d == '}') {
-                        return;
-                    }
-                    if (d != ',') {
-                        throw invalid("expected ',' or '}'");
-                    }
-                }
-            }
-            case '[' -> {
-                i++;
-                skipWs();
-                if (peek() == ']') {
-                    i++;
-                    return;
-                }
-                while (true) {
-                    skipWs();
-                    skipValue(depth + 1);
-                    skipWs();
-                    char d = peek();
-                    i++;
-                    if (d == ']') {
-                        return;
-                    }
-                    if (d != ',') {
-                        throw invalid("expected ',' or ']'");
-                    }
-                }
-            }
+            case '{' -> skipMembers(depth, '}');
+            case '[' -> skipMembers(depth, ']');
             case '"' -> skipString();
-            case 't' -> literal("true");
-            case 'f' -> literal("false");
-            case 'n' -> literal("null");
+            case 't' -> literal(TRUE);
+            case 'f' -> literal(FALSE);
+            case 'n' -> literal(NULL);
             default -> {
                 if (c == '-' || (c >= '0' && c <= '9')) {
                     skipNumber();
@@ -243,34 +218,77 @@ final class JsonScanner {
         }
     }
 
-    private void literal(String word) throws ProtocolException {
-        if (!s.startsWith(word, i)) {
+    /** An object's members ({@code close} is '}') or an array's elements (']'), after the opening bracket at i. */
+    private void skipMembers(int depth, char close) throws ProtocolException {
+        i++;
+        skipWs();
+        if (peek() == close) {
+            i++;
+            return;
+        }
+        while (true) {
+            skipWs();
+            if (close == '}') {
+                if (peek() != '"') {
+                    throw invalid("expected a field name");
+                }
+                skipString();
+                skipWs();
+                expect(':');
+                skipWs();
+            }
+            skipValue(depth + 1);
+            skipWs();
+            byte d = peek();
+            i++;
+            if (d == close) {
+                return;
+            }
+            if (d != ',') {
+                throw invalid("expected ',' or '" + close + "'");
+            }
+        }
+    }
+
+    private static final byte[] TRUE = ascii("true")[0], FALSE = ascii("false")[0], NULL = ascii("null")[0];
+
+    private boolean matches(byte[] word) {
+        return n - i >= word.length && equalsAt(word, i, i + word.length);
+    }
+
+    private void literal(byte[] word) throws ProtocolException {
+        if (!matches(word)) {
             throw invalid("unexpected literal");
         }
-        i += word.length();
+        i += word.length;
+    }
+
+    /** True when {@code b[from, to)} holds exactly {@code word}. */
+    private boolean equalsAt(byte[] word, int from, int to) {
+        return word.length == to - from && java.util.Arrays.equals(b, from, to, word, 0, word.length);
     }
 
     private void skipNumber() throws ProtocolException {
-        if (i < n && s.charAt(i) == '-') {
+        if (i < n && b[i] == '-') {
             i++;
         }
         if (i >= n) {
             throw invalid("bad number");
         }
-        if (s.charAt(i) == '0') {
+        if (b[i] == '0') {
             i++;
         } else if (digits() == 0) {
             throw invalid("bad number");
         }
-        if (i < n && s.charAt(i) == '.') {
+        if (i < n && b[i] == '.') {
             i++;
             if (digits() == 0) {
                 throw invalid("bad number");
             }
         }
-        if (i < n && (s.charAt(i) == 'e' || s.charAt(i) == 'E')) {
+        if (i < n && (b[i] == 'e' || b[i] == 'E')) {
             i++;
-            if (i < n && (s.charAt(i) == '+' || s.charAt(i) == '-')) {
+            if (i < n && (b[i] == '+' || b[i] == '-')) {
                 i++;
             }
             if (digits() == 0) {
@@ -280,105 +298,82 @@ final class JsonScanner {
     }
 
     private int digits() {
-        int start = i;
-        while (i < n && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+        int from = i;
+        while (i < n && b[i] >= '0' && b[i] <= '9') {
             i++;
         }
-        return i - start;
+        return i - from;
     }
 
     /**
      * Skips the string whose opening quote is at {@code i} and returns the index of its closing quote; sets
-     * {@link #escaped}. The closing quote and the backslashes are found with {@code String.indexOf}, which the JIT
-     * vectorises, and the text between them is checked by a branch-free loop (not at all in vouched text): on a 1 KB
-     * signal this takes under half the time of a char-by-char scan, which was a third of a hub's CPU under W4. A
-     * control character or a missing quote is left to {@link #scanString}, which reports where it is.
+     * {@link #escaped}. The quotes, backslashes and (unless the text is vouched printable) control characters are
+     * found 8 bytes at a time ({@link ByteScan#stringStop}). An error is left to {@link #scanString}, which says where.
      */
     private int skipString() throws ProtocolException {
         int open = i;
-        int at = open + 1; // the first char not yet checked
+        int k = open + 1;
         boolean escapes = false;
-        int quote = s.indexOf('"', at);
-        while (quote >= 0) {
-            if (nextBackslash < at || at < backslashFrom) {
-                int b = s.indexOf('\\', at);
-                nextBackslash = b < 0 ? n : b;
-                backslashFrom = at;
+        while (true) {
+            k = ByteScan.stringStop(b, k, n, printable);
+            if (k >= n || (b[k] != '"' && b[k] != '\\')) {
+                break; // unterminated, or a control character
             }
-            int end = Math.min(quote, nextBackslash);
-            if (!printable) {
-                int lowest = 0;
-                int all = 0;
-                for (int k = at; k < end; k++) {
-                    char c = s.charAt(k);
-                    lowest |= c - 0x20; // negative once a control character was seen
-                    all |= c;
-                }
-                if (lowest < 0) {
-                    break;
-                }
-                if (all >= 0x80) {
-                    nonAscii = true;
-                }
-            }
-            if (end == quote) {
-                i = quote + 1;
+            if (b[k] == '"') {
+                i = k + 1;
                 escaped = escapes;
-                return quote;
+                return k;
             }
             escapes = true;
-            i = end + 1;
+            i = k + 1;
             escape(null);
-            at = i;
-            if (at > quote) {
-                quote = s.indexOf('"', at); // that quote was escaped
-            }
+            k = i;
         }
         i = open;
         return scanString(null);
     }
 
     /**
-     * The exact char-by-char reading of the string at {@code i} (its opening quote): decodes it into {@code sb}
-     * when not null, reports the first error with its position, and returns the index of the closing quote.
+     * The exact byte-by-byte reading of the string at {@code i} (its opening quote): decodes it into {@code sb}
+     * when not null (the bytes between escapes as UTF-8: a backslash never splits a sequence), reports the first
+     * error with its position, and returns the index of the closing quote.
      */
     private int scanString(StringBuilder sb) throws ProtocolException {
         i++; // opening quote
         escaped = true; // conservatively: only decoding callers and errors come here
+        int run = i;
         while (true) {
             if (i >= n) {
                 throw invalid("unterminated string");
             }
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return i - 1;
-            }
-            if (c == '\\') {
+            byte c = b[i];
+            if (c == '"' || c == '\\') {
+                if (sb != null && i > run) {
+                    sb.append(new String(b, run, i - run, StandardCharsets.UTF_8));
+                }
+                i++;
+                if (c == '"') {
+                    return i - 1;
+                }
                 escape(sb);
-            } else if (c < 0x20) {
+                run = i;
+            } else if (c >= 0 && c < 0x20) {
                 throw invalid("control character in string");
             } else {
-                if (c >= 0x80) {
-                    nonAscii = true;
-                }
-                if (sb != null) {
-                    sb.append(c);
-                }
+                i++;
             }
         }
     }
 
     private String readString() throws ProtocolException {
-        int open = i;
-        int quote = skipString();
-        return escaped ? decodeString(open, quote) : s.substring(open + 1, quote);
+        return stringOf(i, skipString());
     }
 
-    /**
-     * The value of the string from {@code open} to {@code quote}, already skipped, with its escapes decoded; the
-     * scan ends where the skip did, after {@code quote}.
-     */
-    private String decodeString(int open, int quote) throws ProtocolException {
+    /** The value of the string from {@code open} to {@code quote}, already skipped (and the scan after it). */
+    private String stringOf(int open, int quote) throws ProtocolException {
+        if (!escaped) {
+            return new String(b, open + 1, quote - open - 1, printable ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        }
         i = open;
         StringBuilder sb = new StringBuilder(quote - open);
         scanString(sb);
@@ -389,12 +384,14 @@ final class JsonScanner {
     private int fieldName() throws ProtocolException {
         int open = i;
         int quote = skipString();
-        if (escaped) {
-            return java.util.Arrays.asList(FIELDS).indexOf(decodeString(open, quote));
-        }
-        for (int f = 0; f < FIELDS.length; f++) {
-            if (FIELDS[f].length() == quote - open - 1 && s.startsWith(FIELDS[f], open + 1)) {
-                return f;
+        return escaped ? java.util.Arrays.asList(FIELD_NAMES).indexOf(stringOf(open, quote)) : indexIn(FIELDS, open, quote);
+    }
+
+    /** The index in {@code table} of the bytes {@code (open, quote)}, or -1. */
+    private int indexIn(byte[][] table, int open, int quote) {
+        for (int t = 0; t < table.length; t++) {
+            if (equalsAt(table[t], open + 1, quote)) {
+                return t;
             }
         }
         return -1;
@@ -404,10 +401,10 @@ final class JsonScanner {
         if (i >= n) {
             throw invalid("unterminated escape");
         }
-        char e = s.charAt(i++);
+        byte e = b[i++];
         char out;
         switch (e) {
-            case '"', '\\', '/' -> out = e;
+            case '"', '\\', '/' -> out = (char) e;
             case 'b' -> out = '\b';
             case 'f' -> out = '\f';
             case 'n' -> out = '\n';
@@ -419,10 +416,7 @@ final class JsonScanner {
                 }
                 int v = 0;
                 for (int k = 0; k < 4; k++) {
-                    char h = s.charAt(i++);
-                    // ASCII only: Character.digit also takes other scripts' digits (U+0660, U+FF10...), which a
-                    // JSON parser refuses and which the bytes relay would have cut to their low byte.
-                    int d = h < 0x80 ? Character.digit(h, 16) : -1;
+                    int d = Character.digit(b[i++], 16); // a byte: ASCII hex digits only (not other scripts' digits)
                     if (d < 0) {
                         throw invalid("bad unicode escape");
                     }
@@ -437,11 +431,19 @@ final class JsonScanner {
         }
     }
 
-    private static String printable(char c) {
-        return c < 0x20 || c > 0x7e ? String.format("\\\\u%04x", (int) c) : String.valueOf(c);
+    private static String printable(byte c) {
+        return c < 0x20 || c > 0x7e ? String.format("\\\\u%04x", c & 0xff) : String.valueOf((char) c);
     }
 
     private ProtocolException invalid(String what) {
-        return new ProtocolException("Invalid JSON: " + what + " at position " + i);
+        return new ProtocolException("Invalid JSON: " + what + " at position " + (i - start));
+    }
+
+    private static byte[][] ascii(String... words) {
+        byte[][] out = new byte[words.length][];
+        for (int w = 0; w < words.length; w++) {
+            out[w] = words[w].getBytes(StandardCharsets.US_ASCII);
+        }
+        return out;
     }
 }

@@ -3,8 +3,7 @@ package dev.peerpigeon.protocol;
 /**
  * Wire codec. Parsing ({@link JsonScanner}) decodes only the envelope fields and validates the rest
  * in place; {@code data} is relayed as the exact text the client sent. Encoding writes the envelopes straight into a
- * {@link StringBuilder} in the reference's key order, or into bytes ({@link #relayUtf8}). Thread-safe: its only state
- * is each thread's vouched text ({@link #vouchPrintableAscii}), confined to that thread.
+ * {@link StringBuilder} in the reference's key order, or into bytes ({@link #relayUtf8}). Stateless.
  */
 public final class MessageCodec {
     /** Deepest JSON nesting accepted in a frame; real clients use 3 levels at most. */
@@ -13,29 +12,14 @@ public final class MessageCodec {
     private MessageCodec() {
     }
 
-    /**
-     * The frame text this thread's transport last vouched for ({@link #vouchPrintableAscii}), until it is parsed.
-     * Compared by identity: only that very String (immutable) skips the per-character checks, so text from anywhere
-     * else (another thread, a cluster message, a test) is always checked in full. Holds at most one frame per thread.
-     */
-    private static final ThreadLocal<String> VOUCHED = new ThreadLocal<>();
-
-    /**
-     * Called by the transport, on the thread that will parse {@code text}, when every byte of the frame it decoded
-     * {@code text} from is printable ASCII (0x20-0x7f): no C0 control character and nothing to decode, which it checks
-     * 8 bytes at a time while the scanner would check char by char (a tenth of a hub's CPU under W4).
-     */
-    public static void vouchPrintableAscii(String text) {
-        VOUCHED.set(text);
+    /** Parses one frame where it lies. Every malformed or mistyped frame becomes a {@link ProtocolException}. */
+    public static Inbound parse(TextFrame frame) throws ProtocolException {
+        return new JsonScanner(frame.bytes(), frame.offset(), frame.length(), frame.printableAscii()).parseEnvelope();
     }
 
-    /** Parses one frame. Every malformed or mistyped frame becomes a {@link ProtocolException}. */
+    /** Parses {@code text} (its UTF-8 encoding): for text that did not come from a socket. */
     public static Inbound parse(String text) throws ProtocolException {
-        boolean printable = text != null && VOUCHED.get() == text;
-        if (printable) {
-            VOUCHED.set(null);
-        }
-        return new JsonScanner(text, printable).parseEnvelope();
+        return parse(TextFrame.of(text));
     }
 
     // ---------------------------------------------------------------- encoding
@@ -133,15 +117,16 @@ public final class MessageCodec {
 
     /**
      * The same message as {@link #relay}, as UTF-8 bytes after {@link #FRAME_HEADROOM} free bytes, built in one
-     * exactly sized array with {@code data} copied straight from the frame it came in: the relay path's
+     * exactly sized array with {@code data}'s bytes copied straight from the frame they came in: the relay path's
      * StringBuilder, String, encoded and framed copies were four of a relayed signal's seven copies of its data.
-     * Null when a field is not plain ASCII (escapes or other characters: then use {@link #relay}).
+     * Null when a field other than {@code data} is not plain ASCII (escapes or other characters: then use
+     * {@link #relay}).
      */
     public static byte[] relayUtf8(Inbound msg, String fromPeerId, String targetPeerId, String networkName, long now,
                                    RouteInfo route) {
         String type = msg.type();
         if (!isAsciiPlain(type) || !isAsciiPlain(fromPeerId) || !isAsciiPlain(networkName)
-                || (targetPeerId != null && !isAsciiPlain(targetPeerId)) || (msg.hasData() && !msg.dataIsAscii()) || now < 0) {
+                || (targetPeerId != null && !isAsciiPlain(targetPeerId)) || now < 0) {
             return null;
         }
         int routeLength = routeLength(route);
@@ -158,7 +143,7 @@ public final class MessageCodec {
         at = putQuoted(b, at, type);
         if (msg.hasData()) {
             at = put(b, at, DATA);
-            msg.copyAsciiData(b, at);
+            msg.copyData(b, at);
             at += msg.dataLength();
         }
         at = put(b, at, FROM);

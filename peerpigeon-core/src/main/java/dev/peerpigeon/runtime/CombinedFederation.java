@@ -1,5 +1,6 @@
 package dev.peerpigeon.runtime;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.ProtocolException;
 import dev.peerpigeon.signaling.Federation;
@@ -34,7 +35,7 @@ final class CombinedFederation implements Federation {
     }
 
     @Override
-    public void onLinkFrame(PeerSession session, String text) {
+    public void onLinkFrame(PeerSession session, TextFrame text) {
         mesh.onLinkFrame(session, text);
     }
 

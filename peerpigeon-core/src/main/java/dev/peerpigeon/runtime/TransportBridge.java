@@ -1,5 +1,6 @@
 package dev.peerpigeon.runtime;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.federation.HubMesh;
 import dev.peerpigeon.http.HttpEndpoints;
 import dev.peerpigeon.http.HttpResponse;
@@ -134,15 +135,16 @@ final class TransportBridge implements TransportHandler<PeerSession> {
     }
 
     @Override
-    public void onMessage(PeerSession session, String text) {
+    public void onMessage(PeerSession session, TextFrame text) {
         if (verbose) {
-            log.info("<- {}: {}", session, text.length() > 500 ? text.substring(0, 500) + "…" : text);
+            String shown = text.toString();
+            log.info("<- {}: {}", session, shown.length() > 500 ? shown.substring(0, 500) + "…" : shown);
         }
         if (session.hubLink() != null) { // hub-link frames go straight to federation, never through signaling
             mesh.onLinkFrame(session, text);
             return;
         }
-        if (mesh != null && !MessageCodec.fitsUtf8(text, maxMessageSize)) {
+        if (mesh != null && text.length() > maxMessageSize) {
             // The transport allows link headroom on hubs; clients keep the client limit (same answer: 1009).
             session.connection().close(1009, "Message too big");
             return;

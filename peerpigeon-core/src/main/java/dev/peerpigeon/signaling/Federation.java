@@ -1,5 +1,6 @@
 package dev.peerpigeon.signaling;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.ProtocolException;
 
@@ -23,7 +24,7 @@ public interface Federation {
      * A text frame of a session that is a hub link ({@code session.hubLink() != null}), straight from the
      * transport's handler: signaling does not parse or dispatch it.
      */
-    default void onLinkFrame(PeerSession session, String text) {
+    default void onLinkFrame(PeerSession session, TextFrame text) {
         session.hubLink().onFrame(text);
     }
 
@@ -67,7 +68,7 @@ public interface Federation {
     /** The federation's side of one accepted inbound hub link, held by its {@link PeerSession}. */
     interface Link {
         /** A text frame arrived on the link (the connection's worker thread, in order). */
-        void onFrame(String text);
+        void onFrame(TextFrame text);
 
         /** The link's socket closed. */
         void closed();

@@ -1,5 +1,6 @@
 package dev.peerpigeon.signaling;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.protocol.Inbound;
 import dev.peerpigeon.protocol.MessageCodec;
 import dev.peerpigeon.protocol.ProtocolException;
@@ -147,7 +148,7 @@ public final class SignalingService implements LocalDelivery {
     // ------------------------------------------------------------------ frames
 
     /** Handles one text frame of a registered session. Never throws for bad input. */
-    public void onMessage(PeerSession session, String text) {
+    public void onMessage(PeerSession session, TextFrame text) {
         long readAt = System.nanoTime();
         long now = System.currentTimeMillis();
         session.touch(now);

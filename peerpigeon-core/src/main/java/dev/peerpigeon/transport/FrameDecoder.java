@@ -1,14 +1,11 @@
 package dev.peerpigeon.transport;
 
-import dev.peerpigeon.protocol.MessageCodec;
+import dev.peerpigeon.protocol.ByteScan;
+import dev.peerpigeon.protocol.TextFrame;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.framing.Framedata;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 
@@ -154,8 +151,8 @@ final class FrameDecoder {
 
     /**
      * A whole data frame that arrived in one read is unmasked where it lies and delivered as a view of the read
-     * buffer: the library hands every frame of a read to the listener before it reuses the buffer, and a message is
-     * turned into a String (copied) on delivery, so nothing keeps the view. One copy of each signal less.
+     * buffer: the library hands every frame of a read to the listener before it reuses the buffer, and the listener
+     * keeps nothing of a {@link TextFrame} past the call. One copy of each signal less.
      */
     private Framedata inPlace(ByteBuffer in) throws InvalidDataException {
         byte[] a = in.array();
@@ -293,10 +290,15 @@ final class FrameDecoder {
         return frame;
     }
 
+    /** A listener that takes whole text messages as they lie ({@link TextFrame}s): both of ours. */
+    interface TextListener {
+        void onText(org.java_websocket.WebSocket ws, TextFrame text);
+    }
+
     /**
      * Delivers what both ends' drafts handle alike: a violation closes with its code (instead of the base draft's
-     * stack trace at ERROR for every bad frame), a whole text message goes to the listener as a String. False for
-     * any other frame, which the draft handles.
+     * stack trace at ERROR for every bad frame), a whole text message goes to the listener as a {@link TextFrame} of
+     * its payload. False for any other frame, which the draft handles.
      */
     static boolean deliver(org.java_websocket.WebSocketImpl ws, Framedata frame) {
         if (frame instanceof Violation v) {
@@ -307,72 +309,46 @@ final class FrameDecoder {
             return false;
         }
         // Whole messages only (fragments are assembled here). The base draft decodes through a new CharsetDecoder
-        // and a CharBuffer twice the message's size (about 3 KB of garbage per 1 KB signal).
-        String text = utf8(frame.getPayloadData());
+        // and a CharBuffer twice the message's size (about 3 KB of garbage per 1 KB signal); we make no String at all.
+        TextFrame text = text(frame.getPayloadData());
         if (text == null) {
             // Closed here rather than thrown: the library logs a thrown InvalidDataException with its stack.
             ws.close(org.java_websocket.framing.CloseFrame.NO_UTF8, "Invalid UTF-8 in text frame");
             return true;
         }
+        org.java_websocket.WebSocketListener listener = ws.getWebSocketListener();
         try {
-            ws.getWebSocketListener().onWebsocketMessage(ws, text);
+            if (listener instanceof TextListener t) {
+                t.onText(ws, text);
+            } else {
+                listener.onWebsocketMessage(ws, text.toString());
+            }
         } catch (RuntimeException e) {
-            ws.getWebSocketListener().onWebsocketError(ws, e); // as the base draft, unlogged
+            listener.onWebsocketError(ws, e); // as the base draft, unlogged
         }
         return true;
     }
 
     /**
-     * A payload as a String, strictly UTF-8 (null for an invalid sequence: text frames are closed 1007, binary frames
-     * get an error). Does not consume {@code payload}. Printable ASCII, nearly every signaling message, is found 8
-     * bytes at a time, copied once into a compact string and vouched for to the codec on this thread (its parse then
-     * skips the per-character checks); other text goes through the JDK's UTF-8 constructor, which replaces a malformed
-     * sequence with U+FFFD, so a result holding one is decoded again by a reporting decoder.
+     * A payload as a {@link TextFrame} (a view of its bytes, which it does not consume), or null when it is not strict
+     * UTF-8 (text frames are closed 1007, binary frames get an error). Printable ASCII, nearly every signaling
+     * message, is found 8 bytes at a time and vouched for to the parser, which then skips its per-byte checks.
      */
-    static String utf8(ByteBuffer payload) {
-        ByteBuffer p = payload.duplicate();
-        if (p.hasArray()) {
-            byte[] a = p.array();
-            int from = p.arrayOffset() + p.position();
-            if (isPrintableAscii(a, from, from + p.remaining())) {
-                String s = new String(a, from, p.remaining(), StandardCharsets.ISO_8859_1);
-                MessageCodec.vouchPrintableAscii(s);
-                return s;
-            }
-            String s = new String(a, from, p.remaining(), StandardCharsets.UTF_8);
-            if (s.indexOf('\uFFFD') < 0) {
-                return s;
-            }
+    static TextFrame text(ByteBuffer payload) {
+        int length = payload.remaining();
+        byte[] a;
+        int from;
+        if (payload.hasArray()) {
+            a = payload.array();
+            from = payload.arrayOffset() + payload.position();
+        } else {
+            a = new byte[length];
+            payload.duplicate().get(a);
+            from = 0;
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(p).toString();
-        } catch (java.nio.charset.CharacterCodingException e) {
-            return null;
+        if (ByteScan.isPrintableAscii(a, from, from + length)) {
+            return new TextFrame(a, from, length, true);
         }
-    }
-
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
-    /**
-     * True when every byte in {@code [from, to)} is 0x20-0x7f. Per 8-byte word: a byte at or above 0x80 has its top
-     * bit set in {@code x}; a byte below 0x20 leaves it clear in {@code x + 0x60} (a byte of 0x20-0x7f sets it, with
-     * no carry out). A carry from a byte at or above 0x80 can only disturb a word already found bad.
-     */
-    static boolean isPrintableAscii(byte[] a, int from, int to) {
-        long bad = 0;
-        int i = from;
-        for (; i + 8 <= to; i += 8) {
-            long x = (long) LONGS.get(a, i);
-            bad |= x | ~(x + 0x6060606060606060L);
-        }
-        for (; i < to; i++) {
-            if (a[i] < 0x20) { // signed: also every byte at or above 0x80
-                return false;
-            }
-        }
-        return (bad & 0x8080808080808080L) == 0;
+        return ByteScan.isUtf8(a, from, from + length) ? new TextFrame(a, from, length, false) : null;
     }
 }

@@ -1,6 +1,7 @@
 package dev.peerpigeon.transport;
 
 import dev.peerpigeon.federation.HubConnector;
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.support.Redaction;
 
 import org.java_websocket.client.WebSocketClient;
@@ -12,7 +13,6 @@ import org.slf4j.LoggerFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -209,7 +209,7 @@ public final class OutboundLink implements HubConnector.Attempt {
         }
     }
 
-    private final class Client extends WebSocketClient {
+    private final class Client extends WebSocketClient implements FrameDecoder.TextListener {
         Client(URI uri, int maxFrameSize) {
             super(uri, new ClientDraft(maxFrameSize));
         }
@@ -222,13 +222,23 @@ public final class OutboundLink implements HubConnector.Attempt {
         }
 
         @Override
-        public void onMessage(String message) {
-            listener.onMessage(message);
+        public void onMessage(String message) { // not from ClientDraft, which delivers TextFrames
+            listener.onMessage(TextFrame.of(message));
+        }
+
+        @Override
+        public void onText(org.java_websocket.WebSocket ws, TextFrame text) {
+            listener.onMessage(text);
         }
 
         @Override
         public void onMessage(ByteBuffer bytes) {
-            listener.onMessage(StandardCharsets.UTF_8.decode(bytes).toString());
+            TextFrame text = FrameDecoder.text(bytes);
+            if (text == null) {
+                close(org.java_websocket.framing.CloseFrame.NO_UTF8, "Binary frame is not valid UTF-8");
+                return;
+            }
+            listener.onMessage(text);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.http.HttpResponse;
@@ -54,7 +55,8 @@ public interface TransportHandler<S> {
     /** An accepted upgrade completed. Returns the state for later calls, or null to ignore the connection. */
     S onOpen(Connection connection, RequestHead head);
 
-    void onMessage(S state, String text);
+    /** A whole text message, valid only during the call: its bytes are the transport's read buffer ({@link TextFrame}). */
+    void onMessage(S state, TextFrame text);
 
     /** A frame whose payload was not valid UTF-8 (binary frames are decoded by the transport). */
     void onUndecodable(S state, String reason);

@@ -1,5 +1,6 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.signaling.Connection;
 import dev.peerpigeon.support.Meters;
 import dev.peerpigeon.http.RequestHead;
@@ -30,9 +31,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The WebSocket + HTTP server socket, built on Java-WebSocket. Everything Java-WebSocket specific
- * stays in this package; the layers above see {@link Connection}, {@link RequestHead} and
- * {@link HttpResponse}.
+ * The WebSocket + HTTP server socket, built on Java-WebSocket. Everything Java-WebSocket specific stays in this
+ * package; the layers above see {@link Connection}, {@link RequestHead}, {@link HttpResponse} and {@link TextFrame}.
  *
  * <p>Threads: one selector thread accepts, reads, writes, and decodes and handles the frames of open connections
  * ({@link SelectorDecoding}); {@code workers} threads answer request heads and run upgrades (and return the
@@ -243,7 +243,7 @@ public final class WebSocketTransport<S> {
         acceptGuard.release();
     }
 
-    private final class Server extends WebSocketServer implements HeldUpgrades.Requeue {
+    private final class Server extends WebSocketServer implements HeldUpgrades.Requeue, FrameDecoder.TextListener {
         Server(InetSocketAddress address, int workers, List<Draft> drafts) {
             super(address, workers, drafts);
         }
@@ -348,13 +348,18 @@ public final class WebSocketTransport<S> {
         }
 
         @Override
-        public void onMessage(WebSocket conn, String message) {
+        public void onMessage(WebSocket conn, String message) { // not from our drafts, which deliver TextFrames
+            onText(conn, TextFrame.of(message));
+        }
+
+        @Override
+        public void onText(WebSocket conn, TextFrame text) {
             Attachment<S> att = conn.getAttachment();
             if (att == null || att.state == null) {
                 return;
             }
             try {
-                handler.onMessage(att.state, message);
+                handler.onMessage(att.state, text);
             } catch (RuntimeException e) {
                 att.handlerFailed(conn.getRemoteSocketAddress(), e);
             }
@@ -362,16 +367,15 @@ public final class WebSocketTransport<S> {
 
         @Override
         public void onMessage(WebSocket conn, ByteBuffer message) {
-            Attachment<S> att = conn.getAttachment();
-            if (att == null || att.state == null) {
-                return;
-            }
-            String text = FrameDecoder.utf8(message);
+            TextFrame text = FrameDecoder.text(message);
             if (text == null) {
-                handler.onUndecodable(att.state, "Binary frame is not valid UTF-8");
+                Attachment<S> att = conn.getAttachment();
+                if (att != null && att.state != null) {
+                    handler.onUndecodable(att.state, "Binary frame is not valid UTF-8");
+                }
                 return;
             }
-            onMessage(conn, text);
+            onText(conn, text);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package dev.peerpigeon.federation;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.testkit.Await;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,10 +123,10 @@ class DialerTest {
         String ns = new Fakes.FakeLocal().settings().hubMeshNamespace();
         // Its 4.1 listing of the namespace: another hub linked into it (announced with host and port), then its
         // own mesh client (no port).
-        d.listener().onMessage("{\"type\":\"peer-discovered\",\"data\":{\"peerId\":\"" + other + "\",\"isHub\":true,"
-                + "\"port\":3001,\"host\":\"h\"},\"networkName\":\"" + ns + "\",\"targetPeerId\":\"" + SELF + "\"}");
-        d.listener().onMessage("{\"type\":\"peer-discovered\",\"data\":{\"peerId\":\"" + real + "\",\"isHub\":true},"
-                + "\"networkName\":\"" + ns + "\",\"targetPeerId\":\"" + SELF + "\"}");
+        d.listener().onMessage(TextFrame.of("{\"type\":\"peer-discovered\",\"data\":{\"peerId\":\"" + other + "\",\"isHub\":true,"
+                + "\"port\":3001,\"host\":\"h\"},\"networkName\":\"" + ns + "\",\"targetPeerId\":\"" + SELF + "\"}"));
+        d.listener().onMessage(TextFrame.of("{\"type\":\"peer-discovered\",\"data\":{\"peerId\":\"" + real + "\",\"isHub\":true},"
+                + "\"networkName\":\"" + ns + "\",\"targetPeerId\":\"" + SELF + "\"}"));
         Await.until("listed under its real id", () -> mesh.linkInfos().get(0).hubId().equals(real));
         assertThat(mesh.dialerInfos().get(0).remoteHubId()).isEqualTo(real);
         assertThat(mesh.isKnownHubId(real)).isTrue();

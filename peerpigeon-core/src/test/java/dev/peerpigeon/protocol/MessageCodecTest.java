@@ -57,8 +57,12 @@ class MessageCodecTest {
 
     @Test
     void fieldsThatAreNotPlainAsciiAreLeftToTheStringRelay() throws Exception {
-        Inbound raw = MessageCodec.parse("{\"type\":\"offer\",\"data\":{\"sdp\":\"caf\u00e9\"}}"); // é as itself
-        assertThat(MessageCodec.relayUtf8(raw, "f", "t", "global", 1)).isNull();
+        // data is copied as the bytes it came in, whatever they are: a raw é gives the String relay's UTF-8
+        Inbound raw = MessageCodec.parse("{\"type\":\"offer\",\"data\":{\"sdp\":\"caf\u00e9 \ud83d\ude00\"}}");
+        byte[] bytes = MessageCodec.relayUtf8(raw, "f", "t", "global", 1);
+        assertThat(new String(bytes, MessageCodec.FRAME_HEADROOM, bytes.length - MessageCodec.FRAME_HEADROOM,
+                java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(MessageCodec.relay("offer", raw.data(), "f", "t", "global", 1, null));
+        assertThat(raw.data()).isEqualTo("{\"sdp\":\"caf\u00e9 \ud83d\ude00\"}");
         // data with the escape \\u00e9 (ASCII text) and a raw é in a field that is not relayed: the bytes path applies
         Inbound escaped = MessageCodec.parse("{\"x\":\"\u00e9\",\"type\":\"offer\",\"data\":{\"k\":\"caf\\u00e9\"}}");
         assertThat(MessageCodec.relayUtf8(escaped, "f", "t", "global", 1)).isNotNull();

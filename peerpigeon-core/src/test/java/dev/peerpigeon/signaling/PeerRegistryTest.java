@@ -1,5 +1,6 @@
 package dev.peerpigeon.signaling;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.protocol.PeerId;
 import dev.peerpigeon.testkit.MemoryConnection;
 import org.junit.jupiter.api.Test;
@@ -38,7 +39,7 @@ class PeerRegistryTest {
         // Now the late close of the stale socket arrives: the new registration must survive.
         service.close(old, 1006, "late close");
         assertThat(registry.get(id)).isSameAs(fresh);
-        service.onMessage(fresh, "{\"type\":\"ping\"}");
+        service.onMessage(fresh, TextFrame.of("{\"type\":\"ping\"}"));
         assertThat(newConn.sent).anyMatch(s -> s.contains("\"type\":\"pong\""));
     }
 
@@ -48,7 +49,7 @@ class PeerRegistryTest {
         SignalingService service = new SignalingService(registry, new SignalingSettings("pigeonhub-mesh", 256, 8192));
         PeerSession s = service.open(new FakeConnection(), PeerId.generate());
         service.close(s, 1000, "bye");
-        service.onMessage(s, "{\"type\":\"announce\",\"data\":{},\"networkName\":\"n1\"}");
+        service.onMessage(s, TextFrame.of("{\"type\":\"announce\",\"data\":{},\"networkName\":\"n1\"}"));
         assertThat(registry.network("n1")).isNull();
         assertThat(registry.networkCount()).isZero();
     }
@@ -61,11 +62,11 @@ class PeerRegistryTest {
         FakeConnection b = new FakeConnection();
         PeerSession sa = service.open(a, PeerId.generate());
         PeerSession sb = service.open(b, PeerId.generate());
-        service.onMessage(sa, "{\"type\":\"announce\",\"networkName\":\"one\"}");
-        service.onMessage(sb, "{\"type\":\"announce\",\"networkName\":\"two\"}");
+        service.onMessage(sa, TextFrame.of("{\"type\":\"announce\",\"networkName\":\"one\"}"));
+        service.onMessage(sb, TextFrame.of("{\"type\":\"announce\",\"networkName\":\"two\"}"));
         assertThat(b.sent).anyMatch(s -> s.contains("Too many networks"));
         // moving between networks frees the old one
-        service.onMessage(sa, "{\"type\":\"announce\",\"networkName\":\"three\"}");
+        service.onMessage(sa, TextFrame.of("{\"type\":\"announce\",\"networkName\":\"three\"}"));
         assertThat(registry.networkCount()).isEqualTo(1);
         assertThat(registry.network("three")).isNotNull();
     }

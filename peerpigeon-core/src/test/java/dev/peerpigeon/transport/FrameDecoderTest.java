@@ -1,5 +1,7 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.TextFrame;
+
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,7 @@ class FrameDecoderTest {
         assertThat(frames.get(0).getPayloadData().array()).isSameAs(wire);
         assertThat(frames.get(1).getPayloadData().array()).isSameAs(wire);
         assertThat(frames.get(2).getPayloadData().array()).isNotSameAs(wire);
-        assertThat(FrameDecoder.utf8(frames.get(1).getPayloadData())).isEqualTo("second");
+        assertThat(FrameDecoder.text(frames.get(1).getPayloadData()).toString()).isEqualTo("second");
     }
 
     @Test
@@ -204,26 +206,70 @@ class FrameDecoderTest {
                     byte[] a = new byte[length + 3];
                     Arrays.fill(a, (byte) '~'); // 0x7e: printable, and next to 0x7f and 0x80
                     a[1 + at] = (byte) b;
-                    assertThat(FrameDecoder.isPrintableAscii(a, 1, 1 + length)).as("byte %02x at %d of %d", b, at, length)
+                    assertThat(dev.peerpigeon.protocol.ByteScan.isPrintableAscii(a, 1, 1 + length)).as("byte %02x at %d of %d", b, at, length)
                             .isEqualTo(b >= 0x20 && b <= 0x7f);
                 }
             }
         }
         byte[] carry = "\u00ff\u00ff ~~~~~~".getBytes(StandardCharsets.ISO_8859_1); // a carry out of a bad byte
-        assertThat(FrameDecoder.isPrintableAscii(carry, 0, carry.length)).isFalse();
+        assertThat(dev.peerpigeon.protocol.ByteScan.isPrintableAscii(carry, 0, carry.length)).isFalse();
     }
 
     @Test
     void onlyPrintableTextIsVouchedForSoAControlCharacterIsStillRejected() throws Exception {
-        String printable = FrameDecoder.utf8(ByteBuffer.wrap("{\"type\":\"x\",\"data\":\"a b\"}".getBytes(StandardCharsets.US_ASCII)));
+        TextFrame printable = FrameDecoder.text(ByteBuffer.wrap("{\"type\":\"x\",\"data\":\"a b\"}".getBytes(StandardCharsets.US_ASCII)));
         assertThat(dev.peerpigeon.protocol.MessageCodec.parse(printable).data()).isEqualTo("\"a b\"");
         for (String bad : new String[]{"{\"type\":\"x\",\"data\":\"a\tb\"}", "{\"type\":\"x\",\"data\":\"\u00e9\u0001\"}"}) {
-            String text = FrameDecoder.utf8(ByteBuffer.wrap(bad.getBytes(StandardCharsets.UTF_8)));
-            assertThat(text).isEqualTo(bad);
+            TextFrame text = FrameDecoder.text(ByteBuffer.wrap(bad.getBytes(StandardCharsets.UTF_8)));
+            assertThat(text.toString()).isEqualTo(bad);
             assertThatThrownBy(() -> dev.peerpigeon.protocol.MessageCodec.parse(text))
                     .hasMessageContaining("control character in string");
         }
-        assertThat(FrameDecoder.utf8(ByteBuffer.wrap(new byte[]{'"', (byte) 0xc3, '"'}))).isNull(); // truncated sequence
-        assertThat(FrameDecoder.utf8(ByteBuffer.wrap("\ufffd".getBytes(StandardCharsets.UTF_8)))).isEqualTo("\ufffd");
+        assertThat(FrameDecoder.text(ByteBuffer.wrap(new byte[]{'"', (byte) 0xc3, '"'}))).isNull(); // truncated sequence
+        assertThat(FrameDecoder.text(ByteBuffer.wrap("\ufffd".getBytes(StandardCharsets.UTF_8))).toString()).isEqualTo("\ufffd");
+    }
+
+    /** Every sequence of 2 bytes and every 3-byte one led by E0-EF, and random ones of 4 to 6, after 0-17 ASCII bytes: as strict as the JDK's decoder. */
+    @Test
+    void utf8IsCheckedAsStrictlyAsTheJdkDecoder() {
+        java.nio.charset.CharsetDecoder jdk = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+        java.util.Random rnd = new java.util.Random(20261204);
+        int checked = 0;
+        for (int n = 0; n < (1 << 24) + 400_000; n++) {
+            byte[] seq;
+            if (n < 1 << 16) {
+                seq = new byte[]{(byte) (n >> 8), (byte) n};
+            } else if (n < 1 << 24) {
+                if ((n >> 16 & 0xf0) != 0xe0) { // only E0-EF start 3-byte sequences: a sample of the others is enough
+                    n += (1 << 16) - 1;
+                    seq = new byte[]{(byte) (n >> 16), (byte) 0x80, (byte) 0x80};
+                } else {
+                    seq = new byte[]{(byte) (n >> 16), (byte) (n >> 8), (byte) n};
+                }
+            } else {
+                seq = new byte[4 + rnd.nextInt(3)];
+                for (int k = 0; k < seq.length; k++) {
+                    seq[k] = (byte) (k == 0 ? 0xe0 + rnd.nextInt(32) : rnd.nextInt(4) == 0 ? rnd.nextInt(256) : 0x80 + rnd.nextInt(64));
+                }
+            }
+            int pad = rnd.nextInt(18);
+            byte[] a = new byte[pad + seq.length + 1];
+            Arrays.fill(a, (byte) 'a');
+            System.arraycopy(seq, 0, a, pad, seq.length);
+            boolean expected;
+            try {
+                jdk.reset().decode(ByteBuffer.wrap(a, 0, pad + seq.length));
+                expected = true;
+            } catch (java.nio.charset.CharacterCodingException e) {
+                expected = false;
+            }
+            if (dev.peerpigeon.protocol.ByteScan.isUtf8(a, 0, pad + seq.length) != expected) {
+                throw new AssertionError("bytes " + java.util.HexFormat.of().formatHex(seq) + ": expected " + expected);
+            }
+            checked++;
+        }
+        assertThat(checked).isGreaterThan(1_000_000);
     }
 }

@@ -1,5 +1,6 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.http.HttpResponse;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.signaling.Connection;
@@ -17,7 +18,7 @@ abstract class QuietHandler implements TransportHandler<Connection> {
     }
 
     @Override
-    public void onMessage(Connection state, String text) {
+    public void onMessage(Connection state, TextFrame text) {
     }
 
     @Override

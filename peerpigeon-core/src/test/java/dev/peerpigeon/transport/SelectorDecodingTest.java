@@ -1,5 +1,6 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.http.HttpResponse;
 import dev.peerpigeon.http.RequestHead;
 import dev.peerpigeon.signaling.Connection;
@@ -57,7 +58,8 @@ class SelectorDecodingTest {
         }
 
         @Override
-        public void onMessage(Connection state, String text) {
+        public void onMessage(Connection state, TextFrame frame) {
+        String text = frame.toString();
             synchronized (this) {
                 handled.add(text);
                 threads.add(Thread.currentThread().getName());

@@ -1,5 +1,6 @@
 package dev.peerpigeon.transport;
 
+import dev.peerpigeon.protocol.TextFrame;
 import dev.peerpigeon.federation.HubConnector;
 import dev.peerpigeon.testkit.Await;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -52,7 +53,7 @@ class WebSocketHubConnectorTest {
                         }
 
                         @Override
-                        public void onMessage(String text) {
+                        public void onMessage(TextFrame text) {
                         }
 
                         @Override
