@@ -194,6 +194,13 @@ class BadInputTest {
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health http/1.1\r\nX-A:b\r\nx-a: c \r\n\r\n")))
                 .isEqualTo(200);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\n: v\r\n\r\n"))).isEqualTo(400);
+        // A line without a colon is refused even when a later line has one; at most 100 header lines.
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nbad line\r\nX: y\r\n\r\n")))
+                .isEqualTo(400);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\n" + "A: b\r\n".repeat(100) + "\r\n")))
+                .isEqualTo(200);
+        assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\n" + "A: b\r\n".repeat(101) + "\r\n")))
+                .isEqualTo(400);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET /health HTTP/1.1\r\nX: " + "y".repeat(20_000) + "\r\n\r\n")))
                 .isIn(404, 400, 431);
         assertThat(RawHttp.status(RawHttp.exchange(server.getPort(), "GET / HTTP/1.1\r\nUpgrade: websocket\r\n"

@@ -24,7 +24,9 @@ public final class AnnounceData {
 
     /**
      * Reads {@code data}: the JSON text of an announce's data field (null or {@code null}: no data). Anything but an
-     * object is a {@link ProtocolException}. For a key given twice the last value counts, as in {@code JSON.parse}.
+     * object is a {@link ProtocolException}. For {@code isHub} given twice the last value counts, as in
+     * {@code JSON.parse}; any other key given twice is passed on twice, as sent (a browser's {@code JSON.parse} then
+     * also takes the last).
      */
     public static AnnounceData parse(String data) throws ProtocolException {
         if (data == null || data.equals("null")) {
@@ -93,7 +95,7 @@ public final class AnnounceData {
     }
 
     private static int nonBlank(byte[] b, int i) {
-        while (i < b.length && b[i] >= 0 && b[i] <= ' ') {
+        while (i < b.length && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r')) { // JSON's whitespace
             i++;
         }
         return i;

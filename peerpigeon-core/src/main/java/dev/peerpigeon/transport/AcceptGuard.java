@@ -7,8 +7,8 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.CancelledKeyException;
-import java.nio.channels.Pipe;
 import java.nio.channels.Channel;
+import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
 import java.util.concurrent.RejectedExecutionException;
@@ -31,7 +31,10 @@ import java.util.function.IntSupplier;
 final class AcceptGuard {
     private static final Logger log = LoggerFactory.getLogger(WebSocketTransport.class);
 
-    /** Descriptors held back so that an accept never fails with EMFILE (which would close the listening socket). */
+    /**
+     * Descriptors held back so that an accept never fails with EMFILE (which would close the listening socket): the
+     * two ends of the {@link Reserve}'s pipe, so fixed at 2.
+     */
     static final int RESERVED_DESCRIPTORS = 2;
     /**
      * Descriptors left to the rest of the JVM when accepting pauses (class loading opens files, hub links open
@@ -102,9 +105,9 @@ final class AcceptGuard {
         openSockets.decrementAndGet();
     }
 
-    /** Stop: give the reserved descriptors back. */
+    /** Stop: give the reserved descriptors back, for good (a timer task still running cannot refill them). */
     void release() {
-        reserve.release();
+        reserve.close();
     }
 
     /** The descriptor limit ({@code max}) or the descriptors open now, where the JVM tells (0 otherwise). */
@@ -185,6 +188,12 @@ final class AcceptGuard {
      */
     private static final class Reserve {
         private Pipe held;
+        private boolean closed;
+
+        synchronized void close() {
+            closed = true;
+            release();
+        }
 
         synchronized void release() {
             if (held != null) {
@@ -196,7 +205,7 @@ final class AcceptGuard {
 
         synchronized boolean refill() {
             try {
-                if (held == null) {
+                if (held == null && !closed) {
                     held = Pipe.open();
                 }
                 return true;

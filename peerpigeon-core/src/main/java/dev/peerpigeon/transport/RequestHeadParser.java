@@ -16,6 +16,8 @@ import java.util.Locale;
 final class RequestHeadParser {
     /** Longest request head accepted; larger ones are refused before they are buffered. */
     static final int MAX_HEAD_BYTES = 16 * 1024;
+    /** Header lines per request (Tomcat's default too; a browser sends about 15). */
+    static final int MAX_HEADER_FIELDS = 100;
 
     private RequestHeadParser() {
     }
@@ -51,10 +53,13 @@ final class RequestHeadParser {
         // Lines by indexOf, not String.split("\r\n"): that compiles a regex per request (and is a costly first C2 compile).
         int lineEnd = lineEnd(text, 0);
         parseRequestLine(request, text.substring(0, lineEnd));
-        for (int from = lineEnd + 2; from <= text.length(); from = lineEnd + 2) {
+        // Stops at the first fault (the answer is 400 whatever follows): each colon search then ends in its own line
+        // or the next, so a hostile head costs linear work, not a search to the next colon from every line.
+        int fields = 0;
+        for (int from = lineEnd + 2; from <= text.length() && !request.malformed; from = lineEnd + 2) {
             lineEnd = lineEnd(text, from);
             int colon = text.indexOf(':', from);
-            if (colon <= from || colon >= lineEnd) {
+            if (colon <= from || colon >= lineEnd || ++fields > MAX_HEADER_FIELDS) {
                 request.malformed = true;
                 continue;
             }

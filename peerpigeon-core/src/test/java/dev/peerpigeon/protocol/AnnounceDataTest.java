@@ -52,10 +52,18 @@ class AnnounceDataTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"[1]", "\"s\"", "1", "true", " ", ""})
+    @ValueSource(strings = {"[1]", "\"s\"", "1", "true", " ", "", "\u0000{}", "\u000b{}"})
     void anythingButAnObjectIsRefused(String data) {
         assertThatThrownBy(() -> AnnounceData.parse(data)).isInstanceOf(ProtocolException.class)
                 .hasMessage("Field 'data' of announce must be an object");
+    }
+
+    @Test
+    void otherKeysGivenTwiceArePassedOnAsSentAndRawNonAsciiIsKept() throws Exception {
+        assertThat(AnnounceData.parse("{\"a\":1, \"a\" : 2}").discovery("me", false))
+                .isEqualTo("{\"peerId\":\"me\",\"isHub\":false,\"a\":1,\"a\":2}");
+        assertThat(AnnounceData.parse("{\"n\u00e9\":\"caf\u00e9 \ud83d\ude00\"}").discovery("me", false))
+                .isEqualTo("{\"peerId\":\"me\",\"isHub\":false,\"n\u00e9\":\"caf\u00e9 \ud83d\ude00\"}");
     }
 
     @ParameterizedTest
