@@ -250,7 +250,7 @@ final class JsonScanner {
         }
     }
 
-    private static final byte[] TRUE = ascii("true")[0], FALSE = ascii("false")[0], NULL = ascii("null")[0];
+    private static final byte[] TRUE = MessageCodec.ascii("true"), FALSE = MessageCodec.ascii("false"), NULL = MessageCodec.ascii("null");
 
     private boolean matches(byte[] word) {
         return n - i >= word.length && equalsAt(word, i, i + word.length);
@@ -440,10 +440,6 @@ final class JsonScanner {
     }
 
     private static byte[][] ascii(String... words) {
-        byte[][] out = new byte[words.length][];
-        for (int w = 0; w < words.length; w++) {
-            out[w] = words[w].getBytes(StandardCharsets.US_ASCII);
-        }
-        return out;
+        return java.util.Arrays.stream(words).map(MessageCodec::ascii).toArray(byte[][]::new);
     }
 }

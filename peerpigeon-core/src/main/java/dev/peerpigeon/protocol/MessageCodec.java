@@ -207,7 +207,7 @@ public final class MessageCodec {
     private static final byte[] SEQ = ascii(",\"seq\":");
     private static final byte[] TARGET_HUB = ascii(",\"targetHub\":\"");
 
-    private static byte[] ascii(String s) {
+    static byte[] ascii(String s) {
         return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 

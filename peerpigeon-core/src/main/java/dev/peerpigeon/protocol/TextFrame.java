@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>A view, valid only during the call that hands it over: the transport's are views of its read buffer, reused for
  * the next read. Keep Strings ({@link Inbound}'s fields, {@link Inbound#data()}), never the frame or the Inbound
- * parsed from it. Immutable; one thread.
+ * parsed from it. Its bytes are always strict UTF-8 ({@link #checked}). Immutable; one thread.
  */
 public final class TextFrame {
     private final byte[] bytes;
@@ -17,25 +17,33 @@ public final class TextFrame {
     private final int length;
     private final boolean printableAscii;
 
-    /**
-     * {@code bytes[offset, offset + length)}, which must be valid UTF-8 (the transport checked it). {@code printableAscii}
-     * vouches that every byte is 0x20-0x7f (found 8 bytes at a time by the transport): the parse then skips the
-     * per-byte checks for control characters.
-     */
-    public TextFrame(byte[] bytes, int offset, int length, boolean printableAscii) {
-        if (offset < 0 || length < 0 || offset > bytes.length - length) {
-            throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + bytes.length);
-        }
+    /** Unchecked: for {@link #checked} and this package's tests (which parse printable text both ways). */
+    TextFrame(byte[] bytes, int offset, int length, boolean printableAscii) {
         this.bytes = bytes;
         this.offset = offset;
         this.length = length;
         this.printableAscii = printableAscii;
     }
 
+    /**
+     * A frame of {@code bytes[offset, offset + length)}, or null when they are not strict UTF-8. Printable ASCII (every
+     * byte 0x20-0x7f), nearly every signaling message, is found 8 bytes at a time and marked so: its parse then skips
+     * the per-byte checks for control characters. The only way to make a frame, so none holds text it has not checked.
+     */
+    public static TextFrame checked(byte[] bytes, int offset, int length) {
+        if (offset < 0 || length < 0 || offset > bytes.length - length) {
+            throw new IndexOutOfBoundsException("offset " + offset + ", length " + length + " of " + bytes.length);
+        }
+        if (ByteScan.isPrintableAscii(bytes, offset, offset + length)) {
+            return new TextFrame(bytes, offset, length, true);
+        }
+        return ByteScan.isUtf8(bytes, offset, offset + length) ? new TextFrame(bytes, offset, length, false) : null;
+    }
+
     /** A frame of {@code text}'s UTF-8 encoding (tests, and text that did not come from a socket). */
     public static TextFrame of(String text) {
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
-        return new TextFrame(b, 0, b.length, false);
+        return checked(b, 0, b.length); // never null: the JDK's encoder writes valid UTF-8
     }
 
     byte[] bytes() {

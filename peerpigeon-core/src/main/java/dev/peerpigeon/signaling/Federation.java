@@ -43,7 +43,8 @@ public interface Federation {
 
     /**
      * Routes a client signal whose target is not connected here. Returns true when the target is
-     * known elsewhere and the signal was sent on its way.
+     * known elsewhere and the signal was sent on its way. {@code msg} is valid only during the call (its data is read
+     * from the frame's buffer): take Strings from it, never post it to another thread.
      *
      * @throws ProtocolException when the signal cannot be relayed (e.g. too large for the hub link); the
      *                           sender gets it as an {@code error}
@@ -67,7 +68,7 @@ public interface Federation {
 
     /** The federation's side of one accepted inbound hub link, held by its {@link PeerSession}. */
     interface Link {
-        /** A text frame arrived on the link (the connection's worker thread, in order). */
+        /** A text frame arrived on the link (the thread decoding the connection, in order); valid only during the call. */
         void onFrame(TextFrame text);
 
         /** The link's socket closed. */

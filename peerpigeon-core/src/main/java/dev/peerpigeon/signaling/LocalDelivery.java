@@ -15,7 +15,7 @@ public interface LocalDelivery {
 
     /**
      * {@link #deliverSignal(String, String, String, String, String)} for a signal parsed from a hub link: its
-     * {@code data} may then be copied straight from the frame it came in.
+     * {@code data} may then be copied straight from the frame it came in. {@code msg} is valid only during the call.
      */
     default boolean deliverSignal(dev.peerpigeon.protocol.Inbound msg, String fromPeerId, String target, String net) {
         return deliverSignal(msg.type(), msg.data(), fromPeerId, target, net);

@@ -234,8 +234,8 @@ public final class OutboundLink implements HubConnector.Attempt {
         @Override
         public void onMessage(ByteBuffer bytes) {
             TextFrame text = FrameDecoder.text(bytes);
-            if (text == null) {
-                close(org.java_websocket.framing.CloseFrame.NO_UTF8, "Binary frame is not valid UTF-8");
+            if (text == null) { // dropped like any unparseable frame of a link (the server side answers an error)
+                log.debug("Hub link {}: binary frame that is not valid UTF-8 dropped", Redaction.toString(getURI()));
                 return;
             }
             listener.onMessage(text);

@@ -23,6 +23,7 @@ class StringScanTest {
             new Unit("\\\"", "\"", false), new Unit("\\\\", "\\", false), new Unit("\\/", "/", false),
             new Unit("\\n", "\n", false), new Unit("\\u00e9", "\u00e9", false), new Unit("\\u0022", "\"", false),
             new Unit("\u00e9", "\u00e9", true), new Unit("\u2028", "\u2028", true), new Unit("{\\\"x\\\":1}", "{\"x\":1}", false),
+            new Unit("\\ud83d\\ude00", "\ud83d\ude00", false),
             new Unit("\t", null, false), new Unit("\u0001", null, false), new Unit("\\x", null, false),
             new Unit("\\u12x", null, false), new Unit("\\u00G0", null, false),
             new Unit("\\u\u0660\u0660\u0664\u0661", null, false), new Unit("\\u\uff10\uff10\uff21\uff21", null, false)};
@@ -87,6 +88,23 @@ class StringScanTest {
                 .hasMessage("Invalid JSON: unterminated string at position 10");
         assertThatThrownBy(() -> MessageCodec.parse("{\"a\":\"x\\q\"}"))
                 .hasMessage("Invalid JSON: bad escape '\\\\q' at position 9");
+    }
+
+    /** A frame inside a larger array is read to its own end, not the array's: the bytes after it change nothing. */
+    @Test
+    void aFrameAtAnOffsetEndsWhereItsLengthSays() throws Exception {
+        byte[] b = "xyz{\"a\":\"x\"}\"}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThatThrownBy(() -> MessageCodec.parse(TextFrame.checked(b, 3, 7)))
+                .hasMessage("Invalid JSON: unterminated string at position 7");
+        String frame = "{\"type\":\"offer\",\"data\":[\"\ud83d\ude00\"]}"; // a raw 4-byte character in data
+        byte[] f = frame.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] c = new byte[f.length + 11];
+        System.arraycopy(f, 0, c, 3, f.length);
+        System.arraycopy("],\"x\":1}".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, c, 3 + f.length, 8);
+        Inbound in = MessageCodec.parse(TextFrame.checked(c, 3, f.length));
+        assertThat(in.data()).isEqualTo("[\"\ud83d\ude00\"]");
+        assertThat(new String(MessageCodec.relayUtf8(in, "f", "t", "n", 1), java.nio.charset.StandardCharsets.UTF_8))
+                .contains("\"data\":[\"\ud83d\ude00\"],\"fromPeerId\"");
     }
 
     @Test

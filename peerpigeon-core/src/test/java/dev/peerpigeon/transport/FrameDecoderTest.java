@@ -272,4 +272,22 @@ class FrameDecoderTest {
         }
         assertThat(checked).isGreaterThan(1_000_000);
     }
+
+    /** The edges of RFC 3629's table, whole and cut short at the end of the text. */
+    @Test
+    void utf8EdgesAndTruncatedSequences() {
+        String[] valid = {"c280", "dfbf", "e0a080", "ed9fbf", "ee8080", "efbfbf", "f0908080", "f48fbfbf"};
+        String[] invalid = {"c1bf", "c080", "e09fbf", "eda080", "edbfbf", "f08fbfbf", "f4908080", "f5808080", "ff", "80"};
+        for (String hex : valid) {
+            byte[] seq = java.util.HexFormat.of().parseHex(hex);
+            assertThat(dev.peerpigeon.protocol.ByteScan.isUtf8(seq, 0, seq.length)).as(hex).isTrue();
+            for (int cut = 1; cut < seq.length; cut++) {
+                assertThat(dev.peerpigeon.protocol.ByteScan.isUtf8(seq, 0, cut)).as(hex + " cut to " + cut).isFalse();
+            }
+        }
+        for (String hex : invalid) {
+            byte[] seq = java.util.HexFormat.of().parseHex(hex);
+            assertThat(dev.peerpigeon.protocol.ByteScan.isUtf8(seq, 0, seq.length)).as(hex).isFalse();
+        }
+    }
 }
